@@ -1,0 +1,458 @@
+//! The control connection: sending commands and reading replies, each under a deadline.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use log::debug;
+
+use crate::command::Command;
+use crate::config::Limits;
+use crate::error::{is_timeout_kind, Error, Phase, Result};
+use crate::reply::{truncate_for_display, Reply, ReplyParseError, ReplyParser};
+use crate::tls::{TlsConnector, TlsStream};
+
+/// A byte stream that is either plain TCP or TLS over TCP.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<dyn TlsStream>),
+}
+
+impl Stream {
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.tcp(),
+        }
+    }
+
+    pub(crate) fn tls(&self) -> Option<&dyn TlsStream> {
+        match self {
+            Stream::Plain(_) => None,
+            Stream::Tls(s) => Some(s.as_ref()),
+        }
+    }
+
+    /// Ends the stream cleanly: close_notify for TLS, then a TCP half-close.
+    pub(crate) fn close_write(&mut self) -> io::Result<()> {
+        if let Stream::Tls(s) = self {
+            s.close_notify()?;
+        }
+        match self.tcp().shutdown(Shutdown::Write) {
+            // The peer may already have closed; that is not our failure.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            r => r,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// Why reading a line stopped short.
+#[derive(Debug)]
+pub(crate) enum LineError {
+    Io(io::Error),
+    TooLong(usize),
+}
+
+/// A line splitter over any reader that keeps what it read past the line it returned, and
+/// refuses lines longer than a limit instead of growing without bound.
+#[derive(Debug, Default)]
+pub(crate) struct LineBuf {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl LineBuf {
+    /// Bytes received but not consumed yet.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Reads one line (LF-terminated, a trailing CR removed). `Ok(None)` at end of stream
+    /// with nothing pending; a final unterminated line is returned as is.
+    /// `before_read` runs before every blocking read (to set a deadline).
+    pub(crate) fn read_line<R: Read + ?Sized>(
+        &mut self,
+        r: &mut R,
+        max: usize,
+        mut before_read: impl FnMut(&R) -> io::Result<()>,
+    ) -> Result<Option<Vec<u8>>, LineError> {
+        let mut scanned = 0;
+        loop {
+            let pending = &self.buf[self.start..];
+            if let Some(i) = pending[scanned..].iter().position(|&b| b == b'\n') {
+                let end = scanned + i;
+                let mut line = pending[..end].to_vec();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                self.start += end + 1;
+                if self.start == self.buf.len() {
+                    self.buf.clear();
+                    self.start = 0;
+                }
+                return Ok(Some(line));
+            }
+            scanned = pending.len();
+            if scanned > max {
+                return Err(LineError::TooLong(max));
+            }
+            // Compact before growing so a long session does not accumulate consumed bytes.
+            if self.start > 0 {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+            before_read(r).map_err(LineError::Io)?;
+            let old = self.buf.len();
+            self.buf.resize(old + 8192, 0);
+            let n = loop {
+                match r.read(&mut self.buf[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.buf.truncate(old);
+                        return Err(LineError::Io(e));
+                    }
+                }
+            };
+            self.buf.truncate(old + n);
+            if n == 0 {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                let line = std::mem::take(&mut self.buf);
+                self.start = 0;
+                return Ok(Some(line));
+            }
+        }
+    }
+}
+
+/// The control connection of a session.
+#[derive(Debug)]
+pub(crate) struct Control {
+    stream: Option<Stream>,
+    lines: LineBuf,
+    pub(crate) peer: SocketAddr,
+    pub(crate) local: SocketAddr,
+    pub(crate) last_reply: Option<Reply>,
+    pub(crate) limits: Limits,
+    pub(crate) reply_timeout: Duration,
+    broken: Option<String>,
+}
+
+impl Control {
+    pub(crate) fn new(stream: Stream, limits: Limits, reply_timeout: Duration) -> Result<Control> {
+        let io_err = |source| Error::Io {
+            phase: Phase::Connect,
+            source,
+            last_reply: None,
+        };
+        let peer = stream.tcp().peer_addr().map_err(io_err)?;
+        let local = stream.tcp().local_addr().map_err(io_err)?;
+        Ok(Control {
+            stream: Some(stream),
+            lines: LineBuf::default(),
+            peer,
+            local,
+            last_reply: None,
+            limits,
+            reply_timeout,
+            broken: None,
+        })
+    }
+
+    pub(crate) fn stream(&self) -> Option<&Stream> {
+        self.stream.as_ref()
+    }
+
+    fn stream_mut(&mut self) -> Result<&mut Stream> {
+        if let Some(why) = &self.broken {
+            return Err(Error::Broken(why.clone()));
+        }
+        self.stream
+            .as_mut()
+            .ok_or_else(|| Error::Broken("the connection was lost during a TLS upgrade".into()))
+    }
+
+    /// Marks the session unusable: after a reply timeout we cannot know which reply the
+    /// next read would return.
+    pub(crate) fn mark_broken(&mut self, why: impl Into<String>) {
+        if self.broken.is_none() {
+            self.broken = Some(why.into());
+        }
+    }
+
+    /// Sends a command.
+    pub(crate) fn send(&mut self, cmd: &Command, phase: Phase) -> Result<()> {
+        debug!("> {}", cmd.display());
+        let timeout = self.reply_timeout;
+        let last_reply = self.last_reply.clone();
+        let stream = self.stream_mut()?;
+        let r = stream
+            .tcp()
+            .set_write_timeout(Some(timeout))
+            .and_then(|_| stream.write_all(&cmd.wire()))
+            .and_then(|_| stream.flush());
+        if let Err(e) = r {
+            let err = if is_timeout_kind(&e) {
+                Error::Timeout {
+                    phase,
+                    waiting_for: format!("sending {}", cmd.verb()),
+                    after: timeout,
+                    backend: None,
+                    last_reply,
+                }
+            } else {
+                Error::Io {
+                    phase,
+                    source: e,
+                    last_reply,
+                }
+            };
+            self.mark_broken(format!("sending {} failed", cmd.verb()));
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Reads one complete reply; the whole reply must arrive within the reply deadline.
+    pub(crate) fn read_reply(&mut self, phase: Phase, waiting_for: &str) -> Result<Reply> {
+        let timeout = self.reply_timeout;
+        self.read_reply_within(phase, waiting_for, timeout)
+    }
+
+    pub(crate) fn read_reply_within(
+        &mut self,
+        phase: Phase,
+        waiting_for: &str,
+        timeout: Duration,
+    ) -> Result<Reply> {
+        let deadline = Instant::now() + timeout;
+        let max_line = self.limits.max_line;
+        let mut parser = ReplyParser::new(self.limits.max_reply);
+        loop {
+            if let Some(why) = &self.broken {
+                return Err(Error::Broken(why.clone()));
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                return Err(Error::Broken("no control connection".into()));
+            };
+            let set_deadline = |s: &Stream| {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "reply deadline"));
+                }
+                s.tcp().set_read_timeout(Some(left))
+            };
+            let line = self.lines.read_line(stream, max_line, set_deadline);
+            let line = match line {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    self.mark_broken("the server closed the connection");
+                    return Err(Error::Closed {
+                        phase,
+                        last_reply: self.last_reply.clone(),
+                    });
+                }
+                Err(LineError::TooLong(max)) => {
+                    self.mark_broken("a reply line was too long");
+                    return Err(Error::Protocol {
+                        phase,
+                        detail: format!(
+                            "a reply line is longer than {max} bytes without a line end while {waiting_for}; the server is broken or hostile"
+                        ),
+                        last_reply: self.last_reply.clone(),
+                    });
+                }
+                Err(LineError::Io(e)) if is_timeout_kind(&e) => {
+                    self.mark_broken(format!("no reply while {waiting_for}"));
+                    return Err(Error::Timeout {
+                        phase,
+                        waiting_for: waiting_for.to_string(),
+                        after: timeout,
+                        backend: None,
+                        last_reply: self.last_reply.clone(),
+                    });
+                }
+                Err(LineError::Io(e)) => {
+                    self.mark_broken(format!("read error while {waiting_for}"));
+                    return Err(Error::Io {
+                        phase,
+                        source: e,
+                        last_reply: self.last_reply.clone(),
+                    });
+                }
+            };
+            match parser.feed(&line) {
+                Ok(Some(reply)) => {
+                    for l in reply.lines() {
+                        debug!("< {l}");
+                    }
+                    self.last_reply = Some(reply.clone());
+                    return Ok(reply);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.mark_broken("the server sent something that is not an FTP reply");
+                    let detail = match e {
+                        ReplyParseError::BadFirstLine(l) => format!(
+                            "expected a reply code while {waiting_for}, got {:?}; is this an FTP server (or does it expect TLS from the first byte: try implicit mode)?",
+                            truncate_for_display(&l)
+                        ),
+                        ReplyParseError::TooLong(max) => {
+                            format!("a multi-line reply grew past {max} bytes while {waiting_for}")
+                        }
+                    };
+                    return Err(Error::Protocol {
+                        phase,
+                        detail,
+                        last_reply: self.last_reply.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Sends a command and reads its reply.
+    pub(crate) fn execute(&mut self, cmd: &Command, phase: Phase) -> Result<Reply> {
+        self.send(cmd, phase)?;
+        self.read_reply(phase, &format!("waiting for the reply to {}", cmd.verb()))
+    }
+
+    /// Sends a command and requires a reply that `ok` accepts.
+    pub(crate) fn expect(
+        &mut self,
+        cmd: &Command,
+        phase: Phase,
+        ok: impl Fn(u16) -> bool,
+        hint: Option<&'static str>,
+    ) -> Result<Reply> {
+        let reply = self.execute(cmd, phase)?;
+        if ok(reply.code()) {
+            Ok(reply)
+        } else {
+            Err(Error::Reply {
+                phase,
+                command: cmd.display(),
+                reply,
+                hint,
+            })
+        }
+    }
+
+    /// Replaces the plain stream by a TLS one (after `AUTH TLS` → `234`).
+    ///
+    /// Refuses to start when bytes are already buffered after the `234`: they arrived in
+    /// plaintext and would otherwise be read as if they came over TLS (the STARTTLS
+    /// command-injection class, CVE-2011-0411).
+    pub(crate) fn upgrade(
+        &mut self,
+        connector: &dyn TlsConnector,
+        server_name: &str,
+        handshake_timeout: Duration,
+    ) -> Result<()> {
+        if !self.lines.buffered().is_empty() {
+            let n = self.lines.buffered().len();
+            self.mark_broken("plaintext after 234");
+            return Err(Error::Protocol {
+                phase: Phase::TlsUpgrade,
+                detail: format!(
+                    "{n} bytes arrived in plaintext after the 234 reply, before the TLS handshake; refusing them (possible command injection by a man in the middle)"
+                ),
+                last_reply: self.last_reply.clone(),
+            });
+        }
+        let tcp = match self.stream.take() {
+            Some(Stream::Plain(tcp)) => tcp,
+            Some(other) => {
+                self.stream = Some(other);
+                return Err(Error::Protocol {
+                    phase: Phase::TlsUpgrade,
+                    detail: "the control connection is already encrypted".into(),
+                    last_reply: None,
+                });
+            }
+            None => return Err(Error::Broken("no control connection".into())),
+        };
+        let tls = crate::data::tls_handshake(
+            connector.backend(),
+            Phase::TlsUpgrade,
+            "the TLS handshake after AUTH TLS/234",
+            handshake_timeout,
+            self.last_reply.clone(),
+            tcp,
+            |tcp| connector.connect(server_name, tcp),
+        );
+        match tls {
+            Ok(s) => {
+                self.stream = Some(Stream::Tls(s));
+                Ok(())
+            }
+            Err(e) => {
+                self.mark_broken("the TLS handshake failed");
+                Err(e)
+            }
+        }
+    }
+
+    /// Best-effort close of the socket.
+    pub(crate) fn shutdown(&mut self) {
+        if let Some(s) = self.stream.as_mut() {
+            let _ = s.close_write();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_on_crlf_and_lf_and_keep_the_rest() {
+        let mut data: &[u8] = b"220 a\r\n221 b\nrest";
+        let mut lb = LineBuf::default();
+        let l1 = lb.read_line(&mut data, 100, |_| Ok(())).unwrap().unwrap();
+        assert_eq!(l1, b"220 a");
+        assert_eq!(lb.buffered(), b"221 b\nrest");
+        let l2 = lb.read_line(&mut data, 100, |_| Ok(())).unwrap().unwrap();
+        assert_eq!(l2, b"221 b");
+        let l3 = lb.read_line(&mut data, 100, |_| Ok(())).unwrap().unwrap();
+        assert_eq!(l3, b"rest");
+        assert!(lb.read_line(&mut data, 100, |_| Ok(())).unwrap().is_none());
+    }
+
+    #[test]
+    fn overlong_line_is_an_error_not_growth() {
+        let big = vec![b'a'; 1 << 20];
+        let mut data: &[u8] = &big;
+        let mut lb = LineBuf::default();
+        let r = lb.read_line(&mut data, 64 * 1024, |_| Ok(()));
+        assert!(matches!(r, Err(LineError::TooLong(65536))));
+        assert!(lb.buf.len() < 64 * 1024 + 16 * 1024);
+    }
+}

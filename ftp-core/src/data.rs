@@ -1,0 +1,459 @@
+//! Data connections: `EPSV`/`PASV` (passive) and `EPRT`/`PORT` (active), each bounded by the
+//! data-connect deadline, and the TLS handshake on them.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use log::{debug, info, warn};
+use socket2::SockRef;
+
+use crate::command::Command;
+use crate::config::{Config, DataMode, PasvAddress};
+use crate::control::{Control, Stream};
+use crate::error::{is_timeout_kind, Error, Phase, Result};
+use crate::reply::Reply;
+use crate::tls::{TlsError, TlsStream};
+
+/// Reads the port out of a `229 Entering Extended Passive Mode (|||6446|)` reply (RFC 2428).
+/// The delimiter may be any printable character; the three fields before the port are empty.
+pub fn parse_epsv(text: &str) -> Option<u16> {
+    let open = text.find('(')?;
+    let inner = &text[open + 1..];
+    let close = inner.find(')')?;
+    let inner = &inner[..close];
+    let mut chars = inner.chars();
+    let d = chars.next()?;
+    if !(d.is_ascii_graphic()) || d.is_ascii_digit() {
+        return None;
+    }
+    let rest = chars.as_str();
+    let fields: Vec<&str> = rest.split(d).collect();
+    // "||port|" after the first delimiter splits into ["", "", "port", ""].
+    if fields.len() != 4 || !fields[0].is_empty() || !fields[1].is_empty() || !fields[3].is_empty()
+    {
+        return None;
+    }
+    let port: u16 = fields[2].parse().ok()?;
+    (port != 0).then_some(port)
+}
+
+/// Reads the address out of a `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)` reply.
+/// Servers vary in the text around the numbers, so the first run of six comma-separated
+/// numbers is taken.
+pub fn parse_pasv(text: &str) -> Option<SocketAddr> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()) {
+            if let Some(addr) = six_numbers(&text[i..]) {
+                return Some(addr);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn six_numbers(s: &str) -> Option<SocketAddr> {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == ','))
+        .unwrap_or(s.len());
+    let nums: Vec<u8> = s[..end]
+        .split(',')
+        .map(|n| n.parse::<u8>().ok())
+        .collect::<Option<Vec<u8>>>()?;
+    if nums.len() != 6 {
+        return None;
+    }
+    let ip = Ipv4Addr::new(nums[0], nums[1], nums[2], nums[3]);
+    let port = u16::from(nums[4]) << 8 | u16::from(nums[5]);
+    (port != 0).then_some(SocketAddr::new(IpAddr::V4(ip), port))
+}
+
+/// The `EPRT |1|132.235.1.2|6275|` or `PORT 132,235,1,2,24,131` argument for `addr`.
+pub(crate) fn active_command(addr: SocketAddr) -> Command {
+    match addr {
+        SocketAddr::V4(a) => {
+            let [a1, a2, a3, a4] = a.ip().octets();
+            let p = a.port();
+            Command::bare(&format!("PORT {a1},{a2},{a3},{a4},{},{}", p >> 8, p & 0xff))
+        }
+        SocketAddr::V6(a) => Command::bare(&format!("EPRT |2|{}|{}|", a.ip(), a.port())),
+    }
+}
+
+/// A data connection that is being set up: connected (passive) or waiting for the server
+/// (active).
+#[derive(Debug)]
+pub(crate) enum Pending {
+    Connected(TcpStream),
+    Listening(TcpListener),
+}
+
+/// Passive-mode memory: which of EPSV and PASV this server accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum PassiveKind {
+    #[default]
+    Unknown,
+    Epsv,
+    Pasv,
+}
+
+/// Opens the data connection's first half (before the transfer command is sent).
+pub(crate) fn prepare(
+    control: &mut Control,
+    config: &Config,
+    passive: &mut PassiveKind,
+) -> Result<Pending> {
+    match config.data_mode {
+        DataMode::Active => listen(control, config).map(Pending::Listening),
+        DataMode::Passive => connect_passive(control, config, passive).map(Pending::Connected),
+    }
+}
+
+fn connect_passive(
+    control: &mut Control,
+    config: &Config,
+    passive: &mut PassiveKind,
+) -> Result<TcpStream> {
+    let ipv6 = control.peer.is_ipv6();
+    if *passive != PassiveKind::Pasv {
+        let reply = control.execute(&Command::bare("EPSV"), Phase::DataConnect)?;
+        if reply.code() == 229 {
+            let port = parse_epsv(reply.text()).ok_or_else(|| Error::Protocol {
+                phase: Phase::DataConnect,
+                detail: format!("cannot read a port in the EPSV reply {reply}"),
+                last_reply: Some(reply.clone()),
+            })?;
+            let addr = SocketAddr::new(control.peer.ip(), port);
+            match connect_data(addr, config.timeouts.data_connect, &reply) {
+                Ok(s) => {
+                    *passive = PassiveKind::Epsv;
+                    return Ok(s);
+                }
+                // Some NATs and old servers mishandle EPSV; PASV may still work, as long
+                // as EPSV was never seen working here.
+                Err(e) if *passive == PassiveKind::Unknown && !ipv6 => {
+                    warn!("EPSV data connection failed ({e}); trying PASV");
+                }
+                Err(e) => return Err(e),
+            }
+        } else if ipv6 || *passive == PassiveKind::Epsv {
+            return Err(Error::Reply {
+                phase: Phase::DataConnect,
+                command: "EPSV".into(),
+                reply,
+                hint: Some("the server refused passive mode; try active mode (--active)"),
+            });
+        } else {
+            debug!("EPSV refused ({}); using PASV from now on", reply.code());
+        }
+    }
+    let reply = control.expect(
+        &Command::bare("PASV"),
+        Phase::DataConnect,
+        |c| c == 227,
+        Some("the server refused passive mode; try active mode (--active)"),
+    )?;
+    let announced = parse_pasv(reply.text()).ok_or_else(|| Error::Protocol {
+        phase: Phase::DataConnect,
+        detail: format!("cannot read an address in the PASV reply {reply}"),
+        last_reply: Some(reply.clone()),
+    })?;
+    let addr = match config.pasv_address {
+        PasvAddress::Trust => announced,
+        PasvAddress::UseControlPeer if announced.ip() != control.peer.ip() => {
+            info!(
+                "PASV reply names {}, not the control peer {}; connecting to {} instead (set PasvAddress::Trust to use the announced address)",
+                announced.ip(),
+                control.peer.ip(),
+                control.peer.ip()
+            );
+            SocketAddr::new(control.peer.ip(), announced.port())
+        }
+        PasvAddress::UseControlPeer => announced,
+    };
+    let s = connect_data(addr, config.timeouts.data_connect, &reply)?;
+    *passive = PassiveKind::Pasv;
+    Ok(s)
+}
+
+fn connect_data(addr: SocketAddr, timeout: Duration, reply: &Reply) -> Result<TcpStream> {
+    debug!("data: connecting to {addr}");
+    TcpStream::connect_timeout(&addr, timeout).map_err(|e| {
+        if is_timeout_kind(&e) {
+            Error::Timeout {
+                phase: Phase::DataConnect,
+                waiting_for: format!("connecting the data connection to {addr} (a firewall may drop it; try --active)"),
+                after: timeout,
+                backend: None,
+                last_reply: Some(reply.clone()),
+            }
+        } else {
+            Error::Io {
+                phase: Phase::DataConnect,
+                source: io::Error::new(e.kind(), format!("data connection to {addr}: {e}; try --active")),
+                last_reply: Some(reply.clone()),
+            }
+        }
+    })
+}
+
+fn listen(control: &mut Control, config: &Config) -> Result<TcpListener> {
+    // The server must reach us on the address it already talks to.
+    let listener = TcpListener::bind(SocketAddr::new(control.local.ip(), 0)).map_err(|e| {
+        Error::Io {
+            phase: Phase::DataConnect,
+            source: e,
+            last_reply: None,
+        }
+    })?;
+    let addr = listener.local_addr().map_err(|e| Error::Io {
+        phase: Phase::DataConnect,
+        source: e,
+        last_reply: None,
+    })?;
+    let _ = config;
+    control.expect(
+        &active_command(addr),
+        Phase::DataConnect,
+        |c| c / 100 == 2,
+        Some("the server refused active mode; use passive mode (the default)"),
+    )?;
+    Ok(listener)
+}
+
+/// Finishes the data connection once the transfer command was accepted: accepts (active),
+/// then runs the TLS handshake when data is protected, and sets the idle deadline.
+pub(crate) fn complete(
+    pending: Pending,
+    control: &Control,
+    config: &Config,
+    protect: bool,
+    command: &str,
+) -> Result<Stream> {
+    let tcp = match pending {
+        Pending::Connected(s) => s,
+        Pending::Listening(l) => accept(
+            &l,
+            control.peer.ip(),
+            config.active_accept_any_peer,
+            config.timeouts.data_connect,
+            control.last_reply.clone(),
+        )?,
+    };
+    let _ = tcp.set_nodelay(false);
+    let stream = if protect {
+        let tls = control
+            .stream()
+            .and_then(Stream::tls)
+            .ok_or_else(|| Error::TlsRequired {
+                phase: Phase::DataConnect,
+                detail: "data protection is on but the control connection is not encrypted".into(),
+            })?;
+        let backend = tls.info().backend;
+        let s = tls_handshake(
+            backend,
+            Phase::DataConnect,
+            &format!("the TLS handshake on the data connection for {command}"),
+            config.timeouts.handshake,
+            control.last_reply.clone(),
+            tcp,
+            |tcp| tls.connect_data(tcp),
+        )
+        .map_err(|e| session_reuse_hint(e, control.last_reply.as_ref()))?;
+        let info = s.info();
+        debug!(
+            "data TLS via {}: {} {} resumed={}",
+            info.backend,
+            info.protocol.as_deref().unwrap_or("?"),
+            info.cipher.as_deref().unwrap_or("?"),
+            info.resumed.map_or("unknown".to_string(), |r| r.to_string())
+        );
+        Stream::Tls(s)
+    } else {
+        Stream::Plain(tcp)
+    };
+    let idle = Some(config.timeouts.idle);
+    let tcp = stream.tcp();
+    tcp.set_read_timeout(idle)
+        .and_then(|_| tcp.set_write_timeout(idle))
+        .map_err(|e| Error::Io {
+            phase: Phase::DataConnect,
+            source: e,
+            last_reply: None,
+        })?;
+    Ok(stream)
+}
+
+fn session_reuse_hint(e: Error, _last: Option<&Reply>) -> Error {
+    match e {
+        Error::Tls {
+            phase,
+            backend,
+            detail,
+            hint: None,
+        } if backend == "native-tls" => Error::Tls {
+            phase,
+            backend,
+            detail,
+            hint: Some("the server may require the data connection to resume the control TLS session, which native-tls cannot do; use --backend rustls or --backend openssl"),
+        },
+        other => other,
+    }
+}
+
+fn accept(
+    listener: &TcpListener,
+    peer: IpAddr,
+    any_peer: bool,
+    timeout: Duration,
+    last_reply: Option<Reply>,
+) -> Result<TcpStream> {
+    let deadline = Instant::now() + timeout;
+    let timeout_err = || Error::Timeout {
+        phase: Phase::DataConnect,
+        waiting_for: "the server to connect to us (active mode; a firewall or NAT may block it: try passive mode)".into(),
+        after: timeout,
+        backend: None,
+        last_reply: last_reply.clone(),
+    };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(timeout_err());
+        }
+        // SO_RCVTIMEO bounds accept() on Linux and the BSDs.
+        SockRef::from(listener)
+            .set_read_timeout(Some(left))
+            .map_err(|e| Error::Io {
+                phase: Phase::DataConnect,
+                source: e,
+                last_reply: last_reply.clone(),
+            })?;
+        match listener.accept() {
+            Ok((s, from)) if any_peer || from.ip() == peer => {
+                debug!("data: accepted connection from {from}");
+                s.set_nonblocking(false).ok();
+                return Ok(s);
+            }
+            Ok((_, from)) => {
+                warn!("active mode: refused a data connection from {from}, which is not the control peer {peer}");
+            }
+            Err(e) if is_timeout_kind(&e) => return Err(timeout_err()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(Error::Io {
+                    phase: Phase::DataConnect,
+                    source: e,
+                    last_reply,
+                })
+            }
+        }
+    }
+}
+
+/// Runs a backend's handshake under the handshake deadline and turns its failure into an
+/// [`Error`] that names the phase and the backend.
+pub(crate) fn tls_handshake(
+    backend: &'static str,
+    phase: Phase,
+    waiting_for: &str,
+    timeout: Duration,
+    last_reply: Option<Reply>,
+    tcp: TcpStream,
+    handshake: impl FnOnce(TcpStream) -> Result<Box<dyn TlsStream>, TlsError>,
+) -> Result<Box<dyn TlsStream>> {
+    let io_err = |e| Error::Io {
+        phase,
+        source: e,
+        last_reply: last_reply.clone(),
+    };
+    tcp.set_read_timeout(Some(timeout)).map_err(io_err)?;
+    tcp.set_write_timeout(Some(timeout)).map_err(io_err)?;
+    let started = Instant::now();
+    debug!("{phase}: TLS handshake via {backend} (deadline {timeout:?})");
+    match handshake(tcp) {
+        Ok(s) => {
+            let info = s.info();
+            debug!(
+                "{phase}: TLS via {backend} established in {:?}: {} {}",
+                started.elapsed(),
+                info.protocol.as_deref().unwrap_or("?"),
+                info.cipher.as_deref().unwrap_or("?")
+            );
+            Ok(s)
+        }
+        Err(TlsError::Timeout(detail)) => {
+            debug!("{phase}: TLS via {backend} timed out after {:?}: {detail}", started.elapsed());
+            Err(Error::Timeout {
+                phase,
+                waiting_for: waiting_for.to_string(),
+                after: timeout,
+                backend: Some(backend),
+                last_reply,
+            })
+        }
+        Err(TlsError::Certificate(detail)) => Err(Error::Tls {
+            phase,
+            backend,
+            detail: format!("certificate rejected: {detail}"),
+            hint: Some("if you trust this server, pass its CA with --ca-file, or --insecure to skip verification (dangerous)"),
+        }),
+        Err(e) => Err(Error::Tls {
+            phase,
+            backend,
+            detail: e.to_string(),
+            hint: Some("try another TLS backend (--backend), or check which TLS versions the server accepts"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epsv_replies() {
+        assert_eq!(parse_epsv("Entering Extended Passive Mode (|||6446|)"), Some(6446));
+        assert_eq!(parse_epsv("Entering Extended Passive Mode (!!!6446!)"), Some(6446));
+        assert_eq!(parse_epsv("EPSV ok (|||65535|)."), Some(65535));
+        assert_eq!(parse_epsv("(|||0|)"), None);
+        assert_eq!(parse_epsv("(|||70000|)"), None);
+        assert_eq!(parse_epsv("(|1|6446|)"), None);
+        assert_eq!(parse_epsv("no parens"), None);
+        assert_eq!(parse_epsv("(||||)"), None);
+        assert_eq!(parse_epsv("("), None);
+        assert_eq!(parse_epsv("(é)"), None);
+    }
+
+    #[test]
+    fn pasv_replies() {
+        assert_eq!(
+            parse_pasv("Entering Passive Mode (127,0,0,1,195,80)."),
+            Some("127.0.0.1:50000".parse().unwrap())
+        );
+        // No parentheses (some servers), and trailing text.
+        assert_eq!(
+            parse_pasv("Entering Passive Mode 10,1,2,3,4,1"),
+            Some("10.1.2.3:1025".parse().unwrap())
+        );
+        assert_eq!(
+            parse_pasv("=192,168,0,1,4,0 ok"),
+            Some("192.168.0.1:1024".parse().unwrap())
+        );
+        assert_eq!(parse_pasv("(256,0,0,1,1,1)"), None);
+        assert_eq!(parse_pasv("(1,2,3,4,5)"), None);
+        assert_eq!(parse_pasv("(1,2,3,4,0,0)"), None);
+        assert_eq!(parse_pasv(""), None);
+    }
+
+    #[test]
+    fn active_commands() {
+        let c = active_command("10.0.0.1:6275".parse().unwrap());
+        assert_eq!(c.display(), "PORT 10,0,0,1,24,131");
+        let c = active_command("[::1]:6275".parse().unwrap());
+        assert_eq!(c.display(), "EPRT |2|::1|6275|");
+    }
+}

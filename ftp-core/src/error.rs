@@ -1,0 +1,334 @@
+//! Errors, each tagged with the protocol phase it happened in.
+//!
+//! The message of every variant is meant for a person: it says where the session stopped
+//! and, when there is one, the next thing to try.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use crate::reply::Reply;
+
+/// The protocol phase an error happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Resolving the host and opening the TCP connection.
+    Connect,
+    /// Waiting for the server's `220` banner.
+    Greeting,
+    /// `AUTH TLS` and the TLS handshake on the control connection.
+    TlsUpgrade,
+    /// `USER`/`PASS`/`ACCT`.
+    Login,
+    /// `PBSZ`/`PROT` after login.
+    DataProtection,
+    /// An ordinary command and its reply.
+    Command,
+    /// Opening a data connection (`EPSV`/`PASV`/`EPRT`/`PORT`, connect or accept, data TLS).
+    DataConnect,
+    /// Moving bytes over an open data connection, and the final reply after it.
+    Transfer,
+    /// `QUIT`.
+    Quit,
+}
+
+impl Phase {
+    /// A short, stable name (`connect`, `greeting`, `tls-upgrade`, …) for logs and scripts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Connect => "connect",
+            Phase::Greeting => "greeting",
+            Phase::TlsUpgrade => "tls-upgrade",
+            Phase::Login => "login",
+            Phase::DataProtection => "data-protection",
+            Phase::Command => "command",
+            Phase::DataConnect => "data-connect",
+            Phase::Transfer => "transfer",
+            Phase::Quit => "quit",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can go wrong in an FTP session.
+///
+/// ```
+/// use ftp_core::{Error, Phase};
+/// let e = Error::InvalidArgument { what: "path", detail: "contains a line break".into() };
+/// assert_eq!(e.phase(), Phase::Command);
+/// assert!(e.to_string().contains("path"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The TCP connection could not be opened.
+    #[error("connect: cannot reach {target}: {source}; check the host name and port, and that a firewall lets FTP through")]
+    Connect {
+        /// `host:port` as given.
+        target: String,
+        /// The last socket error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A deadline expired.
+    #[error("{phase}: no answer from server within {}s while {waiting_for}{}{}", secs(.after), backend_suffix(.backend), reply_suffix(.last_reply))]
+    Timeout {
+        /// Where it happened.
+        phase: Phase,
+        /// What was awaited (e.g. "waiting for the reply to PBSZ").
+        waiting_for: String,
+        /// The deadline that fired.
+        after: Duration,
+        /// The TLS backend involved, if any.
+        backend: Option<&'static str>,
+        /// The last reply received before the silence, if any.
+        last_reply: Option<Reply>,
+    },
+
+    /// The server answered with a reply that means failure (or one we did not expect).
+    #[error("{phase}: {command} failed: server replied {reply}{}", hint_suffix(.hint))]
+    Reply {
+        /// Where it happened.
+        phase: Phase,
+        /// The command that got this reply (password masked).
+        command: String,
+        /// The server's reply.
+        reply: Reply,
+        /// What to try next, when we know.
+        hint: Option<&'static str>,
+    },
+
+    /// The server broke the protocol (unparsable reply, bad PASV answer, …).
+    #[error("{phase}: protocol error: {detail}{}", reply_suffix(.last_reply))]
+    Protocol {
+        /// Where it happened.
+        phase: Phase,
+        /// What was wrong.
+        detail: String,
+        /// The last reply received, if any.
+        last_reply: Option<Reply>,
+    },
+
+    /// The server closed the connection.
+    #[error("{phase}: the server closed the connection{}", reply_suffix(.last_reply))]
+    Closed {
+        /// Where it happened.
+        phase: Phase,
+        /// The last reply received, if any.
+        last_reply: Option<Reply>,
+    },
+
+    /// A socket error.
+    #[error("{phase}: I/O error: {source}{}", reply_suffix(.last_reply))]
+    Io {
+        /// Where it happened.
+        phase: Phase,
+        /// The error.
+        #[source]
+        source: io::Error,
+        /// The last reply received, if any.
+        last_reply: Option<Reply>,
+    },
+
+    /// A TLS failure reported by a backend (handshake refused, certificate rejected, …).
+    #[error("{phase}: TLS via {backend}: {detail}{}", hint_suffix(.hint))]
+    Tls {
+        /// Where it happened.
+        phase: Phase,
+        /// The backend's name (`rustls`, `openssl`, `native-tls`).
+        backend: &'static str,
+        /// The backend's own description.
+        detail: String,
+        /// What to try next, when we know.
+        hint: Option<&'static str>,
+    },
+
+    /// TLS was required but the session has no TLS backend, or the server refused TLS.
+    #[error("{phase}: {detail}")]
+    TlsRequired {
+        /// Where it happened.
+        phase: Phase,
+        /// What happened and what to try.
+        detail: String,
+    },
+
+    /// A transfer ended before all the data arrived, or without a positive final reply.
+    #[error("transfer: incomplete: {received} bytes transferred{}{}; {}", expected_suffix(.expected), reply_suffix(.reply), .why)]
+    Incomplete {
+        /// Bytes moved over the data connection.
+        received: u64,
+        /// Bytes announced by the server, when known.
+        expected: Option<u64>,
+        /// The final reply, when one came.
+        reply: Option<Reply>,
+        /// Why the transfer does not count as complete, and what to do.
+        why: String,
+    },
+
+    /// An argument was refused before anything was sent (e.g. a line break in a path).
+    #[error("invalid {what}: {detail}; nothing was sent to the server")]
+    InvalidArgument {
+        /// Which argument.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+
+    /// The session is unusable after an earlier failure left the control connection out of step.
+    #[error("the control connection is out of step after an earlier failure ({0}); reconnect")]
+    Broken(String),
+}
+
+fn secs(d: &Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{}", s as u64)
+    } else {
+        format!("{s:.1}")
+    }
+}
+
+fn backend_suffix(b: &Option<&'static str>) -> String {
+    b.map(|b| format!(" (TLS backend {b}; try another with --backend)"))
+        .unwrap_or_default()
+}
+
+fn reply_suffix(r: &Option<Reply>) -> String {
+    r.as_ref()
+        .map(|r| format!(" (last server reply: {r})"))
+        .unwrap_or_default()
+}
+
+fn hint_suffix(h: &Option<&'static str>) -> String {
+    h.map(|h| format!("; {h}")).unwrap_or_default()
+}
+
+fn expected_suffix(e: &Option<u64>) -> String {
+    e.map(|e| format!(" of {e} announced")).unwrap_or_default()
+}
+
+impl Error {
+    /// The phase the error happened in.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Error::Connect { .. } => Phase::Connect,
+            Error::Timeout { phase, .. }
+            | Error::Reply { phase, .. }
+            | Error::Protocol { phase, .. }
+            | Error::Closed { phase, .. }
+            | Error::Io { phase, .. }
+            | Error::Tls { phase, .. }
+            | Error::TlsRequired { phase, .. } => *phase,
+            Error::Incomplete { .. } => Phase::Transfer,
+            Error::InvalidArgument { .. } | Error::Broken(_) => Phase::Command,
+        }
+    }
+
+    /// The server reply attached to the error, if any.
+    pub fn reply(&self) -> Option<&Reply> {
+        match self {
+            Error::Reply { reply, .. } => Some(reply),
+            Error::Timeout { last_reply, .. }
+            | Error::Protocol { last_reply, .. }
+            | Error::Closed { last_reply, .. }
+            | Error::Io { last_reply, .. } => last_reply.as_ref(),
+            Error::Incomplete { reply, .. } => reply.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// True when a deadline fired.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// The TLS backend involved, if any.
+    pub fn backend(&self) -> Option<&'static str> {
+        match self {
+            Error::Tls { backend, .. } => Some(backend),
+            Error::Timeout { backend, .. } => *backend,
+            _ => None,
+        }
+    }
+
+    /// Recovers an [`Error`] that travelled through an [`io::Error`] (as the `Read`/`Write`
+    /// implementations of transfers must), or wraps a plain I/O error.
+    pub fn from_io(e: io::Error, phase: Phase) -> Error {
+        if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            if let Some(inner) = e.into_inner() {
+                if let Ok(err) = inner.downcast::<Error>() {
+                    return *err;
+                }
+            }
+            return Error::Broken("lost error".into());
+        }
+        Error::Io {
+            phase,
+            source: e,
+            last_reply: None,
+        }
+    }
+
+    /// Wraps this error into an [`io::Error`] so that it can cross a `Read`/`Write` boundary;
+    /// [`Error::from_io`] gets it back.
+    pub fn into_io(self) -> io::Error {
+        let kind = match &self {
+            Error::Timeout { .. } => io::ErrorKind::TimedOut,
+            Error::Incomplete { .. } | Error::Closed { .. } => io::ErrorKind::UnexpectedEof,
+            Error::Io { source, .. } => source.kind(),
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, self)
+    }
+}
+
+/// A shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// True for the error kinds a socket read or write returns when its timeout expired.
+pub(crate) fn is_timeout_kind(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_round_trip_keeps_the_typed_error() {
+        let e = Error::Incomplete {
+            received: 10,
+            expected: Some(20),
+            reply: None,
+            why: "the data connection closed early".into(),
+        };
+        let io = e.into_io();
+        assert_eq!(io.kind(), io::ErrorKind::UnexpectedEof);
+        let back = Error::from_io(io, Phase::Command);
+        assert!(matches!(back, Error::Incomplete { received: 10, expected: Some(20), .. }));
+    }
+
+    #[test]
+    fn timeout_message_names_phase_backend_and_reply() {
+        let e = Error::Timeout {
+            phase: Phase::TlsUpgrade,
+            waiting_for: "the TLS handshake after AUTH TLS/234".into(),
+            after: Duration::from_secs(5),
+            backend: Some("openssl"),
+            last_reply: Some(Reply::new(234, vec!["234 Proceed".into()])),
+        };
+        let s = e.to_string();
+        assert!(s.starts_with("tls-upgrade: no answer from server within 5s"), "{s}");
+        assert!(s.contains("openssl"), "{s}");
+        assert!(s.contains("234 Proceed"), "{s}");
+        assert!(e.is_timeout());
+        assert_eq!(e.backend(), Some("openssl"));
+    }
+}

@@ -1,0 +1,44 @@
+//! A blocking FTP and FTPS client protocol core.
+//!
+//! This crate speaks the protocol: the control connection, replies, commands, data
+//! connections, listings and streaming transfers, every phase under a deadline. It depends
+//! on no TLS library: TLS backends implement [`TlsConnector`] in their own crates
+//! (`ftp-tls-rustls`, `ftp-tls-openssl`, `ftp-tls-native`), and the `ftp-client` facade picks
+//! one at run time.
+//!
+//! ```no_run
+//! use std::io::Read;
+//! use ftp_core::{Client, TlsMode};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut ftp = Client::builder("127.0.0.1").port(2121).tls_mode(TlsMode::None).connect()?;
+//! ftp.login("user", "secret")?;
+//! let mut dl = ftp.retr("notes.txt")?;
+//! let mut text = String::new();
+//! dl.read_to_string(&mut text)?; // fails if the transfer was cut short
+//! dl.finish()?;
+//! ftp.quit()?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod client;
+mod command;
+mod config;
+mod control;
+pub mod data;
+mod error;
+mod feat;
+pub mod list;
+mod reply;
+pub mod tls;
+mod transfer;
+
+pub use client::{Client, ClientBuilder, ProgressFn, TransferType};
+pub use config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
+pub use error::{Error, Phase, Result};
+pub use feat::Features;
+pub use list::{EntryKind, ListEntry};
+pub use reply::Reply;
+pub use tls::{CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsStream};
+pub use transfer::{Download, Upload};

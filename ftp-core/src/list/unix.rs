@@ -1,0 +1,249 @@
+//! Unix `ls -l` style `LIST` lines, as sent by vsftpd, ProFTPD, Pure-FTPd, FileZilla
+//! Server, busybox ftpd, IIS in Unix mode and most others:
+//!
+//! ```text
+//! drwxr-xr-x    2 1000     1000         4096 Jan 16 10:30 docs
+//! -rw-r--r--   1 ftp      ftp          1234 Jan  6  2023 old report.txt
+//! lrwxrwxrwx   1 root     root            7 Jan 16 10:30 latest -> v2.1.0
+//! crw-rw-rw-   1 root     root       1,   3 Jan  1 12:00 null
+//! ```
+//!
+//! Column widths differ between servers and some leave out the link count or the group, so
+//! the line is not read by position. Instead the date is located — the leftmost
+//! `Mon DD HH:MM|YYYY` (or `DD Mon …`, or ISO `YYYY-MM-DD HH:MM`) preceded by a size — and
+//! the fields between the permissions and the size are assigned from the left.
+
+use std::time::SystemTime;
+
+use super::{
+    all_digits, digits_value, infer_year, month_number, parse_u64, tokens, utc_time, EntryKind,
+    ListEntry, Token,
+};
+
+/// Parses one `ls -l` line; `None` if it is not one.
+pub(super) fn parse(line: &str, now: SystemTime) -> Option<ListEntry> {
+    let toks = tokens(line);
+    let (kind, mode, is_device) = parse_permissions(toks.first()?.text)?;
+    // The size is at `i - 1` and must come after the permissions, so the date starts at 2
+    // or later.
+    let (date_at, date) =
+        (2..toks.len()).find_map(|i| date_at(&toks, i, is_device, now).map(|d| (i, d)))?;
+    let last_date_token = toks.get(date.end_index)?;
+    // The name is everything after the single separator that follows the date: further
+    // leading spaces belong to the name.
+    let name = line.get(last_date_token.end + 1..)?;
+    if name.is_empty() {
+        return None;
+    }
+    let (size, fields_end) = size_before(&toks, date_at, is_device)?;
+    let fields = toks.get(1..fields_end)?;
+
+    let mut entry = ListEntry::empty(name.to_string(), kind, line);
+    entry.size = size;
+    entry.modified = date.modified;
+    entry.unix_mode = Some(mode);
+    let (owner, group) = owner_and_group(line, fields);
+    entry.owner = owner;
+    entry.group = group;
+    if kind == EntryKind::Link {
+        if let Some((link, target)) = name.split_once(" -> ") {
+            if !link.is_empty() {
+                entry.name = link.to_string();
+                entry.link_target = Some(target.to_string());
+            }
+        }
+    }
+    Some(entry)
+}
+
+/// `drwxr-sr-t+` → (kind, permission bits, whether the size column holds a device number).
+fn parse_permissions(s: &str) -> Option<(EntryKind, u32, bool)> {
+    let mut chars = s.chars();
+    let (kind, is_device) = match chars.next()? {
+        '-' => (EntryKind::File, false),
+        'd' => (EntryKind::Dir, false),
+        'l' => (EntryKind::Link, false),
+        'c' | 'b' => (EntryKind::Other, true),
+        // Pipe, socket, Solaris door, HP-UX network special, BSD whiteout.
+        'p' | 's' | 'D' | 'n' | 'w' => (EntryKind::Other, false),
+        _ => return None,
+    };
+    let mut mode = 0u32;
+    for (class, special) in [(6u32, 0o4000u32), (3, 0o2000), (0, 0o1000)] {
+        let r = chars.next()?;
+        let w = chars.next()?;
+        let x = chars.next()?;
+        match r {
+            'r' => mode |= 0o4 << class,
+            '-' => {}
+            _ => return None,
+        }
+        match w {
+            'w' => mode |= 0o2 << class,
+            '-' => {}
+            _ => return None,
+        }
+        // `s`/`t` mean the special bit plus execute, `S`/`T` the special bit alone; old
+        // System V shows set-group-ID without group execute (mandatory locking) as `l`.
+        match x {
+            'x' => mode |= 0o1 << class,
+            '-' => {}
+            's' | 't' => mode |= special | (0o1 << class),
+            'S' | 'T' | 'l' | 'L' => mode |= special,
+            _ => return None,
+        }
+    }
+    // ACL (`+`), SELinux context (`.`) and extended attribute (`@`) markers.
+    if !chars.all(|c| matches!(c, '+' | '.' | '@')) {
+        return None;
+    }
+    Some((kind, mode, is_device))
+}
+
+/// A date found in the line: the index of its last token (the name follows it) and the
+/// time it denotes, if that is a real calendar date.
+struct FoundDate {
+    end_index: usize,
+    modified: Option<SystemTime>,
+}
+
+/// Whether a date starts at token `i`, in any of the layouts servers use.
+fn date_at(toks: &[Token<'_>], i: usize, is_device: bool, now: SystemTime) -> Option<FoundDate> {
+    let text = |k: usize| toks.get(k).map(|t| t.text);
+    let size_like = text(i.checked_sub(1)?)?;
+    // Every layout has a size (or a device minor number, or FreeBSD's hex device id) right
+    // before the date; checking that avoids mistaking an owner named `may` for a month.
+    if !(all_digits(size_like) || (is_device && is_device_number(size_like))) {
+        return None;
+    }
+    let first = text(i)?;
+    let second = text(i + 1)?;
+    let third = text(i + 2);
+
+    if let (Some(month), Some(day)) = (month_number(first), day_of_month(second)) {
+        return Some(FoundDate {
+            end_index: i + 2,
+            modified: time_or_year(month, day, third?, now)?,
+        });
+    }
+    if let (Some(day), Some(month)) = (day_of_month(first), month_number(second)) {
+        return Some(FoundDate {
+            end_index: i + 2,
+            modified: time_or_year(month, day, third?, now)?,
+        });
+    }
+    // `ls --time-style=long-iso`, used by some NAS and embedded servers.
+    let (year, month, day) = iso_date(first)?;
+    let (hour, minute, second_of_minute) = clock(second)?;
+    Some(FoundDate {
+        end_index: i + 1,
+        modified: utc_time(year, month, day, hour, minute, second_of_minute, 0),
+    })
+}
+
+/// The third date token: `HH:MM` (year to infer) or `YYYY`. The outer `None` means "not a
+/// date"; the inner one "a date, but not a real one" (`Feb 30`).
+fn time_or_year(month: u8, day: u8, s: &str, now: SystemTime) -> Option<Option<SystemTime>> {
+    if s.len() == 4 && all_digits(s) {
+        let year = i32::try_from(digits_value(s)?).ok()?;
+        return Some(utc_time(year, month, day, 0, 0, 0, 0));
+    }
+    let (hour, minute, second) = clock(s)?;
+    if second != 0 {
+        // A year-less date with seconds would need its own inference; no server sends it.
+        return None;
+    }
+    Some(infer_year(month, day, hour, minute, now))
+}
+
+/// `1`..`31`, with or without a leading zero.
+fn day_of_month(s: &str) -> Option<u8> {
+    if s.len() > 2 {
+        return None;
+    }
+    let day = u8::try_from(digits_value(s)?).ok()?;
+    (1..=31).contains(&day).then_some(day)
+}
+
+/// `H:MM`, `HH:MM` or `HH:MM:SS`, range-checked.
+fn clock(s: &str) -> Option<(u8, u8, u8)> {
+    let mut parts = s.split(':');
+    let hour = parts.next()?;
+    let minute = parts.next()?;
+    let second = parts.next();
+    if parts.next().is_some() || hour.len() > 2 || minute.len() != 2 {
+        return None;
+    }
+    let hour = u8::try_from(digits_value(hour)?).ok()?;
+    let minute = u8::try_from(digits_value(minute)?).ok()?;
+    let second = match second {
+        Some(s) if s.len() == 2 => u8::try_from(digits_value(s)?).ok()?,
+        Some(_) => return None,
+        None => 0,
+    };
+    (hour < 24 && minute < 60 && second < 60).then_some((hour, minute, second))
+}
+
+/// `YYYY-MM-DD`, syntactically (the calendar check comes later).
+fn iso_date(s: &str) -> Option<(i32, u8, u8)> {
+    let mut parts = s.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    Some((
+        i32::try_from(digits_value(year)?).ok()?,
+        u8::try_from(digits_value(month)?).ok()?,
+        u8::try_from(digits_value(day)?).ok()?,
+    ))
+}
+
+/// `1,3` (major and minor glued together) or FreeBSD's `0x3d`.
+fn is_device_number(s: &str) -> bool {
+    if let Some(hex) = s.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    matches!(s.split_once(','), Some((major, minor)) if all_digits(major) && all_digits(minor))
+}
+
+/// The size before the date starting at token `date_at`, and where the owner/group fields
+/// end. Device files show `major, minor` instead of a size: size `None` then.
+fn size_before(
+    toks: &[Token<'_>],
+    date_at: usize,
+    is_device: bool,
+) -> Option<(Option<u64>, usize)> {
+    let size_at = date_at.checked_sub(1)?;
+    let size_text = toks.get(size_at)?.text;
+    if is_device {
+        if is_device_number(size_text) {
+            return Some((None, size_at));
+        }
+        // `1, 3`: the major number is a token of its own, ending in a comma.
+        if let Some(major_at) = size_at.checked_sub(1).filter(|&k| k >= 1) {
+            let major = toks.get(major_at)?.text;
+            if major.strip_suffix(',').is_some_and(all_digits) && all_digits(size_text) {
+                return Some((None, major_at));
+            }
+        }
+    }
+    Some((parse_u64(size_text), size_at))
+}
+
+/// Assigns the tokens between the permissions and the size. With three of them they are
+/// link count, owner, group. Servers that drop one drop either the group (`ls -lG`,
+/// some embedded servers) or the link count (some Windows servers); a leading number
+/// tells the two apart, since a link count is always a number and an owner rarely is.
+/// More than three means a group name with spaces (`Domain Users`), kept as listed.
+fn owner_and_group(line: &str, fields: &[Token<'_>]) -> (Option<String>, Option<String>) {
+    let rest = match fields.first() {
+        Some(first) if all_digits(first.text) => fields.get(1..).unwrap_or_default(),
+        _ => fields,
+    };
+    let owner = rest.first().map(|t| t.text.to_string());
+    let group = match (rest.get(1), rest.last()) {
+        (Some(first), Some(last)) => line.get(first.start..last.end).map(str::to_string),
+        _ => None,
+    };
+    (owner, group)
+}

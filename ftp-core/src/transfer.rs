@@ -1,0 +1,380 @@
+//! Transfers as streams: [`Download`] implements [`Read`], [`Upload`] implements [`Write`].
+//!
+//! A transfer is complete only when the data stream ended cleanly **and** the server's final
+//! reply is 2xx **and**, when the size was announced, every announced byte arrived. Anything
+//! else is an error that says how many bytes made it, never a silent success.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use log::{debug, warn};
+
+use crate::control::{Control, Stream};
+use crate::error::{is_timeout_kind, Error, Phase, Result};
+use crate::reply::Reply;
+
+/// How a transfer's data stream ended.
+#[derive(Debug)]
+enum State {
+    /// Bytes are still moving.
+    Open,
+    /// The transfer was verified complete, with this final reply.
+    Done(Reply),
+    /// The transfer failed; the error was already returned once.
+    Failed(String),
+}
+
+/// A download in progress: read it to the end, then call [`Download::finish`] for the final
+/// reply (or just read to the end: the final check runs when the data stream ends, and a
+/// failure surfaces as an error from `read`).
+///
+/// Dropping an unfinished download aborts it and keeps the session usable.
+#[derive(Debug)]
+pub struct Download<'a> {
+    control: &'a mut Control,
+    data: Option<Stream>,
+    early_reply: Option<Reply>,
+    received: u64,
+    expected: Option<u64>,
+    idle: Duration,
+    command: String,
+    unclean_end: bool,
+    state: State,
+}
+
+impl<'a> Download<'a> {
+    pub(crate) fn new(
+        control: &'a mut Control,
+        data: Option<Stream>,
+        early_reply: Option<Reply>,
+        expected: Option<u64>,
+        idle: Duration,
+        command: String,
+    ) -> Download<'a> {
+        Download {
+            control,
+            data,
+            early_reply,
+            received: 0,
+            expected,
+            idle,
+            command,
+            unclean_end: false,
+            state: State::Open,
+        }
+    }
+
+    /// Bytes received so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// The size the server announced (via `SIZE` or the `150` reply), if any.
+    pub fn expected(&self) -> Option<u64> {
+        self.expected
+    }
+
+    /// Reads what is left (discarding it), verifies the transfer and returns the final reply.
+    pub fn finish(mut self) -> Result<Reply> {
+        let mut sink = [0u8; 16 * 1024];
+        loop {
+            match self.read(&mut sink) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(Error::from_io(e, Phase::Transfer)),
+            }
+        }
+        match std::mem::replace(&mut self.state, State::Failed("finished".into())) {
+            State::Done(r) => Ok(r),
+            State::Failed(why) => Err(Error::Broken(why)),
+            State::Open => Err(Error::Broken("transfer state lost".into())),
+        }
+    }
+
+    /// Stops the download early: closes the data connection and reads the server's reply
+    /// to the interruption so that the session stays usable.
+    pub fn abort(mut self) -> Result<()> {
+        self.abort_inner()
+    }
+
+    fn abort_inner(&mut self) -> Result<()> {
+        if !matches!(self.state, State::Open) {
+            return Ok(());
+        }
+        self.state = State::Failed("aborted".into());
+        if let Some(d) = self.data.take() {
+            reset(d.tcp());
+        }
+        if self.early_reply.is_some() {
+            return Ok(());
+        }
+        // The server answers the broken connection with 426 or 451 (sometimes 226 if it
+        // had already sent everything).
+        self.control
+            .read_reply(Phase::Transfer, "waiting for the reply to the aborted transfer")
+            .map(|r| debug!("abort: server said {r}"))
+    }
+
+    /// Called at the end of the data stream: the final reply and the byte count decide.
+    fn complete(&mut self) -> Result<Reply> {
+        // Close our side first: some servers send the final reply only after the client
+        // closed the data connection.
+        drop(self.data.take());
+        let reply = match self.early_reply.take() {
+            Some(r) => r,
+            None => self.control.read_reply(
+                Phase::Transfer,
+                &format!("waiting for the final reply to {}", self.command),
+            )?,
+        };
+        if !reply.is_positive_completion() {
+            return Err(Error::Incomplete {
+                received: self.received,
+                expected: self.expected,
+                why: "the server reported a failure; retry, or resume with REST from the received byte count".into(),
+                reply: Some(reply),
+            });
+        }
+        if let Some(expected) = self.expected {
+            if self.received < expected {
+                return Err(Error::Incomplete {
+                    received: self.received,
+                    expected: self.expected,
+                    why: "the data connection closed before all announced bytes arrived; resume from the received byte count".into(),
+                    reply: Some(reply),
+                });
+            }
+        }
+        if self.unclean_end {
+            warn!(
+                "{}: the data connection ended without TLS close_notify; {} bytes and the final reply {} say the transfer is complete",
+                self.command, self.received, reply
+            );
+        }
+        Ok(reply)
+    }
+
+    fn fail(&mut self, err: Error) -> io::Error {
+        self.state = State::Failed(err.to_string());
+        err.into_io()
+    }
+}
+
+impl Read for Download<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &self.state {
+            State::Done(_) => return Ok(0),
+            State::Failed(why) => return Err(Error::Broken(why.clone()).into_io()),
+            State::Open => {}
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let n = match self.data.as_mut() {
+            None => 0,
+            Some(d) => match d.read(buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+                // A TLS stream that ends without close_notify: the byte count and the
+                // final reply decide whether that was the end.
+                Err(e)
+                    if e.kind() == io::ErrorKind::UnexpectedEof
+                        && matches!(d, Stream::Tls(_)) =>
+                {
+                    self.unclean_end = true;
+                    0
+                }
+                Err(e) if is_timeout_kind(&e) => {
+                    let err = Error::Timeout {
+                        phase: Phase::Transfer,
+                        waiting_for: format!(
+                            "data for {} ({} bytes received so far; resume from there)",
+                            self.command, self.received
+                        ),
+                        after: self.idle,
+                        backend: None,
+                        last_reply: self.control.last_reply.clone(),
+                    };
+                    let _ = self.abort_inner();
+                    return Err(self.fail(err));
+                }
+                Err(e) => {
+                    let err = Error::Incomplete {
+                        received: self.received,
+                        expected: self.expected,
+                        reply: None,
+                        why: format!("the data connection failed: {e}; resume from the received byte count"),
+                    };
+                    let _ = self.abort_inner();
+                    return Err(self.fail(err));
+                }
+            },
+        };
+        if n == 0 {
+            return match self.complete() {
+                Ok(reply) => {
+                    self.state = State::Done(reply);
+                    Ok(0)
+                }
+                Err(e) => Err(self.fail(e)),
+            };
+        }
+        self.received += n as u64;
+        Ok(n)
+    }
+}
+
+impl Drop for Download<'_> {
+    fn drop(&mut self) {
+        if matches!(self.state, State::Open) {
+            if let Err(e) = self.abort_inner() {
+                self.control.mark_broken(format!("an abandoned download could not be aborted: {e}"));
+            }
+        }
+    }
+}
+
+/// An upload in progress: write the bytes, then call [`Upload::finish`], which ends the data
+/// stream cleanly (TLS close_notify, then TCP FIN) and returns the server's final reply.
+///
+/// Dropping an upload without `finish` resets the data connection so that the server cannot
+/// mistake the partial file for a complete one.
+#[derive(Debug)]
+pub struct Upload<'a> {
+    control: &'a mut Control,
+    data: Option<Stream>,
+    sent: u64,
+    idle: Duration,
+    command: String,
+    done: bool,
+}
+
+impl<'a> Upload<'a> {
+    pub(crate) fn new(
+        control: &'a mut Control,
+        data: Stream,
+        idle: Duration,
+        command: String,
+    ) -> Upload<'a> {
+        Upload {
+            control,
+            data: Some(data),
+            sent: 0,
+            idle,
+            command,
+            done: false,
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Ends the data stream and returns the server's final reply, which must be 2xx.
+    pub fn finish(mut self) -> Result<Reply> {
+        self.done = true;
+        let mut data = self
+            .data
+            .take()
+            .ok_or_else(|| Error::Broken("upload already failed".into()))?;
+        if let Err(e) = data.flush().and_then(|_| data.close_write()) {
+            reset(data.tcp());
+            let err = self.write_error(e);
+            let _ = self.control.read_reply(Phase::Transfer, "waiting for the reply to the failed upload");
+            return Err(err);
+        }
+        let reply = self.control.read_reply(
+            Phase::Transfer,
+            &format!("waiting for the final reply to {}", self.command),
+        );
+        drop(data);
+        let reply = reply?;
+        if !reply.is_positive_completion() {
+            return Err(Error::Incomplete {
+                received: self.sent,
+                expected: None,
+                why: "the server did not confirm the upload; the remote file may be partial".into(),
+                reply: Some(reply),
+            });
+        }
+        Ok(reply)
+    }
+
+    fn write_error(&self, e: io::Error) -> Error {
+        if is_timeout_kind(&e) {
+            Error::Timeout {
+                phase: Phase::Transfer,
+                waiting_for: format!(
+                    "the server to accept data for {} ({} bytes sent)",
+                    self.command, self.sent
+                ),
+                after: self.idle,
+                backend: None,
+                last_reply: self.control.last_reply.clone(),
+            }
+        } else {
+            Error::Incomplete {
+                received: self.sent,
+                expected: None,
+                reply: None,
+                why: format!("the data connection failed: {e}; the remote file is partial"),
+            }
+        }
+    }
+
+    fn abort_inner(&mut self) {
+        if let Some(d) = self.data.take() {
+            reset(d.tcp());
+            drop(d);
+            if let Err(e) = self
+                .control
+                .read_reply(Phase::Transfer, "waiting for the reply to the aborted upload")
+            {
+                self.control.mark_broken(format!("an abandoned upload could not be aborted: {e}"));
+            }
+        }
+    }
+}
+
+impl Write for Upload<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some(d) = self.data.as_mut() else {
+            return Err(Error::Broken("upload already failed".into()).into_io());
+        };
+        match d.write(buf) {
+            Ok(n) => {
+                self.sent += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                let err = self.write_error(e);
+                self.abort_inner();
+                Err(err.into_io())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.data.as_mut() {
+            Some(d) => d.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Upload<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.abort_inner();
+        }
+    }
+}
+
+/// Arms a data connection to close with a TCP reset instead of a FIN when it is dropped, so
+/// that the server sees an aborted transfer rather than a complete one.
+fn reset(tcp: &TcpStream) {
+    let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
+}

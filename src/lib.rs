@@ -1,0 +1,2 @@
+//! placeholder
+pub use ftp_core::*;
