@@ -130,7 +130,7 @@ fn root_is_slash_and_uploads_work() {
         return;
     }
     let server = Vsftpd::start();
-    server.write_file("sub/hello.txt", b"hello");
+    server.write_file("/sub/hello.txt", b"hello");
     // Created as root; chown_tree hands it to the FTP user.
     std::fs::create_dir(server.root().join("made-by-test")).unwrap();
     server.chown_tree();

@@ -17,13 +17,16 @@
 //!
 //! Every server gets its own temp dir (removed on drop) holding the config,
 //! the FTP root (`local_root`, see [`Vsftpd::root`]), an empty
-//! `secure_chroot_dir`, the protocol log and vsftpd's stdout/stderr.
+//! `secure_chroot_dir`, the protocol log and vsftpd's own output (fd 0,
+//! where vsftpd writes fatal errors, stdout and stderr).
 //! All FTP logins use one shared local account ([`TEST_USER`]), which the
-//! harness creates (once per process) with `useradd` + `chpasswd`; this needs
+//! harness creates if missing and whose password it sets (once per process,
+//! under a cross-process `flock`) with `useradd` + `chpasswd`; this needs
 //! root.
 //!
 //! If a test panics while a [`Vsftpd`] is alive, its drop prints the protocol
-//! log to stderr, so it shows up in the failing test's captured output.
+//! log and vsftpd's output to stderr, so they show up in the failing test's
+//! captured output.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -168,9 +171,7 @@ impl VsftpdBuilder {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let banner_token = self
-            .value("ftpd_banner")
-            .is_none()
+        let banner_token = (!self.overrides.iter().any(|(k, _)| k == "ftpd_banner"))
             .then(|| format!("vsftpd test server {token}"));
         // With implicit TLS there is no plain-text greeting to check; then
         // the server is ready once it logs the probe's connection.
@@ -427,11 +428,14 @@ impl Vsftpd {
         chown_recursive(&self.root, self.user);
     }
 
-    /// Writes `contents` to `relative` below [`Vsftpd::root`] (creating
-    /// parent directories) and chowns the tree to the test user. Returns the
-    /// absolute local path.
-    pub fn write_file(&self, relative: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.root.join(relative.as_ref());
+    /// Writes `contents` to `ftp_path` below [`Vsftpd::root`] (a leading
+    /// `/` is the FTP root; parent directories are created) and chowns the
+    /// tree to the test user. Returns the local path.
+    pub fn write_file(&self, ftp_path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let relative = ftp_path.as_ref();
+        let path = self
+            .root
+            .join(relative.strip_prefix("/").unwrap_or(relative));
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).unwrap_or_else(|e| {
                 panic!("vsftpd harness: cannot create {}: {e}", parent.display())
@@ -714,6 +718,12 @@ fn test_user() -> TestUser {
 }
 
 fn setup_test_user() -> Result<TestUser, String> {
+    // Serialize with other test processes (e.g. nextest, or several test
+    // binaries at once): two concurrent `useradd`s of the same name can both
+    // "succeed", the second replacing the first entry with a new uid and a
+    // locked password.
+    let _lock = UserSetupLock::acquire();
+
     // pam_shells (in Debian's /etc/pam.d/vsftpd) rejects users whose shell is
     // not listed in /etc/shells.
     let shells_text = fs::read_to_string("/etc/shells").unwrap_or_default();
@@ -737,8 +747,8 @@ fn setup_test_user() -> Result<TestUser, String> {
                 .args(["-c", "ftp-client test suite (vsftpd harness)", TEST_USER]),
             None,
         );
-        // useradd fails if another test process created the user meanwhile;
-        // that's fine as long as the user exists now.
+        // Should another process have created the user meanwhile (without
+        // the lock), useradd fails; fine as long as the user exists now.
         if passwd_entry().is_none() {
             return Err(format!(
                 "useradd failed: {}",
@@ -771,9 +781,9 @@ fn setup_test_user() -> Result<TestUser, String> {
         );
     }
 
-    // Always (re)set the password: idempotent, and covers a user created by
-    // another process that has not set the password yet. chpasswd waits for
-    // the shadow lock itself; retry a few times in case it still lost.
+    // Always (re)set the password: idempotent, and repairs a user whose
+    // password was never set. chpasswd waits for the shadow lock itself;
+    // retry a few times in case it still lost.
     let input = format!("{TEST_USER}:{TEST_PASSWORD}\n");
     let mut last = Ok(());
     for _ in 0..3 {
@@ -794,6 +804,44 @@ fn setup_test_user() -> Result<TestUser, String> {
         uid: parse(2)?,
         gid: parse(3)?,
     })
+}
+
+/// A lock shared by all test processes on the machine, held while the test
+/// user is set up: a `flock(1)` child that holds the lock until its stdin is
+/// closed. Best effort: without `flock` the setup runs unlocked.
+struct UserSetupLock(Option<Child>);
+
+impl UserSetupLock {
+    fn acquire() -> Self {
+        let lock_file = std::env::temp_dir().join("ftpclient-test-user.lock");
+        let child = Command::new("flock")
+            .args(["-w", "120"])
+            .arg(&lock_file)
+            .args(["sh", "-c", "echo locked && read _"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else {
+            return UserSetupLock(None);
+        };
+        // Blocks until flock has the lock (or gave up: then EOF).
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut line);
+        }
+        UserSetupLock(Some(child))
+    }
+}
+
+impl Drop for UserSetupLock {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            // Closing its stdin ends `read`, which releases the lock.
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
+    }
 }
 
 /// The test user's `/etc/passwd` fields (via `getent`), if it exists.
