@@ -16,7 +16,11 @@ use ftp_client::{Client, TlsMode};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_log();
     let server = embedded::EmbeddedServer::start();
-    println!("embedded FTP server on {} serving {}", server.addr(), server.root().display());
+    println!(
+        "embedded FTP server on {} serving {}",
+        server.addr(),
+        server.root().display()
+    );
 
     let started = Instant::now();
     // Plain FTP for now, chosen explicitly: the default is explicit TLS.
@@ -26,7 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .connect()?;
     println!("connected: {}", ftp.welcome());
     ftp.login("quickstart", "not-a-secret")?;
-    println!("logged in; server features: {}", ftp.features().names().collect::<Vec<_>>().join(" "));
+    println!(
+        "logged in; server features: {}",
+        ftp.features().names().collect::<Vec<_>>().join(" ")
+    );
 
     let dir = ftp.mkdir("quickstart")?;
     println!("made directory {dir}");
@@ -49,12 +56,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     dl.read_to_end(&mut back)?;
     let reply = dl.finish()?;
     if back != payload {
-        return Err(format!("downloaded {} bytes that differ from the upload", back.len()).into());
+        return Err(format!(
+            "downloaded {} bytes that differ from the upload",
+            back.len()
+        )
+        .into());
     }
-    println!("downloaded data.bin ({} bytes), identical to the upload: {reply}", back.len());
+    println!(
+        "downloaded data.bin ({} bytes), identical to the upload: {reply}",
+        back.len()
+    );
 
     ftp.rename("data.bin", "renamed.bin")?;
-    println!("renamed data.bin -> renamed.bin (size {} bytes)", ftp.size("renamed.bin")?);
+    println!(
+        "renamed data.bin -> renamed.bin (size {} bytes)",
+        ftp.size("renamed.bin")?
+    );
     ftp.delete("renamed.bin")?;
     ftp.cdup()?;
     ftp.rmdir("quickstart")?;

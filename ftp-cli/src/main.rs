@@ -1,1 +1,455 @@
-fn main() {}
+//! `ftpc`: get, put, ls, rm, mkdir over FTP and FTPS.
+//!
+//! Exit codes: 0 success; 2 bad usage; 3 connect or greeting; 4 TLS; 5 login; 6 a command
+//! was refused; 7 data connection or transfer; 8 local file error.
+
+mod url;
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ftp_client::{Client, DataMode, EntryKind, Error, ListEntry, Phase, TlsConnector, TlsMode};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ftpc",
+    version,
+    about = "FTP/FTPS client that never hangs and says why it failed",
+    after_help = "Exit codes: 0 ok, 2 usage, 3 connect/greeting, 4 TLS, 5 login, 6 command refused, 7 data connection/transfer, 8 local file."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// List a directory.
+    Ls {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        opts: Opts,
+    },
+    /// Download a file.
+    Get {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        /// Where to write: a file, or - for standard output (default: the remote name).
+        #[arg(short = 'o', long = "output")]
+        output: Option<String>,
+        /// Continue a partial download from the local file's size.
+        #[arg(long)]
+        resume: bool,
+        #[command(flatten)]
+        opts: Opts,
+    },
+    /// Upload a file.
+    Put {
+        /// The local file.
+        file: PathBuf,
+        /// ftp://[user[:password]@]host[:port]/path (ending in / keeps the local name)
+        url: String,
+        #[command(flatten)]
+        opts: Opts,
+    },
+    /// Delete a file.
+    Rm {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        #[command(flatten)]
+        opts: Opts,
+    },
+    /// Make a directory.
+    Mkdir {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        #[command(flatten)]
+        opts: Opts,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum TlsArg {
+    /// AUTH TLS on the plain port; fail if the server refuses (the default for ftp://).
+    Explicit,
+    /// TLS from the first byte (the default for ftps://, port 990).
+    Implicit,
+    /// No encryption at all: password and files in clear text.
+    None,
+    /// Try secure modes in turn.
+    Auto,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Rustls,
+    Openssl,
+    NativeTls,
+}
+
+#[derive(Args, Debug, Clone)]
+struct Opts {
+    /// User name (default: from the URL, else anonymous).
+    #[arg(long)]
+    user: Option<String>,
+    /// Password (prefer the FTPC_PASSWORD environment variable: command lines are visible to others).
+    #[arg(long, env = "FTPC_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Encryption mode.
+    #[arg(long, value_enum)]
+    tls: Option<TlsArg>,
+    /// TLS implementation.
+    #[arg(long, value_enum)]
+    backend: Option<BackendArg>,
+    /// Accept any certificate (dangerous: anyone on the path can read and change the session).
+    #[arg(long)]
+    insecure: bool,
+    /// Trust the CA certificates in this PEM file too.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// TCP connect deadline in seconds.
+    #[arg(long, value_name = "SECS")]
+    connect_timeout: Option<f64>,
+    /// Deadline for each reply, and for a silent data connection, in seconds.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<f64>,
+    /// TLS handshake deadline in seconds.
+    #[arg(long, value_name = "SECS")]
+    handshake_timeout: Option<f64>,
+    /// Active mode: the server connects to us for data.
+    #[arg(long)]
+    active: bool,
+    /// Debug log of every command, reply and phase on stderr (passwords masked).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+/// A failure with the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let code = match (&e, e.phase()) {
+            (Error::Tls { .. } | Error::TlsRequired { .. }, _) => 4,
+            (_, Phase::TlsUpgrade | Phase::DataProtection) => 4,
+            (_, Phase::Connect | Phase::Greeting) => 3,
+            (_, Phase::Login) => 5,
+            (_, Phase::DataConnect | Phase::Transfer) => 7,
+            _ => 6,
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn local(what: &str, path: &Path, e: io::Error) -> Failure {
+    Failure {
+        code: 8,
+        message: format!("local: {what} {}: {e}", path.display()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("ftpc: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Cmd::Ls { url, json, opts } => {
+            let (mut ftp, path) = open(&url, &opts)?;
+            let entries = ftp.list_entries((!path.is_empty()).then_some(path.as_str()))?;
+            let mut out = io::stdout().lock();
+            for e in &entries {
+                let line = if json { json_line(e) } else { human_line(e) };
+                writeln!(out, "{line}").map_err(|e| local("writing", Path::new("stdout"), e))?;
+            }
+            ftp.quit()?;
+        }
+        Cmd::Get {
+            url,
+            output,
+            resume,
+            opts,
+        } => {
+            let (mut ftp, path) = open(&url, &opts)?;
+            if path.is_empty() || path.ends_with('/') {
+                return Err(usage("get needs a file path in the URL"));
+            }
+            let target = output
+                .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path.as_str()).to_string());
+            if target == "-" {
+                if resume {
+                    return Err(usage("--resume needs a file, not standard output"));
+                }
+                let mut out = io::stdout().lock();
+                ftp.download_to(&path, &mut out, None)?;
+                out.flush()
+                    .map_err(|e| local("writing", Path::new("stdout"), e))?;
+            } else {
+                let target = PathBuf::from(target);
+                let (mut file, offset) = if resume {
+                    let f = OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&target)
+                        .map_err(|e| local("opening", &target, e))?;
+                    let len = f
+                        .metadata()
+                        .map_err(|e| local("reading", &target, e))?
+                        .len();
+                    (f, len)
+                } else {
+                    (
+                        File::create(&target).map_err(|e| local("creating", &target, e))?,
+                        0,
+                    )
+                };
+                let mut bar = Progress::new(&path);
+                let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
+                let n = ftp.download_from_offset(&path, offset, &mut file, Some(&mut cb))?;
+                file.sync_all().map_err(|e| local("writing", &target, e))?;
+                bar.finish();
+                log::info!("downloaded {n} bytes to {}", target.display());
+            }
+            ftp.quit()?;
+        }
+        Cmd::Put { file, url, opts } => {
+            let mut input = File::open(&file).map_err(|e| local("opening", &file, e))?;
+            let size = input.metadata().ok().map(|m| m.len());
+            let (mut ftp, mut path) = open(&url, &opts)?;
+            if path.is_empty() || path.ends_with('/') {
+                let name = file.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                    usage("the local file name is not UTF-8; give a remote name in the URL")
+                })?;
+                path.push_str(name);
+            }
+            let mut bar = Progress::new(&path);
+            let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
+            let n = ftp.upload_from(&mut input, &path, size, Some(&mut cb))?;
+            bar.finish();
+            log::info!("uploaded {n} bytes to {path}");
+            ftp.quit()?;
+        }
+        Cmd::Rm { url, opts } => {
+            let (mut ftp, path) = open(&url, &opts)?;
+            ftp.delete(&path)?;
+            ftp.quit()?;
+        }
+        Cmd::Mkdir { url, opts } => {
+            let (mut ftp, path) = open(&url, &opts)?;
+            ftp.mkdir(&path)?;
+            ftp.quit()?;
+        }
+    }
+    Ok(())
+}
+
+fn secs(what: &str, v: Option<f64>) -> Result<Option<Duration>, Failure> {
+    match v {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        Some(s) => Err(usage(format!(
+            "--{what} must be a number of seconds between 0 and 86400, not {s}"
+        ))),
+    }
+}
+
+/// Connects and logs in as the URL and options say; returns the session and the path.
+fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
+    if opts.verbose {
+        env_logger::Builder::new()
+            .filter_level(log::LevelFilter::Debug)
+            .format_timestamp_millis()
+            .target(env_logger::Target::Stderr)
+            .init();
+    }
+    let u = url::parse(raw_url).map_err(usage)?;
+    let tls = match (opts.tls, u.implicit_tls) {
+        (Some(TlsArg::Implicit) | None, true) => TlsArg::Implicit,
+        (Some(other), true) => {
+            return Err(usage(format!(
+                "ftps:// means implicit TLS; --tls {other:?} contradicts it (use ftp:// for explicit or plain)"
+            )))
+        }
+        (Some(t), false) => t,
+        (None, false) => TlsArg::Explicit,
+    };
+    let mut b = Client::builder(u.host.clone());
+    if let Some(p) = u.port {
+        b = b.port(p);
+    }
+    if let Some(d) = secs("connect-timeout", opts.connect_timeout)? {
+        b = b.connect_timeout(d);
+    }
+    if let Some(d) = secs("timeout", opts.timeout)? {
+        b = b.reply_timeout(d).idle_timeout(d).data_connect_timeout(d);
+    }
+    if opts.active {
+        b = b.data_mode(DataMode::Active);
+    }
+    b = match tls {
+        TlsArg::None => {
+            // TLS options with --tls none would be silently meaningless: refuse them.
+            if opts.backend.is_some() || opts.insecure || opts.ca_file.is_some() || opts.handshake_timeout.is_some() {
+                return Err(usage("--backend, --insecure, --ca-file and --handshake-timeout apply to TLS; they make no sense with --tls none"));
+            }
+            b.tls_mode(TlsMode::None)
+        }
+        TlsArg::Explicit | TlsArg::Implicit => {
+            if let Some(d) = secs("handshake-timeout", opts.handshake_timeout)? {
+                b = b.handshake_timeout(d);
+            }
+            let mode = if tls == TlsArg::Explicit { TlsMode::Explicit } else { TlsMode::Implicit };
+            b.tls_mode(mode).tls_connector(connector(opts)?)
+        }
+        TlsArg::Auto => {
+            return Err(Failure {
+                code: 4,
+                message: "--tls auto (trying secure modes in turn) is not available in this version yet; choose --tls explicit or --tls implicit".into(),
+            })
+        }
+    };
+    let mut ftp = b.connect()?;
+    let user = opts
+        .user
+        .clone()
+        .or(u.user)
+        .unwrap_or_else(|| "anonymous".into());
+    let password = opts.password.clone().or(u.password).unwrap_or_else(|| {
+        if user == "anonymous" {
+            "ftpc@".into()
+        } else {
+            String::new()
+        }
+    });
+    ftp.login(&user, &password)?;
+    Ok((ftp, u.path))
+}
+
+fn connector(opts: &Opts) -> Result<Arc<dyn TlsConnector>, Failure> {
+    let backend = opts.backend.unwrap_or(BackendArg::Rustls);
+    Err(Failure {
+        code: 4,
+        message: format!(
+            "TLS via {backend:?} is not available in this build of ftpc yet (the TLS backends are still being written); use --tls none, only on a network you trust"
+        ),
+    })
+}
+
+fn kind_str(k: EntryKind) -> &'static str {
+    match k {
+        EntryKind::File => "file",
+        EntryKind::Dir => "dir",
+        EntryKind::Link => "link",
+        _ => "other",
+    }
+}
+
+fn rfc3339(t: Option<SystemTime>) -> Option<String> {
+    let t = time::OffsetDateTime::from(t?);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
+fn json_line(e: &ListEntry) -> String {
+    serde_json::json!({
+        "name": e.name,
+        "type": kind_str(e.kind),
+        "size": e.size,
+        "modified": rfc3339(e.modified),
+        "raw": e.raw,
+    })
+    .to_string()
+}
+
+fn human_line(e: &ListEntry) -> String {
+    let t = match e.kind {
+        EntryKind::Dir => 'd',
+        EntryKind::Link => 'l',
+        EntryKind::File => '-',
+        EntryKind::Unknown => '?',
+        _ => 'o',
+    };
+    if e.kind == EntryKind::Unknown {
+        return format!("? {}", e.raw);
+    }
+    let size = e.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+    let when = rfc3339(e.modified).unwrap_or_else(|| "-".into());
+    let link = e
+        .link_target
+        .as_ref()
+        .map(|t| format!(" -> {t}"))
+        .unwrap_or_default();
+    format!("{t} {size:>12} {when:<20} {}{link}", e.name)
+}
+
+/// A progress bar on stderr, only when stderr is a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(name: &str) -> Progress {
+        if !io::stderr().is_terminal() {
+            return Progress { bar: None };
+        }
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(name.to_string());
+        Progress { bar: Some(bar) }
+    }
+
+    fn update(&mut self, done: u64, total: Option<u64>) {
+        if let Some(b) = &self.bar {
+            if let Some(t) = total {
+                b.set_length(t);
+            }
+            b.set_position(done);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_read<R: Read>() {}

@@ -11,7 +11,7 @@ use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 use crate::command::Command;
 use crate::config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 use crate::control::{Control, LineBuf, LineError, Stream};
-use crate::data::{self, PassiveKind, Pending};
+use crate::data::{self, PassiveKind};
 use crate::error::{Error, Phase, Result};
 use crate::feat::Features;
 use crate::list::{self, ListEntry};
@@ -174,11 +174,16 @@ impl ClientBuilder {
         });
         let started = Instant::now();
         let tcp = connect_tcp(&host, port, config.timeouts.connect)?;
-        info!("connected to {} in {:?}", tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default(), started.elapsed());
-        let server_name = config
-            .tls_server_name
-            .clone()
-            .unwrap_or_else(|| host.trim_start_matches('[').trim_end_matches(']').to_string());
+        info!(
+            "connected to {} in {:?}",
+            tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
+            started.elapsed()
+        );
+        let server_name = config.tls_server_name.clone().unwrap_or_else(|| {
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string()
+        });
 
         let stream = match (&config.tls_mode, &connector) {
             (TlsMode::Implicit, Some(c)) => Stream::Tls(data::tls_handshake(
@@ -263,7 +268,10 @@ fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
         })?
         .collect();
     let deadline = Instant::now() + timeout;
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host name resolved to no address");
+    let mut last = io::Error::new(
+        io::ErrorKind::NotFound,
+        "the host name resolved to no address",
+    );
     for addr in addrs {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -348,7 +356,10 @@ impl Client {
 
     /// What the control connection's TLS negotiated, or `None` for plain FTP.
     pub fn tls_info(&self) -> Option<TlsInfo> {
-        self.control.stream().and_then(Stream::tls).map(|t| t.info())
+        self.control
+            .stream()
+            .and_then(Stream::tls)
+            .map(|t| t.info())
     }
 
     /// The last reply received.
@@ -426,7 +437,9 @@ impl Client {
             }
             self.protect_data = true;
         }
-        let feat = self.control.execute(&Command::bare("FEAT"), Phase::Command)?;
+        let feat = self
+            .control
+            .execute(&Command::bare("FEAT"), Phase::Command)?;
         self.features = Features::from_reply(&feat);
         if self.features.has("UTF8") {
             // Failure is harmless: the server may have UTF-8 on already.
@@ -437,7 +450,14 @@ impl Client {
         Ok(())
     }
 
-    fn simple(&mut self, verb: &str, what: &'static str, arg: &str, ok: impl Fn(u16) -> bool, hint: Option<&'static str>) -> Result<Reply> {
+    fn simple(
+        &mut self,
+        verb: &str,
+        what: &'static str,
+        arg: &str,
+        ok: impl Fn(u16) -> bool,
+        hint: Option<&'static str>,
+    ) -> Result<Reply> {
         let cmd = Command::with_arg(verb, what, arg)?;
         self.control.expect(&cmd, Phase::Command, ok, hint)
     }
@@ -464,39 +484,74 @@ impl Client {
 
     /// `CWD path`.
     pub fn cwd(&mut self, path: &str) -> Result<()> {
-        self.simple("CWD", "path", path, |c| c / 100 == 2, Some("check that the directory exists"))
-            .map(drop)
+        self.simple(
+            "CWD",
+            "path",
+            path,
+            |c| c / 100 == 2,
+            Some("check that the directory exists"),
+        )
+        .map(drop)
     }
 
     /// `CDUP`: to the parent directory.
     pub fn cdup(&mut self) -> Result<()> {
         self.control
-            .expect(&Command::bare("CDUP"), Phase::Command, |c| c / 100 == 2, None)
+            .expect(
+                &Command::bare("CDUP"),
+                Phase::Command,
+                |c| c / 100 == 2,
+                None,
+            )
             .map(drop)
     }
 
     /// `MKD path`; returns the created directory's path as the server names it.
     pub fn mkdir(&mut self, path: &str) -> Result<String> {
-        let r = self.simple("MKD", "path", path, |c| c == 257 || c / 100 == 2, Some("the directory may exist already, or the parent may be missing"))?;
+        let r = self.simple(
+            "MKD",
+            "path",
+            path,
+            |c| c == 257 || c / 100 == 2,
+            Some("the directory may exist already, or the parent may be missing"),
+        )?;
         Ok(parse_257(r.text()).unwrap_or_else(|| path.to_string()))
     }
 
     /// `RMD path`.
     pub fn rmdir(&mut self, path: &str) -> Result<()> {
-        self.simple("RMD", "path", path, |c| c / 100 == 2, Some("the directory must exist and be empty"))
-            .map(drop)
+        self.simple(
+            "RMD",
+            "path",
+            path,
+            |c| c / 100 == 2,
+            Some("the directory must exist and be empty"),
+        )
+        .map(drop)
     }
 
     /// `DELE path`.
     pub fn delete(&mut self, path: &str) -> Result<()> {
-        self.simple("DELE", "path", path, |c| c / 100 == 2, Some("check the path and your permissions"))
-            .map(drop)
+        self.simple(
+            "DELE",
+            "path",
+            path,
+            |c| c / 100 == 2,
+            Some("check the path and your permissions"),
+        )
+        .map(drop)
     }
 
     /// `RNFR from` then `RNTO to`.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
         let rnto = Command::with_arg("RNTO", "path", to)?;
-        self.simple("RNFR", "path", from, |c| c == 350, Some("check that the source exists"))?;
+        self.simple(
+            "RNFR",
+            "path",
+            from,
+            |c| c == 350,
+            Some("check that the source exists"),
+        )?;
         self.control
             .expect(&rnto, Phase::Command, |c| c / 100 == 2, None)
             .map(drop)
@@ -537,7 +592,12 @@ impl Client {
     /// `NOOP`: keeps the session alive and checks it still answers.
     pub fn noop(&mut self) -> Result<()> {
         self.control
-            .expect(&Command::bare("NOOP"), Phase::Command, |c| c / 100 == 2, None)
+            .expect(
+                &Command::bare("NOOP"),
+                Phase::Command,
+                |c| c / 100 == 2,
+                None,
+            )
             .map(drop)
     }
 
@@ -547,7 +607,8 @@ impl Client {
             Some(p) => Command::with_arg("STAT", "path", p)?,
             None => Command::bare("STAT"),
         };
-        self.control.expect(&cmd, Phase::Command, |c| (211..=213).contains(&c), None)
+        self.control
+            .expect(&cmd, Phase::Command, |c| (211..=213).contains(&c), None)
     }
 
     /// `SITE args`: server-specific commands (e.g. `CHMOD 644 file`).
@@ -616,13 +677,17 @@ impl Client {
         match data::complete(pending, &self.control, &self.config, protect, cmd.verb()) {
             Ok(s) => Ok((Some(s), reply)),
             Err(e) if e.is_timeout() => {
-                self.control.mark_broken(format!("the data connection for {} timed out", cmd.verb()));
+                self.control
+                    .mark_broken(format!("the data connection for {} timed out", cmd.verb()));
                 Err(e)
             }
             Err(e) => {
                 // The server answers the failed data connection on the control connection
                 // (425/426/522…); read it so the session stays in step and show it in the log.
-                match self.control.read_reply(Phase::DataConnect, "waiting for the reply after the failed data connection") {
+                match self.control.read_reply(
+                    Phase::DataConnect,
+                    "waiting for the reply after the failed data connection",
+                ) {
                     Ok(r) => info!("server after the failed data connection: {r}"),
                     Err(e2) => debug!("no reply after the failed data connection: {e2}"),
                 }
@@ -652,12 +717,23 @@ impl Client {
             }
         }
         let (data, reply) = self.open_data(&cmd, (offset > 0).then_some(offset))?;
-        let early = if reply.is_positive_completion() { Some(reply.clone()) } else { None };
+        let early = if reply.is_positive_completion() {
+            Some(reply.clone())
+        } else {
+            None
+        };
         if expected.is_none() && self.transfer_type == Some(TransferType::Binary) && offset == 0 {
             expected = announced_size(reply.text());
         }
         let idle = self.config.timeouts.idle;
-        Ok(Download::new(&mut self.control, data, early, expected, idle, cmd.display()))
+        Ok(Download::new(
+            &mut self.control,
+            data,
+            early,
+            expected,
+            idle,
+            cmd.display(),
+        ))
     }
 
     /// Starts uploading to `path` (`STOR`).
@@ -700,7 +776,11 @@ impl Client {
         };
         let limits = self.config.limits;
         let (data, reply) = self.open_data(&cmd, None)?;
-        let early = if reply.is_positive_completion() { Some(reply) } else { None };
+        let early = if reply.is_positive_completion() {
+            Some(reply)
+        } else {
+            None
+        };
         let idle = self.config.timeouts.idle;
         let mut dl = Download::new(&mut self.control, data, early, None, idle, cmd.display());
         let mut buf = LineBuf::default();
@@ -712,7 +792,10 @@ impl Client {
                         let _ = dl.abort();
                         return Err(Error::Protocol {
                             phase: Phase::Transfer,
-                            detail: format!("the listing has more than {} entries (Limits::max_list_entries)", limits.max_list_entries),
+                            detail: format!(
+                                "the listing has more than {} entries (Limits::max_list_entries)",
+                                limits.max_list_entries
+                            ),
                             last_reply: None,
                         });
                     }
@@ -750,7 +833,10 @@ impl Client {
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
         let now = SystemTime::now();
         let lines = self.data_lines("LIST", path)?;
-        Ok(lines.iter().filter_map(|l| list::parse_list_line(l, now)).collect())
+        Ok(lines
+            .iter()
+            .filter_map(|l| list::parse_list_line(l, now))
+            .collect())
     }
 
     /// `MLSD`: machine-readable listing (RFC 3659).
@@ -769,7 +855,9 @@ impl Client {
         let entries = if self.features.has("MLST") {
             self.mlsd(path)?
                 .into_iter()
-                .filter(|e| e.kind != list::EntryKind::Other || !matches!(e.name.as_str(), "." | ".."))
+                .filter(|e| {
+                    e.kind != list::EntryKind::Other || !matches!(e.name.as_str(), "." | "..")
+                })
                 .collect()
         } else {
             self.list(path)?
@@ -786,7 +874,9 @@ impl Client {
             Some(p) => Command::with_arg("MLST", "path", p)?,
             None => Command::bare("MLST"),
         };
-        let r = self.control.expect(&cmd, Phase::Command, |c| c == 250, None)?;
+        let r = self
+            .control
+            .expect(&cmd, Phase::Command, |c| c == 250, None)?;
         r.lines()
             .iter()
             .skip(1)
@@ -821,7 +911,9 @@ impl Client {
         let total = dl.expected().map(|e| e + offset);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = dl.read(&mut buf).map_err(|e| Error::from_io(e, Phase::Transfer))?;
+            let n = dl
+                .read(&mut buf)
+                .map_err(|e| Error::from_io(e, Phase::Transfer))?;
             if n == 0 {
                 break;
             }
@@ -936,15 +1028,24 @@ mod tests {
 
     #[test]
     fn pwd_paths() {
-        assert_eq!(parse_257("\"/home/ftp\" is the current directory").as_deref(), Some("/home/ftp"));
-        assert_eq!(parse_257("\"/a \"\"b\"\" c\" created").as_deref(), Some("/a \"b\" c"));
+        assert_eq!(
+            parse_257("\"/home/ftp\" is the current directory").as_deref(),
+            Some("/home/ftp")
+        );
+        assert_eq!(
+            parse_257("\"/a \"\"b\"\" c\" created").as_deref(),
+            Some("/a \"b\" c")
+        );
         assert_eq!(parse_257("\"/unterminated"), None);
         assert_eq!(parse_257("no quotes"), None);
     }
 
     #[test]
     fn sizes_in_150() {
-        assert_eq!(announced_size("Opening BINARY mode data connection for a.bin (67108864 bytes)."), Some(67108864));
+        assert_eq!(
+            announced_size("Opening BINARY mode data connection for a.bin (67108864 bytes)."),
+            Some(67108864)
+        );
         assert_eq!(announced_size("Opening data connection"), None);
         assert_eq!(announced_size("weird (x bytes)"), None);
     }

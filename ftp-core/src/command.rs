@@ -103,7 +103,10 @@ mod tests {
     fn rejects_line_breaks_and_nul() {
         for bad in ["a\r\nDELE x", "a\nb", "a\rb", "a\0b"] {
             let e = Command::with_arg("CWD", "path", bad).unwrap_err();
-            assert!(matches!(e, Error::InvalidArgument { what: "path", .. }), "{bad:?}");
+            assert!(
+                matches!(e, Error::InvalidArgument { what: "path", .. }),
+                "{bad:?}"
+            );
         }
         assert!(Command::raw("NOOP\r\nDELE x").is_err());
     }
@@ -118,7 +121,9 @@ mod tests {
 
     #[test]
     fn secrets_are_masked() {
-        let c = Command::with_arg("PASS", "password", "hunter2").unwrap().secret();
+        let c = Command::with_arg("PASS", "password", "hunter2")
+            .unwrap()
+            .secret();
         assert_eq!(c.display(), "PASS ****");
         assert_eq!(format!("{c:?}"), "PASS ****");
         assert_eq!(c.wire(), b"PASS hunter2\r\n");

@@ -106,7 +106,7 @@ impl Default for Limits {
 }
 
 /// All the settings of a session. Built through [`crate::ClientBuilder`].
-#[derive(Clone)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct Config {
     /// Deadlines.
@@ -125,21 +125,6 @@ pub struct Config {
     pub tls_server_name: Option<String>,
     /// Size limits.
     pub limits: Limits,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            timeouts: Timeouts::default(),
-            data_mode: DataMode::default(),
-            pasv_address: PasvAddress::default(),
-            active_accept_any_peer: false,
-            tls_mode: TlsMode::default(),
-            tls: None,
-            tls_server_name: None,
-            limits: Limits::default(),
-        }
-    }
 }
 
 impl fmt::Debug for Config {

@@ -202,13 +202,12 @@ fn connect_data(addr: SocketAddr, timeout: Duration, reply: &Reply) -> Result<Tc
 
 fn listen(control: &mut Control, config: &Config) -> Result<TcpListener> {
     // The server must reach us on the address it already talks to.
-    let listener = TcpListener::bind(SocketAddr::new(control.local.ip(), 0)).map_err(|e| {
-        Error::Io {
+    let listener =
+        TcpListener::bind(SocketAddr::new(control.local.ip(), 0)).map_err(|e| Error::Io {
             phase: Phase::DataConnect,
             source: e,
             last_reply: None,
-        }
-    })?;
+        })?;
     let addr = listener.local_addr().map_err(|e| Error::Io {
         phase: Phase::DataConnect,
         source: e,
@@ -269,7 +268,8 @@ pub(crate) fn complete(
             info.backend,
             info.protocol.as_deref().unwrap_or("?"),
             info.cipher.as_deref().unwrap_or("?"),
-            info.resumed.map_or("unknown".to_string(), |r| r.to_string())
+            info.resumed
+                .map_or("unknown".to_string(), |r| r.to_string())
         );
         Stream::Tls(s)
     } else {
@@ -312,12 +312,14 @@ fn accept(
     last_reply: Option<Reply>,
 ) -> Result<TcpStream> {
     let deadline = Instant::now() + timeout;
-    let timeout_err = || Error::Timeout {
+    let timeout_err = || {
+        Error::Timeout {
         phase: Phase::DataConnect,
         waiting_for: "the server to connect to us (active mode; a firewall or NAT may block it: try passive mode)".into(),
         after: timeout,
         backend: None,
         last_reply: last_reply.clone(),
+    }
     };
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -416,8 +418,14 @@ mod tests {
 
     #[test]
     fn epsv_replies() {
-        assert_eq!(parse_epsv("Entering Extended Passive Mode (|||6446|)"), Some(6446));
-        assert_eq!(parse_epsv("Entering Extended Passive Mode (!!!6446!)"), Some(6446));
+        assert_eq!(
+            parse_epsv("Entering Extended Passive Mode (|||6446|)"),
+            Some(6446)
+        );
+        assert_eq!(
+            parse_epsv("Entering Extended Passive Mode (!!!6446!)"),
+            Some(6446)
+        );
         assert_eq!(parse_epsv("EPSV ok (|||65535|)."), Some(65535));
         assert_eq!(parse_epsv("(|||0|)"), None);
         assert_eq!(parse_epsv("(|||70000|)"), None);

@@ -173,7 +173,7 @@ pub enum Error {
     },
 
     /// An argument was refused before anything was sent (e.g. a line break in a path).
-    #[error("invalid {what}: {detail}; nothing was sent to the server")]
+    #[error("command: invalid {what}: {detail}; nothing was sent to the server")]
     InvalidArgument {
         /// Which argument.
         what: &'static str,
@@ -294,7 +294,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// True for the error kinds a socket read or write returns when its timeout expired.
 pub(crate) fn is_timeout_kind(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 #[cfg(test)]
@@ -312,7 +315,14 @@ mod tests {
         let io = e.into_io();
         assert_eq!(io.kind(), io::ErrorKind::UnexpectedEof);
         let back = Error::from_io(io, Phase::Command);
-        assert!(matches!(back, Error::Incomplete { received: 10, expected: Some(20), .. }));
+        assert!(matches!(
+            back,
+            Error::Incomplete {
+                received: 10,
+                expected: Some(20),
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -325,7 +335,10 @@ mod tests {
             last_reply: Some(Reply::new(234, vec!["234 Proceed".into()])),
         };
         let s = e.to_string();
-        assert!(s.starts_with("tls-upgrade: no answer from server within 5s"), "{s}");
+        assert!(
+            s.starts_with("tls-upgrade: no answer from server within 5s"),
+            "{s}"
+        );
         assert!(s.contains("openssl"), "{s}");
         assert!(s.contains("234 Proceed"), "{s}");
         assert!(e.is_timeout());

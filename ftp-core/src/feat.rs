@@ -97,7 +97,9 @@ mod tests {
             " UTF8",
             "211 End",
         ]));
-        for n in ["EPRT", "EPSV", "MDTM", "PASV", "REST", "SIZE", "TVFS", "UTF8"] {
+        for n in [
+            "EPRT", "EPSV", "MDTM", "PASV", "REST", "SIZE", "TVFS", "UTF8",
+        ] {
             assert!(f.has(n), "{n}");
         }
         assert_eq!(f.params("REST"), Some("STREAM"));
@@ -107,7 +109,12 @@ mod tests {
 
     #[test]
     fn several_auth_lines_and_missing_indent() {
-        let f = Features::from_reply(&reply(&["211-Extensions supported:", " AUTH TLS", "AUTH SSL", "211 END"]));
+        let f = Features::from_reply(&reply(&[
+            "211-Extensions supported:",
+            " AUTH TLS",
+            "AUTH SSL",
+            "211 END",
+        ]));
         assert_eq!(f.params("AUTH"), Some("TLS;SSL"));
     }
 

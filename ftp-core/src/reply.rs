@@ -157,9 +157,8 @@ impl ReplyParser {
         let text = String::from_utf8_lossy(line).into_owned();
         match self.code {
             None => {
-                let code = line_code(line).ok_or_else(|| {
-                    ReplyParseError::BadFirstLine(truncate_for_display(&text))
-                })?;
+                let code = line_code(line)
+                    .ok_or_else(|| ReplyParseError::BadFirstLine(truncate_for_display(&text)))?;
                 let multi = line.get(3) == Some(&b'-');
                 self.lines.push(text);
                 if multi {
@@ -171,7 +170,8 @@ impl ReplyParser {
             }
             Some(code) => {
                 // The last line: the same code followed by a space, or the bare code.
-                let ends = line_code(line) == Some(code) && matches!(line.get(3), None | Some(b' '));
+                let ends =
+                    line_code(line) == Some(code) && matches!(line.get(3), None | Some(b' '));
                 self.lines.push(text);
                 if ends {
                     Ok(Some(self.take(code)))
@@ -255,7 +255,10 @@ mod tests {
     #[test]
     fn two_replies_in_a_row() {
         let r = parse_all(&["150 Opening", "226 Done"]).unwrap();
-        assert_eq!(r.iter().map(Reply::code).collect::<Vec<_>>(), vec![150, 226]);
+        assert_eq!(
+            r.iter().map(Reply::code).collect::<Vec<_>>(),
+            vec![150, 226]
+        );
     }
 
     #[test]
@@ -274,7 +277,10 @@ mod tests {
             parse_all(&["620 code out of range"]),
             Err(ReplyParseError::BadFirstLine(_))
         ));
-        assert!(matches!(parse_all(&["22"]), Err(ReplyParseError::BadFirstLine(_))));
+        assert!(matches!(
+            parse_all(&["22"]),
+            Err(ReplyParseError::BadFirstLine(_))
+        ));
     }
 
     #[test]

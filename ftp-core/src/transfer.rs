@@ -112,7 +112,10 @@ impl<'a> Download<'a> {
         // The server answers the broken connection with 426 or 451 (sometimes 226 if it
         // had already sent everything).
         self.control
-            .read_reply(Phase::Transfer, "waiting for the reply to the aborted transfer")
+            .read_reply(
+                Phase::Transfer,
+                "waiting for the reply to the aborted transfer",
+            )
             .map(|r| debug!("abort: server said {r}"))
     }
 
@@ -179,8 +182,7 @@ impl Read for Download<'_> {
                 // A TLS stream that ends without close_notify: the byte count and the
                 // final reply decide whether that was the end.
                 Err(e)
-                    if e.kind() == io::ErrorKind::UnexpectedEof
-                        && matches!(d, Stream::Tls(_)) =>
+                    if e.kind() == io::ErrorKind::UnexpectedEof && matches!(d, Stream::Tls(_)) =>
                 {
                     self.unclean_end = true;
                     0
@@ -204,7 +206,9 @@ impl Read for Download<'_> {
                         received: self.received,
                         expected: self.expected,
                         reply: None,
-                        why: format!("the data connection failed: {e}; resume from the received byte count"),
+                        why: format!(
+                            "the data connection failed: {e}; resume from the received byte count"
+                        ),
                     };
                     let _ = self.abort_inner();
                     return Err(self.fail(err));
@@ -229,7 +233,8 @@ impl Drop for Download<'_> {
     fn drop(&mut self) {
         if matches!(self.state, State::Open) {
             if let Err(e) = self.abort_inner() {
-                self.control.mark_broken(format!("an abandoned download could not be aborted: {e}"));
+                self.control
+                    .mark_broken(format!("an abandoned download could not be aborted: {e}"));
             }
         }
     }
@@ -282,7 +287,10 @@ impl<'a> Upload<'a> {
         if let Err(e) = data.flush().and_then(|_| data.close_write()) {
             reset(data.tcp());
             let err = self.write_error(e);
-            let _ = self.control.read_reply(Phase::Transfer, "waiting for the reply to the failed upload");
+            let _ = self.control.read_reply(
+                Phase::Transfer,
+                "waiting for the reply to the failed upload",
+            );
             return Err(err);
         }
         let reply = self.control.read_reply(
@@ -328,11 +336,12 @@ impl<'a> Upload<'a> {
         if let Some(d) = self.data.take() {
             reset(d.tcp());
             drop(d);
-            if let Err(e) = self
-                .control
-                .read_reply(Phase::Transfer, "waiting for the reply to the aborted upload")
-            {
-                self.control.mark_broken(format!("an abandoned upload could not be aborted: {e}"));
+            if let Err(e) = self.control.read_reply(
+                Phase::Transfer,
+                "waiting for the reply to the aborted upload",
+            ) {
+                self.control
+                    .mark_broken(format!("an abandoned upload could not be aborted: {e}"));
             }
         }
     }

@@ -1,0 +1,264 @@
+//! `ftpc` end to end: the real binary against real servers (vsftpd and the embedded one).
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::process::{Command, Output};
+
+use support::embedded::EmbeddedServer;
+use support::vsftpd::{require_vsftpd, Vsftpd};
+
+fn ftpc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftpc"))
+        .args(args)
+        .env_remove("FTPC_PASSWORD")
+        .output()
+        .expect("run ftpc")
+}
+
+fn ftpc_env(args: &[&str], password: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftpc"))
+        .args(args)
+        .env("FTPC_PASSWORD", password)
+        .output()
+        .expect("run ftpc")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn url(s: &Vsftpd, path: &str) -> String {
+    format!("ftp://{}@127.0.0.1:{}/{path}", s.user(), s.port())
+}
+
+#[test]
+fn put_ls_get_rm_mkdir_against_vsftpd() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("hello world.txt");
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    std::fs::write(&local, &body).unwrap();
+
+    let o = ftpc_env(
+        &["mkdir", &url(&server, "inbox"), "--tls", "none"],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(server.root().join("inbox").is_dir());
+
+    let o = ftpc_env(
+        &[
+            "put",
+            local.to_str().unwrap(),
+            &url(&server, "inbox/"),
+            "--tls",
+            "none",
+        ],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(server.root().join("inbox/hello world.txt")).unwrap(),
+        body
+    );
+
+    let o = ftpc_env(
+        &["ls", &url(&server, "inbox"), "--tls", "none", "--json"],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert_eq!(lines[0]["name"], "hello world.txt");
+    assert_eq!(lines[0]["type"], "file");
+    assert_eq!(lines[0]["size"], 200_000);
+    assert!(
+        lines[0]["modified"].as_str().unwrap().ends_with('Z'),
+        "{out}"
+    );
+    assert!(
+        lines[0]["raw"].as_str().unwrap().starts_with("-rw"),
+        "{out}"
+    );
+
+    let target = work.path().join("back.bin");
+    let o = ftpc_env(
+        &[
+            "get",
+            &url(&server, "inbox/hello%20world.txt"),
+            "-o",
+            target.to_str().unwrap(),
+            "--tls",
+            "none",
+        ],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&target).unwrap(), body);
+
+    // Resume: keep the first 1000 bytes locally, fetch the rest.
+    std::fs::write(&target, &body[..1000]).unwrap();
+    let o = ftpc_env(
+        &[
+            "get",
+            &url(&server, "inbox/hello%20world.txt"),
+            "-o",
+            target.to_str().unwrap(),
+            "--resume",
+            "--tls",
+            "none",
+        ],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&target).unwrap(), body);
+
+    // To standard output.
+    let o = ftpc_env(
+        &[
+            "get",
+            &url(&server, "inbox/hello%20world.txt"),
+            "-o",
+            "-",
+            "--tls",
+            "none",
+            "--active",
+        ],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, body);
+
+    let o = ftpc_env(
+        &[
+            "rm",
+            &url(&server, "inbox/hello%20world.txt"),
+            "--tls",
+            "none",
+        ],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!server.root().join("inbox/hello world.txt").exists());
+}
+
+#[test]
+fn errors_name_the_phase_and_exit_non_zero() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    // Wrong password: login phase, exit 5.
+    let o = ftpc_env(&["ls", &url(&server, ""), "--tls", "none"], "wrong");
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.starts_with("ftpc: login:"), "{e}");
+    assert!(e.contains("530"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+
+    // Missing file: transfer phase, exit 7, nothing left behind as if complete.
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("x");
+    let o = ftpc_env(
+        &[
+            "get",
+            &url(&server, "nope.bin"),
+            "-o",
+            target.to_str().unwrap(),
+            "--tls",
+            "none",
+        ],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(stderr(&o).contains("550"), "{}", stderr(&o));
+
+    // A percent-encoded line break in the path is refused before sending.
+    let o = ftpc_env(
+        &["rm", &url(&server, "a%0d%0aDELE%20b"), "--tls", "none"],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("ftpc: command: invalid path: contains a carriage return"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!server.log().contains("DELE"), "{}", server.log());
+
+    // Nothing listening: connect phase, exit 3.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = ftpc(&[
+        "ls",
+        &format!("ftp://127.0.0.1:{port}/"),
+        "--tls",
+        "none",
+        "--connect-timeout",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("ftpc: connect:"), "{}", stderr(&o));
+}
+
+#[test]
+fn tls_flags_are_never_silently_ignored() {
+    let server = EmbeddedServer::start();
+    let u = format!("ftp://127.0.0.1:{}/", server.port());
+    let o = ftpc(&["ls", &u, "--tls", "none", "--insecure"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = ftpc(&["ls", &u, "--tls", "none", "--backend", "openssl"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = ftpc(&[
+        "ls",
+        &format!("ftps://127.0.0.1:{}/", server.port()),
+        "--tls",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn verbose_log_masks_the_password_and_ls_lists_the_embedded_server() {
+    let server = EmbeddedServer::start();
+    std::fs::create_dir(server.root().join("sub dir")).unwrap();
+    std::fs::write(server.root().join("f.txt"), b"12345").unwrap();
+    let o = ftpc_env(
+        &[
+            "ls",
+            &format!("ftp://alice@127.0.0.1:{}/", server.port()),
+            "--tls",
+            "none",
+            "-v",
+        ],
+        "s3cret-Pa55",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("PASS ****"), "{e}");
+    assert!(!e.contains("s3cret-Pa55"), "{e}");
+    assert!(e.contains("> MLSD") || e.contains("> LIST"), "{e}");
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("- ") && lines[0].contains(" 5 ") && lines[0].ends_with("f.txt"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("d ") && lines[1].ends_with("sub dir"),
+        "{out}"
+    );
+}
