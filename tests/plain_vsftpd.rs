@@ -199,9 +199,7 @@ fn login_and_session_commands() {
 
     // FEAT was read at login.
     let features = ftp.features();
-    for name in [
-        "EPSV", "EPRT", "PASV", "SIZE", "MDTM", "REST", "TVFS", "UTF8",
-    ] {
+    for name in ["EPSV", "EPRT", "PASV", "SIZE", "MDTM", "REST", "TVFS"] {
         assert!(
             features.has(name),
             "{name} missing from FEAT: {:?}",
@@ -211,6 +209,9 @@ fn login_and_session_commands() {
     assert_eq!(features.params("REST"), Some("STREAM"));
     assert!(!features.has("MLST"), "vsftpd has no MLST");
     assert!(!features.has("AUTH"), "TLS is off in this server");
+    // vsftpd 3.0.3 announces UTF8 only with utf8_filesystem=YES (see below).
+    assert!(!features.has("UTF8"));
+    assert!(!server.log().contains("OPTS UTF8"));
 
     // STAT reflects the session, including the transfer type we set.
     ftp.transfer_type(TransferType::Binary).expect("TYPE I");
@@ -257,6 +258,32 @@ fn login_and_session_commands() {
     ftp.quit().expect("QUIT");
     let log = server.log();
     assert!(log.contains("\"QUIT\""), "{log}");
+}
+
+#[test]
+fn utf8_feature_turns_on_utf8_paths() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::builder().option("utf8_filesystem", "YES").start();
+    let mut ftp = connect(&server, DataMode::Passive);
+    assert!(ftp.features().has("UTF8"), "{:?}", ftp.features());
+    let log = server.log();
+    assert!(log.contains("\"OPTS UTF8 ON\""), "{log}");
+    assert!(log.contains("200 Always in UTF8 mode."), "{log}");
+
+    // A non-ASCII name goes through unchanged, both ways.
+    assert_eq!(put(&mut ftp, "grüße €.txt", "ünïcödé".as_bytes()), 226);
+    assert_eq!(
+        fs::read(server.root().join("grüße €.txt")).unwrap(),
+        "ünïcödé".as_bytes()
+    );
+    assert_eq!(ftp.mkdir("ダウンロード").expect("MKD"), "/ダウンロード");
+    assert!(server.root().join("ダウンロード").is_dir());
+    let mut names = ftp.nlst(None).expect("NLST");
+    names.sort();
+    assert_eq!(names, ["grüße €.txt", "ダウンロード"]);
+    ftp.quit().expect("QUIT");
 }
 
 // ---------------------------------------------------------------------------
@@ -665,7 +692,11 @@ fn ascii_mode_default_vsftpd_keeps_bytes() {
     assert_eq!(get(&mut ftp, "crlf.txt"), b"c\r\nd\r\n");
     let log = server.log();
     assert!(log.contains("\"TYPE A\""), "{log}");
-    assert!(log.contains("Opening ASCII mode data connection"), "{log}");
+    // With ascii_download_enable=NO vsftpd says so itself, even under TYPE A.
+    assert!(
+        log.contains("150 Opening BINARY mode data connection for lf.txt (4 bytes)."),
+        "{log}"
+    );
     ftp.quit().expect("QUIT");
 }
 
@@ -688,6 +719,9 @@ fn ascii_mode_honoured_when_enabled() {
     assert_eq!(put(&mut ftp, "lf.txt", b"a\nb\n"), 226);
     assert_eq!(fs::read(root.join("lf.txt")).unwrap(), b"a\nb\n");
     assert_eq!(get(&mut ftp, "lf.txt"), b"a\r\nb\r\n");
+    assert!(server
+        .log()
+        .contains("150 Opening ASCII mode data connection for lf.txt (4 bytes)."));
 
     ftp.transfer_type(TransferType::Binary).expect("TYPE I");
     assert_eq!(put(&mut ftp, "bin.txt", b"e\r\nf\r\n"), 226);

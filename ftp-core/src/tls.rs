@@ -122,3 +122,74 @@ impl TlsError {
         }
     }
 }
+
+/// A TLS protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum TlsVersion {
+    /// TLS 1.0 (obsolete; refused unless asked for, and only some backends can).
+    Tls10,
+    /// TLS 1.1 (obsolete; likewise).
+    Tls11,
+    /// TLS 1.2.
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+/// The TLS options every backend understands. A backend that cannot honour one of them
+/// refuses it when the connector is built ([`TlsError::Config`]), never silently.
+///
+/// ```
+/// use ftp_core::tls::{TlsOptions, TlsVersion};
+/// let opts = TlsOptions::default();
+/// assert_eq!(opts.min_version, TlsVersion::Tls12);
+/// assert!(!opts.dangerous_accept_invalid_certs);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsOptions {
+    /// Trust the operating system's root certificates. Default `true`.
+    pub system_roots: bool,
+    /// Also trust the CA certificates in these PEM files.
+    pub ca_files: Vec<std::path::PathBuf>,
+    /// Accept any certificate and any host name. Anyone on the network path can then read
+    /// and change the session: for diagnosis only.
+    pub dangerous_accept_invalid_certs: bool,
+    /// Lowest version offered. Default TLS 1.2.
+    pub min_version: TlsVersion,
+    /// Highest version offered. Default TLS 1.3.
+    pub max_version: TlsVersion,
+    /// Send the server name (SNI) in the handshake. Default `true`; ignored for IP addresses,
+    /// which SNI cannot carry.
+    pub sni: bool,
+    /// A client certificate chain and its private key, both PEM files.
+    pub client_identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl Default for TlsOptions {
+    fn default() -> TlsOptions {
+        TlsOptions {
+            system_roots: true,
+            ca_files: Vec::new(),
+            dangerous_accept_invalid_certs: false,
+            min_version: TlsVersion::Tls12,
+            max_version: TlsVersion::Tls13,
+            sni: true,
+            client_identity: None,
+        }
+    }
+}
+
+impl TlsOptions {
+    /// Checks the version range.
+    pub fn check_versions(&self) -> Result<(), TlsError> {
+        if self.min_version > self.max_version {
+            return Err(TlsError::Config(format!(
+                "the minimum TLS version {:?} is above the maximum {:?}",
+                self.min_version, self.max_version
+            )));
+        }
+        Ok(())
+    }
+}

