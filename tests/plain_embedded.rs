@@ -114,12 +114,13 @@ fn core_round_trip(mode: DataMode) {
     );
     ftp.cwd("/work").expect("CWD /work");
 
-    // MLST: one entry over the control connection.
-    let fact = ftp.mlst(Some("data.bin")).expect("MLST");
+    // MLST: one entry over the control connection. (Absolute paths: libunftp 0.24 resolves
+    // an MLST path against the root, not the current directory.)
+    let fact = ftp.mlst(Some("/work/data.bin")).expect("MLST");
     assert_eq!(fact.kind, EntryKind::File, "{fact:?}");
     assert_eq!(fact.size, Some(data.len() as u64));
-    assert!(fact.name.ends_with("data.bin"), "{fact:?}");
-    let dir_fact = ftp.mlst(Some("inner")).expect("MLST dir");
+    assert_eq!(fact.name, "/work/data.bin");
+    let dir_fact = ftp.mlst(Some("/work/inner")).expect("MLST dir");
     assert_eq!(dir_fact.kind, EntryKind::Dir, "{dir_fact:?}");
 
     assert_eq!(ftp.size("data.bin").expect("SIZE"), data.len() as u64);
@@ -157,13 +158,32 @@ fn core_round_trip(mode: DataMode) {
         "the root is not empty"
     );
 
-    // Failures are reported as replies and leave the session working.
+    // A missing file: libunftp 0.24 answers RETR with 150 first and reports the failure
+    // in the final reply (550), so the error comes from the transfer, with 0 bytes.
+    let mut sink = Vec::new();
     let err = ftp
-        .retr("missing.bin")
-        .map(drop)
-        .expect_err("RETR of a missing file");
-    assert_reply(&err, Phase::Transfer, 550);
+        .download_to("missing.bin", &mut sink, None)
+        .expect_err("download of a missing file");
+    match &err {
+        Error::Incomplete {
+            received: 0,
+            reply: Some(reply),
+            ..
+        } => assert_eq!(reply.code(), 550, "{err}"),
+        other => panic!("expected Incomplete with a 550 final reply, got {other:?}"),
+    }
+    assert_eq!(err.phase(), Phase::Transfer);
+    assert!(sink.is_empty());
     ftp.noop().expect("NOOP after a failed RETR");
+    let err = ftp
+        .delete("missing.bin")
+        .expect_err("DELE of a missing file");
+    assert_reply(&err, Phase::Command, 550);
+    let err = ftp
+        .cwd("missing-dir")
+        .expect_err("CWD to a missing directory");
+    assert_reply(&err, Phase::Command, 550);
+    assert_eq!(ftp.pwd().expect("PWD"), "/");
     assert!(ftp.list_entries(None).expect("list_entries").is_empty());
     ftp.quit().expect("QUIT");
 }

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ftp_client::{Client, DataMode, EntryKind, Error, ListEntry, Phase, TlsConnector, TlsMode};
+use ftp_client::{
+    Backend, Client, DataMode, EntryKind, Error, ListEntry, Phase, TlsConnector, TlsMode, TlsOptions,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -357,12 +359,21 @@ fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
 }
 
 fn connector(opts: &Opts) -> Result<Arc<dyn TlsConnector>, Failure> {
-    let backend = opts.backend.unwrap_or(BackendArg::Rustls);
-    Err(Failure {
+    let backend = match opts.backend {
+        None => Backend::default(),
+        Some(BackendArg::Rustls) => Backend::Rustls,
+        Some(BackendArg::Openssl) => Backend::OpenSsl,
+        Some(BackendArg::NativeTls) => Backend::NativeTls,
+    };
+    let mut tls = TlsOptions::default();
+    tls.ca_files.extend(opts.ca_file.iter().cloned());
+    tls.dangerous_accept_invalid_certs = opts.insecure;
+    if opts.insecure {
+        log::warn!("--insecure: the server's certificate is not checked; anyone on the path can read and change this session");
+    }
+    backend.connector(&tls).map_err(|e| Failure {
         code: 4,
-        message: format!(
-            "TLS via {backend:?} is not available in this build of ftpc yet (the TLS backends are still being written); use --tls none, only on a network you trust"
-        ),
+        message: format!("tls-upgrade: TLS via {backend}: {e}"),
     })
 }
 

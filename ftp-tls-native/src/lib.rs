@@ -1,6 +1,496 @@
-//! TLS backend for `ftp-core` using native.
+//! TLS backend for `ftp-core` built on [`native-tls`](native_tls): OpenSSL on Linux and the
+//! other Unixes, SChannel on Windows, Secure Transport on macOS and iOS.
 //!
-//! The implementation of [`ftp_core::TlsConnector`] lands with the TLS issue; until then this
-//! crate only reserves its place in the workspace.
+//! [`NativeTlsConnector`] implements [`ftp_core::TlsConnector`]. Build it from the
+//! backend-neutral [`TlsOptions`], or wrap a [`native_tls::TlsConnector`] you configured
+//! yourself with [`NativeTlsConnector::from_connector`]; `native_tls` is re-exported so you
+//! need not depend on it directly.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ftp_core::tls::TlsOptions;
+//! use ftp_core::Client;
+//! use ftp_tls_native::NativeTlsConnector;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut options = TlsOptions::default();
+//! options.ca_files.push("my-ca.pem".into());
+//! let connector = NativeTlsConnector::new(&options)?;
+//!
+//! let mut client = Client::builder("ftp.example.com")
+//!     .tls_connector(Arc::new(connector))
+//!     .connect()?;
+//! client.login("user", "secret")?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Limits of this backend
+//!
+//! * **No TLS session resumption on data connections.** native-tls has no session API, so
+//!   every data connection gets a fresh TLS session. See [`NativeTlsConnector`] for which
+//!   servers refuse that.
+//! * **Little introspection.** [`TlsInfo`] carries only the backend name: native-tls cannot
+//!   tell portably which protocol version or cipher suite was negotiated, nor whether a
+//!   session was resumed, and this crate does not parse the peer's certificate, so
+//!   `protocol`, `cipher`, `resumed` and `peer_certificate` are always `None`.
+//! * **TLS 1.3 as a minimum** works with OpenSSL and with SChannel on Windows versions that
+//!   support TLS 1.3, but not with Secure Transport: on Apple platforms
+//!   `min_version = Tls13` is refused with [`TlsError::Config`].
 
-pub use ftp_core::TlsConnector;
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+
+use ftp_core::tls::{TlsOptions, TlsVersion};
+use ftp_core::{TlsConnector, TlsError, TlsInfo, TlsStream};
+use log::debug;
+use native_tls::{Certificate, HandshakeError, Identity, Protocol};
+
+pub use native_tls;
+
+/// The name this backend reports in [`TlsInfo::backend`] and [`TlsConnector::backend`].
+pub const BACKEND: &str = "native-tls";
+
+/// A [`TlsConnector`] backed by native-tls.
+///
+/// Cheap to clone: the underlying library context is shared.
+///
+/// **Data connections do not resume the control connection's TLS session.** native-tls
+/// has no session API, so [`TlsStream::connect_data`] opens each data connection with a
+/// fresh, full handshake (same settings, same server name). Servers that do not insist on
+/// resumption (Pure-FTPd, the libunftp embedded server, most others) work fine. But vsftpd
+/// with `require_ssl_reuse=YES` (its default) and ProFTPD with its default `mod_tls`
+/// settings (no `TLSOptions NoSessionReuseRequired`) reject such data connections: usually
+/// the handshake itself succeeds, then the server drops the data connection and answers on
+/// the control connection with an error such as `522 SSL connection failed: session reuse
+/// required` or a `425`/`450` reply. For those servers use the `ftp-tls-rustls` or
+/// `ftp-tls-openssl` backend, which resume the session.
+#[derive(Clone)]
+pub struct NativeTlsConnector {
+    connector: native_tls::TlsConnector,
+}
+
+impl fmt::Debug for NativeTlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeTlsConnector")
+            .field("connector", &self.connector)
+            .finish()
+    }
+}
+
+impl NativeTlsConnector {
+    /// Builds a connector from the backend-neutral options.
+    ///
+    /// | option | native-tls |
+    /// |---|---|
+    /// | `system_roots = false` | `disable_built_in_roots(true)` |
+    /// | `ca_files` | every `CERTIFICATE` PEM block of each file (or a single DER certificate) → `add_root_certificate` |
+    /// | `dangerous_accept_invalid_certs` | `danger_accept_invalid_certs(true)` and `danger_accept_invalid_hostnames(true)` |
+    /// | `min_version` | `min_protocol_version` (TLS 1.3 refused on Apple platforms) |
+    /// | `max_version` | `max_protocol_version`; TLS 1.3 means "no maximum" |
+    /// | `sni` | `use_sni` (never sent for IP addresses anyway) |
+    /// | `client_identity` | `Identity::from_pkcs8(certificate chain PEM, PKCS#8 key PEM)` |
+    ///
+    /// Fails with [`TlsError::Config`] when a file cannot be read or parsed, when the version
+    /// range is empty or cannot be expressed, or when the platform library refuses the
+    /// settings.
+    pub fn new(options: &TlsOptions) -> Result<NativeTlsConnector, TlsError> {
+        options.check_versions()?;
+        let mut builder = native_tls::TlsConnector::builder();
+        builder
+            .disable_built_in_roots(!options.system_roots)
+            .danger_accept_invalid_certs(options.dangerous_accept_invalid_certs)
+            .danger_accept_invalid_hostnames(options.dangerous_accept_invalid_certs)
+            .min_protocol_version(min_protocol(options.min_version)?)
+            .max_protocol_version(max_protocol(options.max_version)?)
+            .use_sni(options.sni);
+        for path in &options.ca_files {
+            for cert in load_ca_file(path)? {
+                builder.add_root_certificate(cert);
+            }
+        }
+        if let Some((cert, key)) = &options.client_identity {
+            builder.identity(load_identity(cert, key)?);
+        }
+        let connector = builder.build().map_err(|e| {
+            TlsError::Config(format!("native-tls refused the TLS configuration: {e}"))
+        })?;
+        Ok(NativeTlsConnector { connector })
+    }
+
+    /// Wraps a connector configured by hand, for settings [`TlsOptions`] does not cover.
+    pub fn from_connector(connector: native_tls::TlsConnector) -> NativeTlsConnector {
+        NativeTlsConnector { connector }
+    }
+}
+
+impl TlsConnector for NativeTlsConnector {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn connect(&self, server_name: &str, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        handshake(&self.connector, server_name, tcp)
+    }
+}
+
+/// An established native-tls session, plus what is needed to open data connections.
+struct NativeTlsStream {
+    stream: native_tls::TlsStream<TcpStream>,
+    connector: native_tls::TlsConnector,
+    server_name: String,
+}
+
+impl fmt::Debug for NativeTlsStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeTlsStream")
+            .field("server_name", &self.server_name)
+            .field("peer", &self.stream.get_ref().peer_addr().ok())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Read for NativeTlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Write for NativeTlsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl TlsStream for NativeTlsStream {
+    fn tcp(&self) -> &TcpStream {
+        self.stream.get_ref()
+    }
+
+    fn close_notify(&mut self) -> io::Result<()> {
+        self.stream.shutdown()
+    }
+
+    fn info(&self) -> TlsInfo {
+        // native-tls exposes neither the protocol version, nor the cipher suite, nor
+        // resumption; the peer certificate (DER) is available but not parsed here.
+        TlsInfo::new(BACKEND)
+    }
+
+    fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        // No session API: a fresh session with the same settings and server name.
+        handshake(&self.connector, &self.server_name, tcp)
+    }
+}
+
+/// Performs a complete blocking handshake; the socket's timeouts bound it.
+fn handshake(
+    connector: &native_tls::TlsConnector,
+    server_name: &str,
+    tcp: TcpStream,
+) -> Result<Box<dyn TlsStream>, TlsError> {
+    match connector.connect(server_name, tcp) {
+        Ok(stream) => Ok(Box::new(NativeTlsStream {
+            stream,
+            connector: connector.clone(),
+            server_name: server_name.to_string(),
+        })),
+        // With a blocking socket, WouldBlock means the read/write timeout fired (or the
+        // socket was non-blocking, which the core never hands over). Never resume.
+        Err(HandshakeError::WouldBlock(mid)) => {
+            let tcp = mid.get_ref();
+            let timeout = tcp.read_timeout().ok().flatten();
+            debug!("native-tls: handshake with {server_name} hit the socket timeout {timeout:?}");
+            Err(TlsError::Timeout(match timeout {
+                Some(t) => format!("no answer from the server within the socket timeout ({t:?})"),
+                None => "the socket would block mid-handshake".to_string(),
+            }))
+        }
+        Err(HandshakeError::Failure(e)) => {
+            debug!("native-tls: handshake with {server_name} failed: {e:?}");
+            Err(classify_failure(&e))
+        }
+    }
+}
+
+/// Sorts a handshake failure into timeout, certificate or other.
+fn classify_failure(e: &native_tls::Error) -> TlsError {
+    let message = e.to_string();
+    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>() {
+            if matches!(
+                io.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) {
+                return TlsError::Timeout(message);
+            }
+        }
+        source = s.source();
+    }
+    classify_message(message)
+}
+
+/// Recognizes, by their wording, the certificate verification failures of OpenSSL, SChannel
+/// and Secure Transport. Alerts the server sends about *our* certificate ("alert bad
+/// certificate", "certificate required", "unknown ca") are deliberately not matched: they
+/// are handshake failures, not a rejection of the server's certificate.
+fn classify_message(message: String) -> TlsError {
+    const CERTIFICATE_FAILURES: &[&str] = &[
+        // OpenSSL
+        "certificate verify failed",
+        "self-signed certificate",
+        "self signed certificate",
+        "unable to get local issuer certificate",
+        "unable to get issuer certificate",
+        "unable to verify the first certificate",
+        "certificate has expired",
+        "certificate is not yet valid",
+        "certificate has been revoked",
+        "hostname mismatch",
+        "ip address mismatch",
+        "email address mismatch",
+        // SChannel
+        "issued by an authority that is not trusted",
+        "root certificate which is not trusted",
+        "target principal name is incorrect",
+        "cn name does not match",
+        "not within its validity period",
+        // Secure Transport
+        "certificate was not trusted",
+        "invalid certificate chain",
+        "not verified by root",
+        "expired cert",
+        "cert chain not verified",
+    ];
+    let lower = message.to_lowercase();
+    if CERTIFICATE_FAILURES.iter().any(|p| lower.contains(p)) {
+        TlsError::Certificate(message)
+    } else {
+        TlsError::Handshake(message)
+    }
+}
+
+fn min_protocol(v: TlsVersion) -> Result<Option<Protocol>, TlsError> {
+    match v {
+        TlsVersion::Tls10 => Ok(Some(Protocol::Tlsv10)),
+        TlsVersion::Tls11 => Ok(Some(Protocol::Tlsv11)),
+        TlsVersion::Tls12 => Ok(Some(Protocol::Tlsv12)),
+        TlsVersion::Tls13 if cfg!(target_vendor = "apple") => Err(TlsError::Config(
+            "native-tls cannot require TLS 1.3 on Apple platforms (Secure Transport has no TLS 1.3); use the rustls or openssl backend"
+                .to_string(),
+        )),
+        TlsVersion::Tls13 => Ok(Some(Protocol::Tlsv13)),
+        other => Err(TlsError::Config(format!(
+            "native-tls does not know the TLS version {other:?}"
+        ))),
+    }
+}
+
+fn max_protocol(v: TlsVersion) -> Result<Option<Protocol>, TlsError> {
+    match v {
+        TlsVersion::Tls10 => Ok(Some(Protocol::Tlsv10)),
+        TlsVersion::Tls11 => Ok(Some(Protocol::Tlsv11)),
+        TlsVersion::Tls12 => Ok(Some(Protocol::Tlsv12)),
+        // The highest version there is: let the platform offer all it can.
+        TlsVersion::Tls13 => Ok(None),
+        other => Err(TlsError::Config(format!(
+            "native-tls does not know the TLS version {other:?}"
+        ))),
+    }
+}
+
+fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
+    fs::read(path).map_err(|e| TlsError::Config(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+/// Reads every certificate of a PEM file (or a single DER certificate).
+fn load_ca_file(path: &Path) -> Result<Vec<Certificate>, TlsError> {
+    let bytes = read_file(path, "the CA file")?;
+    let text = String::from_utf8_lossy(&bytes);
+    let blocks = pem_blocks(&text, "CERTIFICATE")
+        .map_err(|e| TlsError::Config(format!("CA file {}: {e}", path.display())))?;
+    if blocks.is_empty() {
+        if bytes.first() == Some(&0x30) {
+            return Certificate::from_der(&bytes).map(|c| vec![c]).map_err(|e| {
+                TlsError::Config(format!(
+                    "CA file {}: not a PEM file, and not a DER certificate either: {e}",
+                    path.display()
+                ))
+            });
+        }
+        return Err(TlsError::Config(format!(
+            "CA file {} contains no certificate (expected PEM blocks \"-----BEGIN CERTIFICATE-----\")",
+            path.display()
+        )));
+    }
+    blocks
+        .iter()
+        .enumerate()
+        .map(|(i, block)| {
+            Certificate::from_pem(block.as_bytes()).map_err(|e| {
+                TlsError::Config(format!(
+                    "CA file {}: certificate #{} is invalid: {e}",
+                    path.display(),
+                    i + 1
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Reads a client certificate chain and its PKCS#8 private key.
+fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity, TlsError> {
+    let cert_bytes = read_file(cert_path, "the client certificate")?;
+    let cert_text = String::from_utf8_lossy(&cert_bytes);
+    let certs = pem_blocks(&cert_text, "CERTIFICATE").map_err(|e| {
+        TlsError::Config(format!("client certificate {}: {e}", cert_path.display()))
+    })?;
+    if certs.is_empty() {
+        return Err(TlsError::Config(format!(
+            "client certificate {} contains no PEM certificate",
+            cert_path.display()
+        )));
+    }
+    let chain = certs.join("\n");
+
+    let key_bytes = read_file(key_path, "the client key")?;
+    let key_text = String::from_utf8_lossy(&key_bytes);
+    let keys = pem_blocks(&key_text, "PRIVATE KEY")
+        .map_err(|e| TlsError::Config(format!("client key {}: {e}", key_path.display())))?;
+    let key = match keys.as_slice() {
+        [key] => *key,
+        [] => {
+            let other = ["RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]
+                .into_iter()
+                .find(|label| key_text.contains(&format!("-----BEGIN {label}-----")));
+            let advice = match other {
+                Some("ENCRYPTED PRIVATE KEY") => " (it holds an encrypted key: decrypt it with `openssl pkcs8 -in key.pem -out key-pkcs8.pem`)".to_string(),
+                Some(label) => format!(" (it holds a \"{label}\": convert it with `openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem`)"),
+                None => String::new(),
+            };
+            return Err(TlsError::Config(format!(
+                "client key {}: native-tls needs an unencrypted PKCS#8 key (\"-----BEGIN PRIVATE KEY-----\"){advice}",
+                key_path.display()
+            )));
+        }
+        _ => {
+            return Err(TlsError::Config(format!(
+                "client key {} holds {} private keys; expected one",
+                key_path.display(),
+                keys.len()
+            )))
+        }
+    };
+    Identity::from_pkcs8(chain.as_bytes(), key.as_bytes()).map_err(|e| {
+        TlsError::Config(format!(
+            "client identity ({}, {}): {e}",
+            cert_path.display(),
+            key_path.display()
+        ))
+    })
+}
+
+/// The PEM blocks labelled exactly `label`, BEGIN and END lines included, in order. Blocks
+/// with other labels are skipped.
+fn pem_blocks<'a>(text: &'a str, label: &str) -> Result<Vec<&'a str>, String> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find(&begin) {
+        let after_begin = &rest[start + begin.len()..];
+        let Some(len) = after_begin.find(&end) else {
+            return Err(format!(
+                "PEM block #{} has no \"{end}\" line (truncated file?)",
+                blocks.len() + 1
+            ));
+        };
+        let stop = start + begin.len() + len + end.len();
+        blocks.push(&text[offset + start..offset + stop]);
+        rest = &rest[stop..];
+        offset += stop;
+    }
+    Ok(blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_blocks_splits_and_skips_other_labels() {
+        let text = "junk\n-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\r\n\
+                    -----BEGIN PRIVATE KEY-----\nKKK\n-----END PRIVATE KEY-----\n\
+                    -----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----";
+        let certs = pem_blocks(text, "CERTIFICATE").unwrap();
+        assert_eq!(
+            certs,
+            [
+                "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----",
+                "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----"
+            ]
+        );
+        let keys = pem_blocks(text, "PRIVATE KEY").unwrap();
+        assert_eq!(keys, ["-----BEGIN PRIVATE KEY-----\nKKK\n-----END PRIVATE KEY-----"]);
+        assert!(pem_blocks("-----BEGIN RSA PRIVATE KEY-----\nx", "PRIVATE KEY")
+            .unwrap()
+            .is_empty());
+        assert!(pem_blocks("-----BEGIN CERTIFICATE-----\nAAA\n", "CERTIFICATE").is_err());
+        assert!(pem_blocks("", "CERTIFICATE").unwrap().is_empty());
+    }
+
+    #[test]
+    fn messages_are_classified() {
+        let cert = [
+            "error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate)",
+            "error:0A000086:SSL routines::certificate verify failed (hostname mismatch)",
+            "The certificate chain was issued by an authority that is not trusted.",
+            "The target principal name is incorrect.",
+        ];
+        for m in cert {
+            assert!(
+                matches!(classify_message(m.into()), TlsError::Certificate(_)),
+                "{m}"
+            );
+        }
+        let other = [
+            "error:0A00010B:SSL routines:ssl3_get_record:wrong version number",
+            "error:0A000412:SSL routines::sslv3 alert bad certificate",
+            "error:0A00045C:SSL routines::tlsv13 alert certificate required",
+            "error:0A000418:SSL routines::tlsv1 alert unknown ca",
+            "unexpected EOF",
+        ];
+        for m in other {
+            assert!(
+                matches!(classify_message(m.into()), TlsError::Handshake(_)),
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn versions_map() {
+        assert!(matches!(max_protocol(TlsVersion::Tls13), Ok(None)));
+        assert!(matches!(
+            max_protocol(TlsVersion::Tls12),
+            Ok(Some(Protocol::Tlsv12))
+        ));
+        assert!(matches!(
+            min_protocol(TlsVersion::Tls12),
+            Ok(Some(Protocol::Tlsv12))
+        ));
+    }
+}

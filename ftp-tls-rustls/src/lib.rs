@@ -1,6 +1,313 @@
-//! TLS backend for `ftp-core` using rustls.
+//! TLS backend for [`ftp_core`] using [rustls](https://docs.rs/rustls): pure Rust, no system
+//! TLS library.
 //!
-//! The implementation of [`ftp_core::TlsConnector`] lands with the TLS issue; until then this
-//! crate only reserves its place in the workspace.
+//! Each control connection gets its own session store, so that its data connections resume
+//! exactly that control session: vsftpd (`require_ssl_reuse=YES`) and ProFTPD refuse data
+//! connections that do not. TLS 1.3 tickets that arrive after the handshake land in the same
+//! store as soon as the core reads the next reply.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ftp_core::{Client, TlsMode, tls::TlsOptions};
+//! use ftp_tls_rustls::RustlsConnector;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut opts = TlsOptions::default();
+//! opts.ca_files.push("ca.pem".into());
+//! let tls = RustlsConnector::new(&opts)?;
+//! let mut ftp = Client::builder("ftp.example.com")
+//!     .tls_mode(TlsMode::Explicit)
+//!     .tls_connector(Arc::new(tls))
+//!     .connect()?;
+//! ftp.login("user", "secret")?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
-pub use ftp_core::TlsConnector;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use ftp_core::tls::{CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ClientSessionMemoryCache, Resumption};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind, RootCertStore, SignatureScheme, StreamOwned};
+
+const BACKEND: &str = "rustls";
+
+/// Opens rustls sessions for FTP control connections.
+#[derive(Clone)]
+pub struct RustlsConnector {
+    base: Arc<ClientConfig>,
+}
+
+impl fmt::Debug for RustlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RustlsConnector")
+            .field("versions", &"configured")
+            .field("sni", &self.base.enable_sni)
+            .finish()
+    }
+}
+
+impl RustlsConnector {
+    /// Builds a connector from the shared option set.
+    ///
+    /// rustls implements neither TLS 1.0 nor 1.1: asking for them is a configuration error
+    /// that names the backend which can (openssl).
+    pub fn new(opts: &TlsOptions) -> Result<RustlsConnector, TlsError> {
+        opts.check_versions()?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut versions = Vec::new();
+        if opts.min_version < TlsVersion::Tls12 && opts.max_version < TlsVersion::Tls12 {
+            return Err(TlsError::Config(
+                "rustls does not implement TLS 1.0 or 1.1; use the openssl backend for such servers".into(),
+            ));
+        }
+        if opts.min_version < TlsVersion::Tls12 {
+            return Err(TlsError::Config(
+                "rustls cannot offer TLS 1.0 or 1.1 (minimum version); use the openssl backend, or TLS 1.2 as the minimum".into(),
+            ));
+        }
+        if opts.min_version <= TlsVersion::Tls12 && opts.max_version >= TlsVersion::Tls12 {
+            versions.push(&rustls::version::TLS12);
+        }
+        if opts.max_version >= TlsVersion::Tls13 {
+            versions.push(&rustls::version::TLS13);
+        }
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&versions)
+            .map_err(|e| TlsError::Config(e.to_string()))?;
+        let builder = if opts.dangerous_accept_invalid_certs {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate { provider }))
+        } else {
+            builder.with_root_certificates(roots(opts)?)
+        };
+        let mut config = match &opts.client_identity {
+            None => builder.with_no_client_auth(),
+            Some((cert, key)) => {
+                let chain = read_certs(cert)?;
+                let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+                    TlsError::Config(format!("cannot read a private key from {}: {e}", key.display()))
+                })?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| TlsError::Config(format!("client certificate: {e}")))?
+            }
+        };
+        config.enable_sni = opts.sni;
+        Ok(RustlsConnector {
+            base: Arc::new(config),
+        })
+    }
+
+    /// Uses a configuration you built yourself (custom verifier, provider, ALPN…). Its
+    /// resumption setting is replaced per control connection by a private session store so
+    /// that data connections resume their own control session.
+    pub fn from_config(config: ClientConfig) -> RustlsConnector {
+        RustlsConnector {
+            base: Arc::new(config),
+        }
+    }
+}
+
+fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let certs: Vec<_> = CertificateDer::pem_file_iter(path)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| TlsError::Config(format!("cannot read certificates from {}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(TlsError::Config(format!("no PEM certificate in {}", path.display())));
+    }
+    Ok(certs)
+}
+
+fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsError> {
+    let mut store = RootCertStore::empty();
+    if opts.system_roots {
+        let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            log::debug!("rustls: skipping a system root: {e}");
+        }
+        let (added, ignored) = store.add_parsable_certificates(found.certs);
+        log::debug!("rustls: {added} system roots loaded ({ignored} unusable)");
+    }
+    for file in &opts.ca_files {
+        for cert in read_certs(file)? {
+            store
+                .add(cert)
+                .map_err(|e| TlsError::Config(format!("CA certificate in {}: {e}", file.display())))?;
+        }
+    }
+    if store.is_empty() {
+        return Err(TlsError::Config(
+            "no trusted root certificate: the system has none and no CA file was given".into(),
+        ));
+    }
+    Ok(store)
+}
+
+impl TlsConnector for RustlsConnector {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn connect(&self, server_name: &str, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        let name = ServerName::try_from(server_name.to_string())
+            .map_err(|e| TlsError::Config(format!("invalid server name {server_name:?}: {e}")))?;
+        // A private store per control connection: its data connections resume exactly this
+        // session, never one cached for another connection to the same host.
+        let mut config = (*self.base).clone();
+        config.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(16)));
+        let stream = handshake(Arc::new(config), name, tcp)?;
+        Ok(Box::new(stream))
+    }
+}
+
+fn handshake(config: Arc<ClientConfig>, name: ServerName<'static>, mut tcp: TcpStream) -> Result<RustlsStream, TlsError> {
+    let mut conn = ClientConnection::new(config.clone(), name.clone()).map_err(|e| TlsError::Config(e.to_string()))?;
+    // complete_io returns an error on EOF and on a socket timeout, so this loop ends.
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp).map_err(|e| classify(&e))?;
+    }
+    Ok(RustlsStream {
+        inner: StreamOwned::new(conn, tcp),
+        config,
+        name,
+    })
+}
+
+/// Sorts a handshake failure into timeout, certificate or other.
+fn classify(e: &io::Error) -> TlsError {
+    if let Some(err) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return match err {
+            rustls::Error::InvalidCertificate(c) => TlsError::Certificate(describe_cert_error(c)),
+            other => TlsError::Handshake(other.to_string()),
+        };
+    }
+    TlsError::from_io(e)
+}
+
+fn describe_cert_error(c: &CertificateError) -> String {
+    match c {
+        CertificateError::UnknownIssuer => "unknown issuer (self-signed, or signed by a CA that is not trusted)".into(),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => "the certificate has expired".into(),
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "the certificate is not valid yet".into(),
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            format!("the certificate does not match the server name ({c})")
+        }
+        CertificateError::Revoked => "the certificate is revoked".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A TLS stream over TCP, remembering how to open data connections that resume it.
+struct RustlsStream {
+    inner: StreamOwned<ClientConnection, TcpStream>,
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+}
+
+impl fmt::Debug for RustlsStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RustlsStream")
+            .field("server_name", &self.name)
+            .field("peer", &self.inner.sock.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl Read for RustlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Write for RustlsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl TlsStream for RustlsStream {
+    fn tcp(&self) -> &TcpStream {
+        &self.inner.sock
+    }
+
+    fn close_notify(&mut self) -> io::Result<()> {
+        self.inner.conn.send_close_notify();
+        while self.inner.conn.wants_write() {
+            self.inner.conn.write_tls(&mut self.inner.sock)?;
+        }
+        self.inner.sock.flush()
+    }
+
+    fn info(&self) -> TlsInfo {
+        let conn = &self.inner.conn;
+        let mut info = TlsInfo::new(BACKEND);
+        info.protocol = conn.protocol_version().map(|v| match v {
+            rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
+            rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
+            other => format!("{other:?}"),
+        });
+        info.cipher = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
+        info.resumed = conn.handshake_kind().map(|k| k == HandshakeKind::Resumed);
+        info.peer_certificate = conn.peer_certificates().and_then(|c| c.first()).and_then(|der| certificate_info(der));
+        info
+    }
+
+    fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        // The same config carries this control connection's session store.
+        Ok(Box::new(handshake(self.config.clone(), self.name.clone(), tcp)?))
+    }
+}
+
+fn certificate_info(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    let not_after = u64::try_from(cert.validity().not_after.timestamp())
+        .ok()
+        .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+    Some(CertificateInfo::new(cert.subject().to_string(), cert.issuer().to_string(), not_after))
+}
+
+/// Accepts any certificate for any name, but still checks that the server owns the key it
+/// presents (handshake signatures), so the session is at least not trivially forged.
+#[derive(Debug)]
+struct AcceptAnyCertificate {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}

@@ -2,3 +2,4 @@
 
 pub mod embedded;
 pub mod vsftpd;
+pub mod certs;
