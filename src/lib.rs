@@ -28,8 +28,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-pub use ftp_core::*;
 pub use ftp_core::tls::{TlsOptions, TlsVersion};
+pub use ftp_core::*;
 
 #[cfg(feature = "native-tls")]
 pub use ftp_tls_native;
@@ -83,7 +83,10 @@ impl Backend {
 
     /// The backends compiled into this build, preferred first.
     pub fn available() -> Vec<Backend> {
-        Backend::ALL.into_iter().filter(|b| b.is_available()).collect()
+        Backend::ALL
+            .into_iter()
+            .filter(|b| b.is_available())
+            .collect()
     }
 
     /// Builds a connector with `options`. Fails when the backend is not compiled in, or
@@ -111,7 +114,10 @@ impl Backend {
 impl Default for Backend {
     /// The first available backend (rustls in a default build).
     fn default() -> Backend {
-        Backend::available().first().copied().unwrap_or(Backend::Rustls)
+        Backend::available()
+            .first()
+            .copied()
+            .unwrap_or(Backend::Rustls)
     }
 }
 
@@ -128,7 +134,9 @@ impl FromStr for Backend {
             "rustls" => Ok(Backend::Rustls),
             "openssl" => Ok(Backend::OpenSsl),
             "native-tls" | "native" | "nativetls" => Ok(Backend::NativeTls),
-            other => Err(format!("unknown TLS backend {other:?}: use rustls, openssl or native-tls")),
+            other => Err(format!(
+                "unknown TLS backend {other:?}: use rustls, openssl or native-tls"
+            )),
         }
     }
 }

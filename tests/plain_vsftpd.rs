@@ -405,6 +405,15 @@ fn small_round_trip(mode: DataMode, proof: &[&str]) {
     assert_eq!(fs::read(server.root().join("small.bin")).unwrap(), data);
     assert_eq!(get(&mut ftp, "small.bin"), data);
 
+    // An empty file: the data connection opens and closes at once.
+    assert_eq!(put(&mut ftp, "empty.bin", b""), 226);
+    assert_eq!(
+        fs::metadata(server.root().join("empty.bin")).unwrap().len(),
+        0
+    );
+    assert_eq!(get(&mut ftp, "empty.bin"), b"");
+    ftp.delete("empty.bin").expect("DELE empty.bin");
+
     // A second transfer on the same session, and a listing, in the same mode.
     let data2 = prng_bytes(4, 3000);
     assert_eq!(put(&mut ftp, "second.bin", &data2), 226);
@@ -763,7 +772,9 @@ fn errors_keep_the_session_usable() {
     assert_reply(&err, Phase::Transfer, 553);
     ftp.noop().expect("NOOP after a failed STOR");
     // Transfers still work.
+    assert!(!root.join("no").exists());
     assert_eq!(put(&mut ftp, "after.bin", b"still working"), 226);
+    assert_eq!(fs::read(root.join("after.bin")).unwrap(), b"still working");
     assert_eq!(get(&mut ftp, "after.bin"), b"still working");
 
     // Line breaks in arguments are refused before anything is sent.
@@ -847,4 +858,39 @@ fn dropped_download_leaves_the_session_usable() {
     let log = server.log();
     let failures = log.matches("426 Failure writing network stream.").count();
     assert_eq!(failures, 2, "{log}");
+}
+
+#[test]
+fn dropped_upload_is_not_taken_for_complete() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    let mut ftp = connect(&server, DataMode::Passive);
+    let data = prng_bytes(10, 200_000);
+    {
+        let mut up = ftp.stor("partial.bin").expect("STOR");
+        up.write_all(&data).expect("write");
+        up.flush().expect("flush");
+        // Dropped without finish(): the server must see an abort, not an end of file.
+    }
+    ftp.noop().expect("NOOP after the dropped upload");
+    assert_eq!(put(&mut ftp, "whole.bin", &data), 226);
+    assert_eq!(fs::read(server.root().join("whole.bin")).unwrap(), data);
+    ftp.quit().expect("QUIT");
+
+    let log = server.log();
+    assert!(
+        log.contains("FAIL UPLOAD: Client \"127.0.0.1\", \"/partial.bin\""),
+        "{log}"
+    );
+    assert!(
+        !log.contains("OK UPLOAD: Client \"127.0.0.1\", \"/partial.bin\""),
+        "{log}"
+    );
+    assert!(log.contains("426 Failure reading network stream."), "{log}");
+    assert!(
+        log.contains("OK UPLOAD: Client \"127.0.0.1\", \"/whole.bin\", 200000 bytes"),
+        "{log}"
+    );
 }

@@ -38,7 +38,12 @@ fn connector(backend: Backend, certs: &TestCerts) -> Arc<dyn TlsConnector> {
 }
 
 /// Logs in, lists, uploads and downloads 16 MiB over protected data connections.
-fn session(server: &Vsftpd, mode: TlsMode, backend: Backend, certs: &TestCerts) -> Result<(), Error> {
+fn session(
+    server: &Vsftpd,
+    mode: TlsMode,
+    backend: Backend,
+    certs: &TestCerts,
+) -> Result<(), Error> {
     let mut ftp = Client::builder("127.0.0.1")
         .port(server.port())
         .tls_mode(mode)
@@ -46,21 +51,38 @@ fn session(server: &Vsftpd, mode: TlsMode, backend: Backend, certs: &TestCerts) 
         .connect()?;
     let info = ftp.tls_info().expect("control connection is encrypted");
     assert_eq!(info.backend, backend.name());
-    assert!(info.protocol.as_deref().is_some_and(|p| p.starts_with("TLSv1.")), "{info:?}");
+    assert!(
+        info.protocol
+            .as_deref()
+            .is_some_and(|p| p.starts_with("TLSv1.")),
+        "{info:?}"
+    );
     ftp.login(server.user(), server.password())?;
 
-    let payload: Vec<u8> = (0..16 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    let payload: Vec<u8> = (0..16 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
     let mut up = ftp.stor("big.bin")?;
-    up.write_all(&payload).map_err(|e| Error::from_io(e, Phase::Transfer))?;
+    up.write_all(&payload)
+        .map_err(|e| Error::from_io(e, Phase::Transfer))?;
     up.finish()?;
-    assert_eq!(std::fs::read(server.root().join("big.bin")).unwrap(), payload);
+    assert_eq!(
+        std::fs::read(server.root().join("big.bin")).unwrap(),
+        payload
+    );
 
     let entries = ftp.list(None)?;
-    assert!(entries.iter().any(|e| e.name == "big.bin" && e.size == Some(payload.len() as u64)), "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.name == "big.bin" && e.size == Some(payload.len() as u64)),
+        "{entries:?}"
+    );
 
     let mut back = Vec::new();
     let mut dl = ftp.retr("big.bin")?;
-    dl.read_to_end(&mut back).map_err(|e| Error::from_io(e, Phase::Transfer))?;
+    dl.read_to_end(&mut back)
+        .map_err(|e| Error::from_io(e, Phase::Transfer))?;
     dl.finish()?;
     assert!(back == payload, "downloaded bytes differ");
     ftp.quit()
@@ -72,10 +94,19 @@ fn check_backend(server: &Vsftpd, mode: TlsMode, certs: &TestCerts) {
         match backend {
             Backend::NativeTls => {
                 // Either it works (it cannot here) or it says exactly why.
-                let e = r.expect_err("native-tls cannot resume the control session; vsftpd must refuse it");
+                let e = r.expect_err(
+                    "native-tls cannot resume the control session; vsftpd must refuse it",
+                );
                 let msg = e.to_string();
-                assert!(matches!(e.phase(), Phase::DataConnect | Phase::Transfer), "{msg}");
-                assert!(msg.contains("resume") && msg.contains("rustls") && msg.contains("openssl"), "{msg}\n{}", server.log());
+                assert!(
+                    matches!(e.phase(), Phase::DataConnect | Phase::Transfer),
+                    "{msg}"
+                );
+                assert!(
+                    msg.contains("resume") && msg.contains("rustls") && msg.contains("openssl"),
+                    "{msg}\n{}",
+                    server.log()
+                );
             }
             _ => r.unwrap_or_else(|e| panic!("{backend} {mode:?}: {e}\n{}", server.log())),
         }

@@ -14,7 +14,8 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ftp_client::{
-    Backend, Client, DataMode, EntryKind, Error, ListEntry, Phase, TlsConnector, TlsMode, TlsOptions,
+    Backend, Client, DataMode, EntryKind, Error, ListEntry, Phase, TlsConnector, TlsMode,
+    TlsOptions,
 };
 
 #[derive(Parser, Debug)]

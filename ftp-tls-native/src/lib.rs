@@ -312,7 +312,8 @@ fn max_protocol(v: TlsVersion) -> Result<Option<Protocol>, TlsError> {
 }
 
 fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
-    fs::read(path).map_err(|e| TlsError::Config(format!("cannot read {what} {}: {e}", path.display())))
+    fs::read(path)
+        .map_err(|e| TlsError::Config(format!("cannot read {what} {}: {e}", path.display())))
 }
 
 /// Reads every certificate of a PEM file (or a single DER certificate).
@@ -444,10 +445,15 @@ mod tests {
             ]
         );
         let keys = pem_blocks(text, "PRIVATE KEY").unwrap();
-        assert_eq!(keys, ["-----BEGIN PRIVATE KEY-----\nKKK\n-----END PRIVATE KEY-----"]);
-        assert!(pem_blocks("-----BEGIN RSA PRIVATE KEY-----\nx", "PRIVATE KEY")
-            .unwrap()
-            .is_empty());
+        assert_eq!(
+            keys,
+            ["-----BEGIN PRIVATE KEY-----\nKKK\n-----END PRIVATE KEY-----"]
+        );
+        assert!(
+            pem_blocks("-----BEGIN RSA PRIVATE KEY-----\nx", "PRIVATE KEY")
+                .unwrap()
+                .is_empty()
+        );
         assert!(pem_blocks("-----BEGIN CERTIFICATE-----\nAAA\n", "CERTIFICATE").is_err());
         assert!(pem_blocks("", "CERTIFICATE").unwrap().is_empty());
     }

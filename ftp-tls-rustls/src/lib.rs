@@ -31,13 +31,18 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ftp_core::tls::{CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion};
+use ftp_core::tls::{
+    CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
+};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind, RootCertStore, SignatureScheme, StreamOwned};
+use rustls::{
+    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind,
+    RootCertStore, SignatureScheme, StreamOwned,
+};
 
 const BACKEND: &str = "rustls";
 
@@ -96,7 +101,10 @@ impl RustlsConnector {
             Some((cert, key)) => {
                 let chain = read_certs(cert)?;
                 let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
-                    TlsError::Config(format!("cannot read a private key from {}: {e}", key.display()))
+                    TlsError::Config(format!(
+                        "cannot read a private key from {}: {e}",
+                        key.display()
+                    ))
                 })?;
                 builder
                     .with_client_auth_cert(chain, key)
@@ -122,9 +130,17 @@ impl RustlsConnector {
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs: Vec<_> = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| TlsError::Config(format!("cannot read certificates from {}: {e}", path.display())))?;
+        .map_err(|e| {
+            TlsError::Config(format!(
+                "cannot read certificates from {}: {e}",
+                path.display()
+            ))
+        })?;
     if certs.is_empty() {
-        return Err(TlsError::Config(format!("no PEM certificate in {}", path.display())));
+        return Err(TlsError::Config(format!(
+            "no PEM certificate in {}",
+            path.display()
+        )));
     }
     Ok(certs)
 }
@@ -141,9 +157,9 @@ fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsError> {
     }
     for file in &opts.ca_files {
         for cert in read_certs(file)? {
-            store
-                .add(cert)
-                .map_err(|e| TlsError::Config(format!("CA certificate in {}: {e}", file.display())))?;
+            store.add(cert).map_err(|e| {
+                TlsError::Config(format!("CA certificate in {}: {e}", file.display()))
+            })?;
         }
     }
     if store.is_empty() {
@@ -171,8 +187,13 @@ impl TlsConnector for RustlsConnector {
     }
 }
 
-fn handshake(config: Arc<ClientConfig>, name: ServerName<'static>, mut tcp: TcpStream) -> Result<RustlsStream, TlsError> {
-    let mut conn = ClientConnection::new(config.clone(), name.clone()).map_err(|e| TlsError::Config(e.to_string()))?;
+fn handshake(
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+    mut tcp: TcpStream,
+) -> Result<RustlsStream, TlsError> {
+    let mut conn = ClientConnection::new(config.clone(), name.clone())
+        .map_err(|e| TlsError::Config(e.to_string()))?;
     // complete_io returns an error on EOF and on a socket timeout, so this loop ends.
     while conn.is_handshaking() {
         conn.complete_io(&mut tcp).map_err(|e| classify(&e))?;
@@ -197,9 +218,15 @@ fn classify(e: &io::Error) -> TlsError {
 
 fn describe_cert_error(c: &CertificateError) -> String {
     match c {
-        CertificateError::UnknownIssuer => "unknown issuer (self-signed, or signed by a CA that is not trusted)".into(),
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => "the certificate has expired".into(),
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "the certificate is not valid yet".into(),
+        CertificateError::UnknownIssuer => {
+            "unknown issuer (self-signed, or signed by a CA that is not trusted)".into()
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "the certificate has expired".into()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "the certificate is not valid yet".into()
+        }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             format!("the certificate does not match the server name ({c})")
         }
@@ -260,15 +287,24 @@ impl TlsStream for RustlsStream {
             rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
             other => format!("{other:?}"),
         });
-        info.cipher = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
+        info.cipher = conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()));
         info.resumed = conn.handshake_kind().map(|k| k == HandshakeKind::Resumed);
-        info.peer_certificate = conn.peer_certificates().and_then(|c| c.first()).and_then(|der| certificate_info(der));
+        info.peer_certificate = conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .and_then(|der| certificate_info(der));
         info
     }
 
     fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
         // The same config carries this control connection's session store.
-        Ok(Box::new(handshake(self.config.clone(), self.name.clone(), tcp)?))
+        Ok(Box::new(handshake(
+            self.config.clone(),
+            self.name.clone(),
+            tcp,
+        )?))
     }
 }
 
@@ -277,7 +313,11 @@ fn certificate_info(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     let not_after = u64::try_from(cert.validity().not_after.timestamp())
         .ok()
         .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-    Some(CertificateInfo::new(cert.subject().to_string(), cert.issuer().to_string(), not_after))
+    Some(CertificateInfo::new(
+        cert.subject().to_string(),
+        cert.issuer().to_string(),
+        not_after,
+    ))
 }
 
 /// Accepts any certificate for any name, but still checks that the server owns the key it
@@ -299,15 +339,37 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 
-pub mod embedded;
-pub mod vsftpd;
 pub mod certs;
+pub mod embedded;
+pub mod fake;
+pub mod vsftpd;

@@ -1,0 +1,97 @@
+//! A scripted FTP server for fault injection: one connection on 127.0.0.1, an ephemeral
+//! port, and a script that decides what the "server" says (or does not say).
+//!
+//! The script receives the accepted connection and a stop signal; a script that simulates a
+//! silent server waits on the signal, which the handle sends when dropped, so no thread
+//! outlives the test.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::thread::JoinHandle;
+
+/// What a script gets: the control connection and the stop signal.
+pub struct Conn {
+    /// The accepted control connection.
+    pub stream: TcpStream,
+    reader: BufReader<TcpStream>,
+    stop: Receiver<()>,
+}
+
+impl Conn {
+    /// Sends raw bytes (one write).
+    pub fn send(&mut self, bytes: &[u8]) {
+        let _ = self.stream.write_all(bytes);
+    }
+
+    /// Reads one command line (without CRLF); `None` when the client closed.
+    pub fn command(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim_end().to_string()),
+        }
+    }
+
+    /// Pauses the script for `d` (the fault being simulated: a slow server); false once the
+    /// test has ended, so the script can stop early.
+    pub fn pause(&self, d: std::time::Duration) -> bool {
+        matches!(
+            self.stop.recv_timeout(d),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        )
+    }
+
+    /// Blocks until the test ends: the silent server.
+    pub fn silence(self) {
+        let _ = self.stop.recv();
+    }
+}
+
+/// A running scripted server.
+pub struct FakeServer {
+    addr: SocketAddr,
+    stop: Option<Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// Starts a server that runs `script` on the first connection.
+    pub fn start(script: impl FnOnce(Conn) + Send + 'static) -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = channel();
+        let thread = std::thread::spawn(move || {
+            if let Ok((stream, _)) = listener.accept() {
+                let reader = BufReader::new(stream.try_clone().unwrap());
+                script(Conn {
+                    stream,
+                    reader,
+                    stop: rx,
+                });
+            }
+        });
+        FakeServer {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        // A script still blocked in accept (the client never came) is released by a
+        // throwaway connection.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
