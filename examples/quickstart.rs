@@ -1,50 +1,81 @@
-//! The quickstart: starts an embedded FTP server on 127.0.0.1 (libunftp over a temporary
-//! directory, an ephemeral port), then runs a whole session against it with this client:
-//! log in, make a directory, upload, list, download, verify, rename, delete.
+//! The quickstart: starts an embedded FTPS server on 127.0.0.1 (libunftp over a temporary
+//! directory, an ephemeral port, a certificate made in memory), then runs a whole session
+//! against it once per TLS backend compiled in: log in over explicit TLS, make a directory,
+//! upload, list, download, verify, rename, delete. For each backend it prints the negotiated
+//! TLS version and cipher, and whether data connections resumed the control session.
 //!
-//! Run it with `cargo run --example quickstart`. Add `RUST_LOG=debug` to see every command
-//! and reply.
+//! Run it with `cargo run --example quickstart` (add `--all-features` for every backend,
+//! and `RUST_LOG=debug` to see every command and reply).
 
+#[allow(dead_code)]
+#[path = "../tests/support/certs.rs"]
+mod certs;
+#[allow(dead_code)]
 #[path = "../tests/support/embedded.rs"]
 mod embedded;
 
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use ftp_client::{Client, TlsMode};
+use ftp_client::{Backend, Client, TlsInfo, TlsMode, TlsOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_log();
-    let server = embedded::EmbeddedServer::start();
+    let certs = certs::TestCerts::generate();
+    let server = embedded::EmbeddedServer::start_ftps(&certs.cert, &certs.key);
     println!(
-        "embedded FTP server on {} serving {}",
+        "embedded FTPS server on {} serving {}",
         server.addr(),
         server.root().display()
     );
 
+    let backends = Backend::available();
+    println!("TLS backends compiled in: {}", names(&backends));
+    for backend in backends {
+        println!("\n== {backend} ==");
+        session(&server, backend, &certs)?;
+    }
+    Ok(())
+}
+
+fn session(
+    server: &embedded::EmbeddedServer,
+    backend: Backend,
+    certs: &certs::TestCerts,
+) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
-    // Plain FTP for now, chosen explicitly: the default is explicit TLS.
+    // Trust the server's private CA; certificate and host name are verified.
+    let mut tls = TlsOptions::default();
+    tls.ca_files.push(certs.ca.clone());
     let mut ftp = Client::builder("127.0.0.1")
         .port(server.port())
-        .tls_mode(TlsMode::None)
+        .tls_mode(TlsMode::Explicit)
+        .tls_connector(backend.connector(&tls)?)
         .connect()?;
     println!("connected: {}", ftp.welcome());
+    println!(
+        "control TLS: {}",
+        describe(&ftp.tls_info().unwrap_or_default())
+    );
     ftp.login("quickstart", "not-a-secret")?;
     println!(
         "logged in; server features: {}",
         ftp.features().names().collect::<Vec<_>>().join(" ")
     );
 
-    let dir = ftp.mkdir("quickstart")?;
-    println!("made directory {dir}");
-    ftp.cwd("quickstart")?;
+    let dir = format!("quickstart-{backend}");
+    ftp.mkdir(&dir)?;
+    ftp.cwd(&dir)?;
+    println!("made and entered directory {dir}");
 
     // Upload 1 MiB of patterned bytes through the streaming writer.
     let payload: Vec<u8> = (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     let mut up = ftp.stor("data.bin")?;
+    let data_tls = up.tls_info().unwrap_or_default();
     up.write_all(&payload)?;
     let reply = up.finish()?;
     println!("uploaded data.bin ({} bytes): {reply}", payload.len());
+    println!("data TLS: {}", describe(&data_tls));
 
     for e in ftp.list_entries(None)? {
         println!("  listed: {:?} {} size={:?}", e.kind, e.name, e.size);
@@ -74,11 +105,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     ftp.delete("renamed.bin")?;
     ftp.cdup()?;
-    ftp.rmdir("quickstart")?;
-    println!("deleted renamed.bin and the quickstart directory");
+    ftp.rmdir(&dir)?;
+    println!("deleted renamed.bin and {dir}");
     ftp.quit()?;
-    println!("quickstart OK in {:.0?}", started.elapsed());
+    println!("{backend}: OK in {:.0?}", started.elapsed());
     Ok(())
+}
+
+fn names(b: &[Backend]) -> String {
+    b.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn describe(i: &TlsInfo) -> String {
+    format!(
+        "{} {} via {}, session resumed: {}",
+        i.protocol.as_deref().unwrap_or("?"),
+        i.cipher.as_deref().unwrap_or("?"),
+        i.backend,
+        match i.resumed {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown (this backend cannot tell)",
+        }
+    )
 }
 
 fn init_log() {

@@ -70,6 +70,12 @@ impl<'a> Download<'a> {
         self.received
     }
 
+    /// What the data connection's TLS negotiated (was the control session resumed?), or
+    /// `None` for plain data.
+    pub fn tls_info(&self) -> Option<crate::tls::TlsInfo> {
+        self.data.as_ref().and_then(Stream::tls).map(|t| t.info())
+    }
+
     /// The size the server announced (via `SIZE` or the `150` reply), if any.
     pub fn expected(&self) -> Option<u64> {
         self.expected
@@ -270,6 +276,11 @@ impl<'a> Upload<'a> {
             command,
             done: false,
         }
+    }
+
+    /// What the data connection's TLS negotiated, or `None` for plain data.
+    pub fn tls_info(&self) -> Option<crate::tls::TlsInfo> {
+        self.data.as_ref().and_then(Stream::tls).map(|t| t.info())
     }
 
     /// Bytes written so far.

@@ -1,6 +1,696 @@
-//! TLS backend for `ftp-core` using openssl.
+//! TLS backend for [`ftp_core`] using [OpenSSL](https://docs.rs/openssl) (the system's
+//! `libssl`).
 //!
-//! The implementation of [`ftp_core::TlsConnector`] lands with the TLS issue; until then this
-//! crate only reserves its place in the workspace.
+//! [`OpenSslConnector`] implements [`ftp_core::TlsConnector`]. Build it from the options every
+//! backend understands ([`OpenSslConnector::new`]), or from your own
+//! [`SslConnectorBuilder`] / [`SslConnector`] when you need OpenSSL settings that
+//! [`TlsOptions`] does not cover ([`OpenSslConnector::from_builder`],
+//! [`OpenSslConnector::from_connector`]).
+//!
+//! Data connections resume the control connection's TLS session, as vsftpd
+//! (`require_ssl_reuse=YES`) and ProFTPD demand: every control connection keeps the newest
+//! session OpenSSL hands it (with TLS 1.3 the tickets arrive after the handshake, and are
+//! picked up as soon as the core reads the next reply), and
+//! [`TlsStream::connect_data`] offers that session. [`TlsInfo::resumed`] tells whether the
+//! server accepted it.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ftp_core::{Client, TlsMode, tls::TlsOptions};
+//! use ftp_tls_openssl::OpenSslConnector;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut opts = TlsOptions::default();
+//! opts.ca_files.push("ca.pem".into());
+//! let tls = OpenSslConnector::new(&opts)?;
+//! let mut ftp = Client::builder("ftp.example.com")
+//!     .tls_mode(TlsMode::Explicit)
+//!     .tls_connector(Arc::new(tls))
+//!     .connect()?;
+//! ftp.login("user", "secret")?;
+//! # Ok(()) }
+//! ```
+//!
+//! Timeouts: the core sets the socket's read and write timeouts before it asks for a
+//! handshake; a peer that stays silent makes OpenSSL's socket read fail, and the handshake
+//! fails with [`TlsError::Timeout`]. Nothing here retries a timed-out read.
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
-pub use ftp_core::TlsConnector;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use ftp_core::tls::{
+    CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
+};
+use log::{debug, warn};
+use openssl::asn1::{Asn1Time, Asn1TimeRef};
+use openssl::error::ErrorStack;
+use openssl::ex_data::Index;
+use openssl::pkey::PKey;
+use openssl::ssl::{
+    ConnectConfiguration, ErrorCode, HandshakeError, ShutdownState, Ssl, SslConnector,
+    SslConnectorBuilder, SslMethod, SslRef, SslSession, SslSessionCacheMode, SslStream,
+    SslVerifyMode, SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::{X509NameRef, X509VerifyResult, X509};
+
+pub use ftp_core::TlsConnector as _;
+
+const BACKEND: &str = "openssl";
+
+/// The cipher list of [`SslConnector::builder`], with the security level lowered to 0: OpenSSL
+/// 3 refuses TLS 1.0 and 1.1 at its default level. Only used when such a version was asked for.
+const LEGACY_CIPHER_LIST: &str =
+    "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK:@SECLEVEL=0";
+
+/// OpenSSL 3's `ERR_LIB_SSL` and `SSL_R_UNEXPECTED_EOF_WHILE_READING` (not exported by
+/// `openssl-sys`): the peer closed the TCP connection without TLS close_notify.
+const ERR_LIB_SSL: i32 = 20;
+const SSL_R_UNEXPECTED_EOF_WHILE_READING: i32 = 294;
+
+/// The newest session of one control connection, shared with its data connections.
+type SessionSlot = Arc<Mutex<Option<SslSession>>>;
+
+/// The `Ssl` ex-data slot that ties a control connection to its [`SessionSlot`], so that the
+/// new-session callback (registered on the shared `SslContext`) knows where a session goes.
+/// Allocated once per process; `None` if OpenSSL could not allocate it.
+fn session_index() -> Option<Index<Ssl, SessionSlot>> {
+    static INDEX: OnceLock<Option<Index<Ssl, SessionSlot>>> = OnceLock::new();
+    *INDEX.get_or_init(|| match Ssl::new_ex_index::<SessionSlot>() {
+        Ok(index) => Some(index),
+        Err(e) => {
+            warn!("openssl: cannot allocate ex-data for session tracking ({e}); data connections will offer the control connection's current session");
+            None
+        }
+    })
+}
+
+/// Opens OpenSSL client sessions for FTP control connections.
+///
+/// Cheap to clone: the OpenSSL context is reference-counted.
+#[derive(Clone)]
+pub struct OpenSslConnector {
+    connector: SslConnector,
+    /// Set when the context has our new-session callback.
+    session_index: Option<Index<Ssl, SessionSlot>>,
+    verify_hostname: bool,
+    sni: bool,
+}
+
+impl fmt::Debug for OpenSslConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenSslConnector")
+            .field("library", &openssl::version::version())
+            .field(
+                "verify_peer",
+                &self
+                    .connector
+                    .context()
+                    .verify_mode()
+                    .contains(SslVerifyMode::PEER),
+            )
+            .field("verify_hostname", &self.verify_hostname)
+            .field("sni", &self.sni)
+            .field("session_tracking", &self.session_index.is_some())
+            .finish()
+    }
+}
+
+impl OpenSslConnector {
+    /// Builds a connector from the options every backend understands.
+    ///
+    /// - `system_roots`: OpenSSL's default verify paths (honouring `SSL_CERT_FILE` and
+    ///   `SSL_CERT_DIR`);
+    /// - `ca_files`: every certificate in these PEM files is trusted as well;
+    /// - `dangerous_accept_invalid_certs`: no certificate or host name check at all;
+    /// - `min_version`/`max_version`: TLS 1.0 and 1.1 are offered only when asked for, and
+    ///   then with OpenSSL's security level lowered to 0, which they need with OpenSSL 3;
+    /// - `sni`: the server name is sent unless this is off (never for an IP address);
+    /// - `client_identity`: a PEM certificate chain (leaf first) and an unencrypted PEM key.
+    ///
+    /// Fails with [`TlsError::Config`] when a file cannot be read or parsed, or when OpenSSL
+    /// refuses a setting.
+    pub fn new(options: &TlsOptions) -> Result<OpenSslConnector, TlsError> {
+        options.check_versions()?;
+        let mut builder = SslConnector::builder(SslMethod::tls_client())
+            .map_err(config_err("cannot create an OpenSSL client context"))?;
+
+        // A store of our own, so that `system_roots: false` really trusts nothing but the
+        // CA files (the builder has already added the default paths to its own store).
+        let mut store =
+            X509StoreBuilder::new().map_err(config_err("cannot create a certificate store"))?;
+        if options.system_roots {
+            store
+                .set_default_paths()
+                .map_err(config_err("cannot load the system's root certificates"))?;
+        }
+        for path in &options.ca_files {
+            for cert in read_certificates(path, "CA file")? {
+                store.add_cert(cert).map_err(|e| {
+                    TlsError::Config(format!("cannot trust a CA of {}: {e}", path.display()))
+                })?;
+            }
+        }
+        builder.set_cert_store(store.build());
+        if !options.system_roots && options.ca_files.is_empty() {
+            if options.dangerous_accept_invalid_certs {
+                debug!("openssl: no trusted roots, and certificates are not checked");
+            } else {
+                warn!("openssl: no trusted root certificates (system roots off, no CA file): every server will be rejected");
+            }
+        }
+
+        if options.dangerous_accept_invalid_certs {
+            warn!("openssl: certificate and host name verification are OFF; the connection can be read and changed by anyone on the path");
+            builder.set_verify(SslVerifyMode::NONE);
+        } else {
+            builder.set_verify(SslVerifyMode::PEER);
+        }
+
+        builder
+            .set_min_proto_version(Some(ssl_version(options.min_version)?))
+            .map_err(config_err("OpenSSL refused the minimum TLS version"))?;
+        builder
+            .set_max_proto_version(Some(ssl_version(options.max_version)?))
+            .map_err(config_err("OpenSSL refused the maximum TLS version"))?;
+        if options.min_version < TlsVersion::Tls12 {
+            builder
+                .set_cipher_list(LEGACY_CIPHER_LIST)
+                .map_err(config_err(
+                    "OpenSSL refused to lower its security level for TLS 1.0/1.1",
+                ))?;
+        }
+
+        if let Some((cert_path, key_path)) = &options.client_identity {
+            let mut chain = read_certificates(cert_path, "client certificate file")?.into_iter();
+            let leaf = chain.next().ok_or_else(|| {
+                TlsError::Config(format!("no certificate in {}", cert_path.display()))
+            })?;
+            let client_err = |what: &str, e: ErrorStack| {
+                TlsError::Config(format!("{what} {}: {e}", cert_path.display()))
+            };
+            builder
+                .set_certificate(&leaf)
+                .map_err(|e| client_err("cannot use the client certificate of", e))?;
+            for extra in chain {
+                builder
+                    .add_extra_chain_cert(extra)
+                    .map_err(|e| client_err("cannot use the certificate chain of", e))?;
+            }
+            let key = read_private_key(key_path)?;
+            builder.set_private_key(&key).map_err(|e| {
+                TlsError::Config(format!(
+                    "cannot use the private key {}: {e}",
+                    key_path.display()
+                ))
+            })?;
+            builder.check_private_key().map_err(|e| {
+                TlsError::Config(format!(
+                    "the private key {} does not match the certificate {}: {e}",
+                    key_path.display(),
+                    cert_path.display()
+                ))
+            })?;
+        }
+
+        let mut connector = OpenSslConnector::from_builder(builder);
+        connector.verify_hostname = !options.dangerous_accept_invalid_certs;
+        connector.sni = options.sni;
+        Ok(connector)
+    }
+
+    /// Wraps a connector configured by hand, keeping every setting, and installs the
+    /// session tracking that data connections need: it turns on client-side session caching
+    /// (`SslSessionCacheMode::CLIENT`, without OpenSSL's internal store) and **replaces** any
+    /// new-session callback of the context.
+    ///
+    /// Host names are verified and SNI is sent; see
+    /// [`with_hostname_verification`](Self::with_hostname_verification) and
+    /// [`with_sni`](Self::with_sni).
+    pub fn from_builder(mut builder: SslConnectorBuilder) -> OpenSslConnector {
+        let session_index = session_index();
+        if let Some(index) = session_index {
+            let mode = builder.set_session_cache_mode(SslSessionCacheMode::OFF);
+            builder.set_session_cache_mode(
+                mode | SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL_STORE,
+            );
+            builder.set_new_session_callback(move |ssl, session| {
+                // Only control connections carry a slot; sessions of data connections are
+                // dropped: data connections always resume the control session.
+                if let Some(slot) = ssl.ex_data(index) {
+                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(session);
+                }
+            });
+        }
+        OpenSslConnector {
+            connector: builder.build(),
+            session_index,
+            verify_hostname: true,
+            sni: true,
+        }
+    }
+
+    /// Wraps an already built connector, keeping every setting.
+    ///
+    /// Its context cannot get the new-session callback any more, so data connections offer
+    /// the control connection's current session (`SSL_get_session`), which OpenSSL 1.1.1 and
+    /// later also update when a TLS 1.3 ticket arrives. Prefer
+    /// [`from_builder`](Self::from_builder) when you can.
+    pub fn from_connector(connector: SslConnector) -> OpenSslConnector {
+        OpenSslConnector {
+            connector,
+            session_index: None,
+            verify_hostname: true,
+            sni: true,
+        }
+    }
+
+    /// Checks (the default) or skips the check that the certificate names the server (host
+    /// name or IP address). Skipping it lets anyone with any valid certificate impersonate
+    /// the server.
+    pub fn with_hostname_verification(mut self, verify: bool) -> OpenSslConnector {
+        self.verify_hostname = verify;
+        self
+    }
+
+    /// Sends (the default) or withholds the server name in the handshake (SNI). Never sent
+    /// for an IP address.
+    pub fn with_sni(mut self, sni: bool) -> OpenSslConnector {
+        self.sni = sni;
+        self
+    }
+
+    /// The OpenSSL connector underneath.
+    pub fn ssl_connector(&self) -> &SslConnector {
+        &self.connector
+    }
+
+    fn configure(&self) -> Result<ConnectConfiguration, TlsError> {
+        let mut config = self
+            .connector
+            .configure()
+            .map_err(|e| TlsError::Handshake(format!("cannot create an OpenSSL session: {e}")))?;
+        config.set_verify_hostname(self.verify_hostname);
+        config.set_use_server_name_indication(self.sni);
+        Ok(config)
+    }
+}
+
+impl TlsConnector for OpenSslConnector {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn connect(&self, server_name: &str, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        let name = bare_host(server_name);
+        if name.is_empty() && self.verify_hostname {
+            // OpenSSL would treat an empty expected name as "no name check".
+            return Err(TlsError::Config(
+                "no server name to check the certificate against".into(),
+            ));
+        }
+        let sessions = SessionSlot::default();
+        let mut config = self.configure()?;
+        if let Some(index) = self.session_index {
+            config.set_ex_data(index, Arc::clone(&sessions));
+        }
+        let stream = handshake(config, name, tcp)?;
+        Ok(Box::new(OpenSslStream {
+            stream,
+            connector: self.clone(),
+            server_name: name.to_owned(),
+            sessions,
+        }))
+    }
+}
+
+/// An established OpenSSL client stream, for a control or a data connection.
+///
+/// Reads report a peer that closed the connection without TLS close_notify as
+/// [`io::ErrorKind::UnexpectedEof`], so that a truncated transfer is not mistaken for a
+/// complete one.
+pub struct OpenSslStream {
+    stream: SslStream<TcpStream>,
+    /// The connector whose context made this stream; data connections are made with it too.
+    connector: OpenSslConnector,
+    server_name: String,
+    /// The newest session of the control connection (shared by its data connections).
+    sessions: SessionSlot,
+}
+
+impl OpenSslStream {
+    /// The OpenSSL session, for anything [`TlsInfo`] does not report.
+    pub fn ssl(&self) -> &SslRef {
+        self.stream.ssl()
+    }
+
+    /// The session a data connection should offer: the newest one the control connection
+    /// received through the new-session callback, else its current one.
+    fn session_to_resume(&self) -> Option<SslSession> {
+        let latest = self
+            .sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        latest.or_else(|| self.stream.ssl().session().map(ToOwned::to_owned))
+    }
+}
+
+impl fmt::Debug for OpenSslStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ssl = self.stream.ssl();
+        f.debug_struct("OpenSslStream")
+            .field("server_name", &self.server_name)
+            .field("protocol", &ssl.version_str())
+            .field("cipher", &ssl.current_cipher().map(|c| c.name()))
+            .field("resumed", &ssl.session_reused())
+            .field("tcp", self.stream.get_ref())
+            .finish()
+    }
+}
+
+impl Read for OpenSslStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.stream.ssl_read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) => match e.code() {
+                    ErrorCode::ZERO_RETURN => return Ok(0),
+                    // OpenSSL processed a record without application data (a TLS 1.3
+                    // session ticket, a key update) and wants the next one. No socket error
+                    // happened: a timed-out socket read carries its io::Error.
+                    ErrorCode::WANT_READ if e.io_error().is_none() => {}
+                    // OpenSSL 1.1 reports an EOF without close_notify this way.
+                    ErrorCode::SYSCALL if e.io_error().is_none() => return Err(unexpected_eof()),
+                    _ if is_unexpected_eof(&e) => return Err(unexpected_eof()),
+                    _ => return Err(ssl_to_io(e)),
+                },
+            }
+        }
+    }
+}
+
+impl Write for OpenSslStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl TlsStream for OpenSslStream {
+    fn tcp(&self) -> &TcpStream {
+        self.stream.get_ref()
+    }
+
+    fn close_notify(&mut self) -> io::Result<()> {
+        if self.stream.get_shutdown().contains(ShutdownState::SENT) {
+            // A second SSL_shutdown would wait for the peer's close_notify.
+            return Ok(());
+        }
+        // One call sends our close_notify; we do not wait for the peer's.
+        match self.stream.shutdown() {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(()),
+            Err(e) => Err(ssl_to_io(e)),
+        }
+    }
+
+    fn info(&self) -> TlsInfo {
+        let ssl = self.stream.ssl();
+        let mut info = TlsInfo::new(BACKEND);
+        info.protocol = Some(ssl.version_str().to_owned());
+        info.cipher = ssl.current_cipher().map(|c| c.name().to_owned());
+        info.resumed = Some(ssl.session_reused());
+        info.peer_certificate = ssl.peer_certificate().map(|cert| {
+            CertificateInfo::new(
+                name_to_string(cert.subject_name()),
+                name_to_string(cert.issuer_name()),
+                asn1_to_system_time(cert.not_after()),
+            )
+        });
+        info
+    }
+
+    fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        let mut config = self.connector.configure()?;
+        match self.session_to_resume() {
+            Some(session) => {
+                // SAFETY: `SSL_set_session` requires the session to come from the same
+                // `SSL_CTX` as the `SSL` it is set on. `config` was created just above from
+                // `self.connector`, the connector that created this stream's `Ssl`. The
+                // session is either this stream's own current session, or one that the
+                // new-session callback stored into `self.sessions`; that slot is only ever
+                // attached (as ex-data, in `OpenSslConnector::connect`) to the `Ssl` of this
+                // stream's control connection, made by the same connector, whose clones share
+                // one reference-counted `SSL_CTX`. The session object is reference-counted
+                // by OpenSSL, so it outlives the call.
+                let offered = unsafe { config.set_session(&session) };
+                if let Err(e) = offered {
+                    warn!("openssl: cannot offer the control session on the data connection ({e}); doing a full handshake");
+                }
+            }
+            None => {
+                debug!("openssl: the control connection has no session to resume yet; the data connection gets a full handshake");
+            }
+        }
+        let stream = handshake(config, &self.server_name, tcp)?;
+        if !stream.ssl().session_reused() {
+            debug!("openssl: the data connection did not resume the control session (servers requiring session reuse will refuse it)");
+        }
+        Ok(Box::new(OpenSslStream {
+            stream,
+            connector: self.connector.clone(),
+            server_name: self.server_name.clone(),
+            sessions: Arc::clone(&self.sessions),
+        }))
+    }
+}
+
+/// Runs the handshake to completion and classifies its failure.
+fn handshake(
+    config: ConnectConfiguration,
+    name: &str,
+    tcp: TcpStream,
+) -> Result<SslStream<TcpStream>, TlsError> {
+    match config.connect(name, tcp) {
+        Ok(stream) => Ok(stream),
+        Err(HandshakeError::SetupFailure(stack)) => Err(TlsError::Handshake(format!(
+            "cannot set up the TLS session for {name:?}: {stack}"
+        ))),
+        // The socket is blocking with a timeout: "would block" means the timeout fired.
+        Err(HandshakeError::WouldBlock(mid)) => {
+            Err(TlsError::Timeout(match mid.error().io_error() {
+                Some(io) => format!("no answer from the server within the socket timeout ({io})"),
+                None => "no answer from the server within the socket timeout".into(),
+            }))
+        }
+        Err(HandshakeError::Failure(mid)) => Err(classify_failure(mid.error(), mid.ssl(), name)),
+    }
+}
+
+fn classify_failure(error: &openssl::ssl::Error, ssl: &SslRef, name: &str) -> TlsError {
+    if let Some(io) = error.io_error() {
+        if matches!(
+            io.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
+            return TlsError::Timeout(format!(
+                "no answer from the server within the socket timeout ({io})"
+            ));
+        }
+    }
+    let verify = ssl.verify_result();
+    if ssl.verify_mode().contains(SslVerifyMode::PEER) && verify != X509VerifyResult::OK {
+        let subject = ssl
+            .peer_cert_chain()
+            .and_then(|chain| chain.iter().next())
+            .map(|cert| {
+                format!(
+                    "; the server's certificate is {}",
+                    name_to_string(cert.subject_name())
+                )
+            })
+            .unwrap_or_default();
+        return TlsError::Certificate(format!(
+            "{} (X509 verify error {}, connecting to {name:?}{subject})",
+            verify.error_string(),
+            verify.as_raw()
+        ));
+    }
+    let detail = match (error.code(), error.io_error(), error.ssl_error()) {
+        (_, Some(io), _) => format!("I/O error: {io}"),
+        (_, None, Some(stack)) => stack.to_string(),
+        (ErrorCode::SYSCALL, None, None) => {
+            "the server closed the connection during the handshake".into()
+        }
+        _ => error.to_string(),
+    };
+    TlsError::Handshake(detail)
+}
+
+fn is_unexpected_eof(error: &openssl::ssl::Error) -> bool {
+    error.ssl_error().is_some_and(|stack| {
+        stack.errors().iter().any(|e| {
+            (e.library_code() == ERR_LIB_SSL
+                && e.reason_code() == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                || e.reason() == Some("unexpected eof while reading")
+        })
+    })
+}
+
+fn unexpected_eof() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the peer closed the connection without TLS close_notify",
+    )
+}
+
+fn ssl_to_io(error: openssl::ssl::Error) -> io::Error {
+    error.into_io_error().unwrap_or_else(io::Error::other)
+}
+
+fn config_err(what: &'static str) -> impl Fn(ErrorStack) -> TlsError {
+    move |e| TlsError::Config(format!("{what}: {e}"))
+}
+
+fn ssl_version(version: TlsVersion) -> Result<SslVersion, TlsError> {
+    match version {
+        TlsVersion::Tls10 => Ok(SslVersion::TLS1),
+        TlsVersion::Tls11 => Ok(SslVersion::TLS1_1),
+        TlsVersion::Tls12 => Ok(SslVersion::TLS1_2),
+        TlsVersion::Tls13 => Ok(SslVersion::TLS1_3),
+        other => Err(TlsError::Config(format!(
+            "the openssl backend does not know TLS version {other:?}"
+        ))),
+    }
+}
+
+/// `[::1]` → `::1`: OpenSSL wants IP addresses without brackets.
+fn bare_host(name: &str) -> &str {
+    name.strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name)
+}
+
+fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path)
+        .map_err(|e| TlsError::Config(format!("cannot read the {what} {}: {e}", path.display())))
+}
+
+fn read_certificates(path: &Path, what: &str) -> Result<Vec<X509>, TlsError> {
+    let pem = read_file(path, what)?;
+    let certs = X509::stack_from_pem(&pem).map_err(|e| {
+        TlsError::Config(format!(
+            "cannot parse the {what} {} as PEM certificates: {e}",
+            path.display()
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(TlsError::Config(format!(
+            "no PEM certificate in the {what} {}",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+fn read_private_key(path: &Path) -> Result<PKey<openssl::pkey::Private>, TlsError> {
+    let pem = read_file(path, "private key file")?;
+    // A callback that supplies no passphrase: without it OpenSSL would prompt on the
+    // terminal for an encrypted key, and block.
+    PKey::private_key_from_pem_callback(&pem, |_| Ok(0)).map_err(|e| {
+        let hint = if pem.windows(9).any(|w| w == b"ENCRYPTED") {
+            " (encrypted keys are not supported: decrypt it, e.g. `openssl pkey -in key.pem -out plain.pem`)"
+        } else {
+            ""
+        };
+        TlsError::Config(format!(
+            "cannot parse the private key {}{hint}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// `C=US, O=Example, CN=ftp.example.com`, in certificate order, control characters escaped.
+fn name_to_string(name: &X509NameRef) -> String {
+    let mut out = String::new();
+    for entry in name.entries() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let object = entry.object();
+        match object.nid().short_name() {
+            Ok(short) => out.push_str(short),
+            Err(_) => out.push_str(&object.to_string()),
+        }
+        out.push('=');
+        match entry.data().as_utf8() {
+            Ok(value) => {
+                for c in value.chars() {
+                    if c.is_control() {
+                        out.extend(c.escape_default());
+                    } else {
+                        out.push(c);
+                    }
+                }
+            }
+            Err(_) => {
+                out.push('#');
+                for b in entry.data().as_slice() {
+                    out.push_str(&format!("{b:02x}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn asn1_to_system_time(time: &Asn1TimeRef) -> Option<SystemTime> {
+    let epoch = Asn1Time::from_unix(0).ok()?;
+    let diff = epoch.diff(time).ok()?;
+    let secs = i64::from(diff.days) * 86_400 + i64::from(diff.secs);
+    let magnitude = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(magnitude)
+    } else {
+        SystemTime::UNIX_EPOCH.checked_sub(magnitude)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_are_stripped_from_ipv6_literals() {
+        assert_eq!(bare_host("[::1]"), "::1");
+        assert_eq!(bare_host("::1"), "::1");
+        assert_eq!(bare_host("ftp.example.com"), "ftp.example.com");
+    }
+
+    #[test]
+    fn asn1_times_convert() {
+        let t = Asn1Time::from_unix(1_700_000_000).unwrap();
+        assert_eq!(
+            asn1_to_system_time(&t),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+    }
+
+    #[test]
+    fn versions_map() {
+        assert_eq!(ssl_version(TlsVersion::Tls13).unwrap(), SslVersion::TLS1_3);
+        assert_eq!(ssl_version(TlsVersion::Tls10).unwrap(), SslVersion::TLS1);
+    }
+}

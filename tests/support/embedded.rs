@@ -22,13 +22,23 @@ impl EmbeddedServer {
     pub fn start() -> EmbeddedServer {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let root = dir.path().to_path_buf();
-        let mut s = EmbeddedServer::start_in(&root);
+        let mut s = EmbeddedServer::start_in(&root, None);
         s._dir = Some(dir);
         s
     }
 
-    /// Starts a server over `root`.
-    pub fn start_in(root: &Path) -> EmbeddedServer {
+    /// Starts an explicit-FTPS server (TLS offered, not required) with this certificate
+    /// chain and key (PEM files), over a fresh temporary directory.
+    pub fn start_ftps(cert: &Path, key: &Path) -> EmbeddedServer {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let root = dir.path().to_path_buf();
+        let mut s = EmbeddedServer::start_in(&root, Some((cert.to_path_buf(), key.to_path_buf())));
+        s._dir = Some(dir);
+        s
+    }
+
+    /// Starts a server over `root`, with FTPS when `tls` names a certificate and key.
+    pub fn start_in(root: &Path, tls: Option<(PathBuf, PathBuf)>) -> EmbeddedServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -51,13 +61,17 @@ impl EmbeddedServer {
                             accepted = listener.accept() => {
                                 let Ok((stream, _)) = accepted else { continue };
                                 let root = root_for_server.clone();
+                                let tls = tls.clone();
                                 // A server object per connection: `service` consumes it.
                                 let server = libunftp::ServerBuilder::new(Box::new(move || {
                                     unftp_sbe_fs::Filesystem::new(root.clone()).expect("filesystem root")
                                 }))
-                                .greeting("embedded libunftp test server")
-                                .build()
-                                .expect("build libunftp server");
+                                .greeting("embedded libunftp test server");
+                                let server = match tls {
+                                    Some((cert, key)) => server.ftps(cert, key),
+                                    None => server,
+                                };
+                                let server = server.build().expect("build libunftp server");
                                 tokio::spawn(async move {
                                     let _ = server.service(stream).await;
                                 });

@@ -1,0 +1,110 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use ftp_core::tls::TlsOptions;
+use ftp_core::TlsStream;
+use ftp_tls_native::native_tls::{Identity, TlsAcceptor};
+
+/// The handshake deadline used by most tests.
+pub const T: Duration = Duration::from_secs(5);
+
+/// A self-signed certificate for `localhost` and `127.0.0.1`, on disk and as an identity.
+pub struct Pki {
+    pub _dir: tempfile::TempDir,
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+    pub cert_pem: String,
+    pub key_pem: String,
+    pub identity: Identity,
+}
+
+pub fn pki() -> Pki {
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+        .expect("generate certificate");
+    let cert_pem = ck.cert.pem();
+    let key_pem = ck.signing_key.serialize_pem();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, &cert_pem).unwrap();
+    std::fs::write(&key_path, &key_pem).unwrap();
+    let identity = Identity::from_pkcs8(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
+    Pki {
+        _dir: dir,
+        cert_path,
+        key_path,
+        identity,
+    }
+}
+
+pub fn acceptor(pki: &Pki) -> TlsAcceptor {
+    TlsAcceptor::new(pki.identity.clone()).unwrap()
+}
+
+/// Runs `f` with a listener on 127.0.0.1:0 in a thread.
+pub fn serve<T: Send + 'static>(
+    f: impl FnOnce(TcpListener) -> T + Send + 'static,
+) -> (SocketAddr, JoinHandle<T>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    (addr, thread::spawn(move || f(listener)))
+}
+
+/// Accepts one TCP connection whose reads and writes cannot hang the test.
+pub fn accept(listener: &TcpListener) -> TcpStream {
+    let (s, _) = listener.accept().unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+/// TLS echo of one line, then waits for the client to go away. Returns whether the
+/// handshake succeeded.
+pub fn echo_once(listener: &TcpListener, acceptor: &TlsAcceptor) -> Result<(), String> {
+    let tcp = accept(listener);
+    let tls = acceptor.accept(tcp).map_err(|e| e.to_string())?;
+    let mut reader = BufReader::new(tls);
+    let mut line = String::new();
+    reader.read_line(&mut line).map_err(|e| e.to_string())?;
+    let reply = format!("echo {line}");
+    reader
+        .get_mut()
+        .write_all(reply.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
+    Ok(())
+}
+
+/// A client socket with the deadline the core would set.
+pub fn client_tcp(addr: SocketAddr, timeout: Duration) -> TcpStream {
+    let tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(timeout)).unwrap();
+    tcp.set_write_timeout(Some(timeout)).unwrap();
+    tcp
+}
+
+pub fn options_with_ca(pki: &Pki) -> TlsOptions {
+    let mut o = TlsOptions::default();
+    o.ca_files.push(pki.cert_path.clone());
+    o
+}
+
+pub fn ping(stream: &mut dyn TlsStream) -> String {
+    stream.write_all(b"ping\n").unwrap();
+    stream.flush().unwrap();
+    let mut buf = [0u8; 64];
+    let mut got = Vec::new();
+    while !got.ends_with(b"\n") {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "EOF before the echo");
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(got).unwrap()
+}
