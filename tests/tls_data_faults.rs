@@ -1,0 +1,122 @@
+//! Deadlines on the data connection's TLS handshake: a server that completes the control
+//! handshake, accepts the data connection and then never answers the data ClientHello must
+//! produce a typed timeout in the data-connect phase within the handshake deadline, on every
+//! backend. The fake server speaks TLS through rustls with a certificate from a test CA.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ftp_client::{Backend, Client, Phase, TlsMode, TlsOptions};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use support::certs::TestCerts;
+use support::fake::{Conn, FakeServer};
+
+const DEADLINE: Duration = Duration::from_secs(1);
+const SLACK: Duration = Duration::from_millis(500);
+
+fn server_config(certs: &TestCerts) -> Arc<rustls::ServerConfig> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&certs.cert)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(&certs.key).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap(),
+    )
+}
+
+/// Answers like an FTPS server until `RETR`, then accepts the data connection and stays
+/// silent on it.
+fn silent_data_handshake(mut c: Conn, config: Arc<rustls::ServerConfig>) {
+    c.send(b"220 fake ftps\r\n");
+    assert_eq!(c.command().as_deref(), Some("AUTH TLS"));
+    c.send(b"234 go\r\n");
+    let tcp = c.stream.try_clone().unwrap();
+    let conn = rustls::ServerConnection::new(config).unwrap();
+    let tls = rustls::StreamOwned::new(conn, tcp);
+    let mut tls = BufReader::new(tls);
+    let data = TcpListener::bind("127.0.0.1:0").unwrap();
+    let data_port = data.local_addr().unwrap().port();
+    let mut held = Vec::new();
+    loop {
+        let mut line = String::new();
+        match tls.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let reply: String = match verb.as_str() {
+            "USER" => "331 password please\r\n".into(),
+            "PASS" => "230 welcome\r\n".into(),
+            "PBSZ" | "PROT" | "TYPE" => "200 ok\r\n".into(),
+            "FEAT" => "211-Features:\r\n EPSV\r\n211 End\r\n".into(),
+            "EPSV" => format!("229 Entering Extended Passive Mode (|||{data_port}|)\r\n"),
+            "LIST" | "RETR" => {
+                let (s, _) = data.accept().unwrap();
+                held.push(s); // accepted, never answered
+                "150 here it comes\r\n".into()
+            }
+            _ => "502 no\r\n".into(),
+        };
+        let w = tls.get_mut();
+        if w.write_all(reply.as_bytes())
+            .and_then(|_| w.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+    c.silence();
+}
+
+#[test]
+fn silent_data_handshake_times_out_on_every_backend() {
+    let certs = TestCerts::generate();
+    let config = server_config(&certs);
+    for backend in Backend::available() {
+        let cfg = config.clone();
+        let server = FakeServer::start(move |c| silent_data_handshake(c, cfg));
+        let mut opts = TlsOptions::default();
+        opts.ca_files.push(certs.ca.clone());
+        let mut ftp = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_mode(TlsMode::Explicit)
+            .tls_connector(backend.connector(&opts).unwrap())
+            .handshake_timeout(DEADLINE)
+            .reply_timeout(Duration::from_secs(5))
+            .connect()
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        ftp.login("u", "p").unwrap();
+        let started = Instant::now();
+        let err = ftp
+            .list(None)
+            .expect_err("the data handshake never completes");
+        let elapsed = started.elapsed();
+        assert!(elapsed < DEADLINE + SLACK, "{backend}: {elapsed:?}");
+        assert!(err.is_timeout(), "{backend}: {err}");
+        assert_eq!(err.phase(), Phase::DataConnect, "{backend}: {err}");
+        assert_eq!(err.backend(), Some(backend.name()), "{err}");
+        assert!(
+            err.to_string()
+                .contains("TLS handshake on the data connection for LIST"),
+            "{err}"
+        );
+        drop(ftp);
+        drop(server);
+    }
+}
