@@ -38,7 +38,12 @@ fn server_config(certs: &TestCerts) -> Arc<rustls::ServerConfig> {
 
 /// Answers like an FTPS server until `RETR`, then accepts the data connection and stays
 /// silent on it.
-fn silent_data_handshake(mut c: Conn, config: Arc<rustls::ServerConfig>) {
+fn silent_data_handshake(c: Conn, config: Arc<rustls::ServerConfig>) {
+    scripted_ftps(c, config, "200 ok\r\n")
+}
+
+/// A minimal FTPS server; `prot_reply` answers `PROT P`.
+fn scripted_ftps(mut c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: &'static str) {
     c.send(b"220 fake ftps\r\n");
     assert_eq!(c.command().as_deref(), Some("AUTH TLS"));
     c.send(b"234 go\r\n");
@@ -63,7 +68,8 @@ fn silent_data_handshake(mut c: Conn, config: Arc<rustls::ServerConfig>) {
         let reply: String = match verb.as_str() {
             "USER" => "331 password please\r\n".into(),
             "PASS" => "230 welcome\r\n".into(),
-            "PBSZ" | "PROT" | "TYPE" => "200 ok\r\n".into(),
+            "PROT" => prot_reply.into(),
+            "PBSZ" | "TYPE" => "200 ok\r\n".into(),
             "FEAT" => "211-Features:\r\n EPSV\r\n211 End\r\n".into(),
             "EPSV" => format!("229 Entering Extended Passive Mode (|||{data_port}|)\r\n"),
             "LIST" | "RETR" => {
@@ -119,4 +125,24 @@ fn silent_data_handshake_times_out_on_every_backend() {
         drop(ftp);
         drop(server);
     }
+}
+
+#[test]
+fn prot_p_refused_is_an_error_never_plaintext_data() {
+    let certs = TestCerts::generate();
+    let config = server_config(&certs);
+    let server = FakeServer::start(move |c| scripted_ftps(c, config, "536 PROT P not allowed\r\n"));
+    let mut opts = TlsOptions::default();
+    opts.ca_files.push(certs.ca.clone());
+    let mut ftp = Client::builder("127.0.0.1")
+        .port(server.port())
+        .tls_connector(Backend::default().connector(&opts).unwrap())
+        .connect()
+        .unwrap();
+    let err = ftp.login("u", "p").expect_err("PROT P refused");
+    assert_eq!(err.phase(), Phase::DataProtection, "{err}");
+    assert!(
+        err.to_string().contains("536") && err.to_string().contains("plaintext"),
+        "{err}"
+    );
 }

@@ -659,7 +659,9 @@ impl Client {
             return Ok((None, reply));
         }
         if !reply.is_preliminary() {
+            let reuse = data::reuse_diagnosis(&reply, self.control.tls_backend());
             let hint = match reply.code() {
+                _ if reuse.is_some() => reuse,
                 550 | 553 => Some("check the path and your permissions"),
                 425 => Some("the server could not use the data connection; try --active, or another TLS backend"),
                 _ => None,

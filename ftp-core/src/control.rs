@@ -186,6 +186,13 @@ impl Control {
         })
     }
 
+    /// The TLS backend of the control connection, if it is encrypted.
+    pub(crate) fn tls_backend(&self) -> Option<&'static str> {
+        self.stream()
+            .and_then(Stream::tls)
+            .map(|t| t.info().backend)
+    }
+
     pub(crate) fn stream(&self) -> Option<&Stream> {
         self.stream.as_ref()
     }

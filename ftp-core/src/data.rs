@@ -287,6 +287,25 @@ pub(crate) fn complete(
     Ok(stream)
 }
 
+/// Recognises a server's refusal of a data connection that did not resume the control TLS
+/// session (vsftpd: `522 SSL connection failed: session reuse required`; ProFTPD: `425`/`450`
+/// after the handshake), and says which backends can do it.
+pub(crate) fn reuse_diagnosis(reply: &Reply, backend: Option<&str>) -> Option<&'static str> {
+    let backend = backend?;
+    let text = reply.full_text().to_ascii_lowercase();
+    let about_reuse = text.contains("reuse") || text.contains("resum") || reply.code() == 522;
+    let data_refused = matches!(reply.code(), 425 | 450 | 522);
+    match (backend, about_reuse, data_refused) {
+        ("native-tls", true, _) | ("native-tls", _, true) => Some(
+            "the server requires data connections to resume the control connection's TLS session, which native-tls cannot do: use --backend rustls or --backend openssl",
+        ),
+        (_, true, true) => Some(
+            "the server requires data connections to resume the control connection's TLS session and refused this one: try the other resuming backend (rustls or openssl)",
+        ),
+        _ => None,
+    }
+}
+
 fn session_reuse_hint(e: Error, _last: Option<&Reply>) -> Error {
     match e {
         Error::Tls {
@@ -455,6 +474,32 @@ mod tests {
         assert_eq!(parse_pasv("(1,2,3,4,5)"), None);
         assert_eq!(parse_pasv("(1,2,3,4,0,0)"), None);
         assert_eq!(parse_pasv(""), None);
+    }
+
+    #[test]
+    fn session_reuse_refusals_are_diagnosed() {
+        let vsftpd = Reply::new(
+            522,
+            vec!["522 SSL connection failed: session reuse required".into()],
+        );
+        let proftpd = Reply::new(
+            425,
+            vec!["425 Unable to build data connection: Operation not permitted".into()],
+        );
+        let missing = Reply::new(550, vec!["550 Failed to open file.".into()]);
+        let native = reuse_diagnosis(&vsftpd, Some("native-tls")).unwrap();
+        assert!(
+            native.contains("native-tls cannot")
+                && native.contains("rustls")
+                && native.contains("openssl")
+        );
+        assert!(reuse_diagnosis(&proftpd, Some("native-tls")).is_some());
+        assert!(reuse_diagnosis(&vsftpd, Some("rustls"))
+            .unwrap()
+            .contains("refused this one"));
+        assert_eq!(reuse_diagnosis(&proftpd, Some("rustls")), None);
+        assert_eq!(reuse_diagnosis(&missing, Some("native-tls")), None);
+        assert_eq!(reuse_diagnosis(&vsftpd, None), None);
     }
 
     #[test]

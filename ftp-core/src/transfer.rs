@@ -141,7 +141,9 @@ impl<'a> Download<'a> {
             return Err(Error::Incomplete {
                 received: self.received,
                 expected: self.expected,
-                why: "the server reported a failure; retry, or resume with REST from the received byte count".into(),
+                why: crate::data::reuse_diagnosis(&reply, self.control.tls_backend())
+                    .unwrap_or("the server reported a failure; retry, or resume with REST from the received byte count")
+                    .into(),
                 reply: Some(reply),
             });
         }
@@ -314,7 +316,11 @@ impl<'a> Upload<'a> {
             return Err(Error::Incomplete {
                 received: self.sent,
                 expected: None,
-                why: "the server did not confirm the upload; the remote file may be partial".into(),
+                why: crate::data::reuse_diagnosis(&reply, self.control.tls_backend())
+                    .unwrap_or(
+                        "the server did not confirm the upload; the remote file may be partial",
+                    )
+                    .into(),
                 reply: Some(reply),
             });
         }
