@@ -194,7 +194,6 @@ fn passive_core_round_trip() {
 }
 
 #[test]
-#[ignore = "harness: EmbeddedServer keeps libunftp's default ActivePassiveMode::PassiveOnly, so PORT gets 502 \"Active mode not enabled.\"; enable ActiveAndPassive in tests/support/embedded.rs"]
 fn active_core_round_trip() {
     core_round_trip(DataMode::Active);
 }

@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use tokio::sync::oneshot;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{oneshot, Notify};
 
 /// A running embedded server.
 pub struct EmbeddedServer {
@@ -67,14 +71,33 @@ impl EmbeddedServer {
                                     unftp_sbe_fs::Filesystem::new(root.clone()).expect("filesystem root")
                                 }))
                                 .greeting("embedded libunftp test server");
-                                let server = match tls {
-                                    Some((cert, key)) => server.ftps(cert, key),
-                                    None => server,
-                                };
-                                let server = server.build().expect("build libunftp server");
-                                tokio::spawn(async move {
-                                    let _ = server.service(stream).await;
-                                });
+                                let server = server.active_passive_mode(
+                                    libunftp::options::ActivePassiveMode::ActiveAndPassive,
+                                );
+                                match tls {
+                                    None => {
+                                        let server = server.build().expect("build libunftp server");
+                                        tokio::spawn(async move {
+                                            let _ = server.service(stream).await;
+                                        });
+                                    }
+                                    Some((cert, key)) => {
+                                        let upgraded = Arc::new(Notify::new());
+                                        let logger = slog::Logger::root(
+                                            UpgradeSignal(upgraded.clone()),
+                                            slog::o!(),
+                                        );
+                                        let server = server
+                                            .ftps(cert, key)
+                                            .logger(logger)
+                                            .build()
+                                            .expect("build libunftp server");
+                                        let serve = move |s| async move {
+                                            let _ = server.service(s).await;
+                                        };
+                                        tokio::spawn(serve_behind_auth_gate(serve, stream, upgraded));
+                                    }
+                                }
                             }
                         }
                     }
@@ -115,5 +138,96 @@ impl Drop for EmbeddedServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// libunftp 0.24 sends `234` to `AUTH TLS` before its control loop switches to TLS; a
+/// ClientHello that arrives in between is read as a command (`500 Invalid UTF8 in command`)
+/// and the handshake fails. That happens under load only, so it would make tests flaky. The
+/// gate sits in front of the server's control connection: after the `234` reply it holds the
+/// client's bytes until libunftp logs that it is upgrading, the moment it stops reading
+/// commands and hands the socket to TLS. No timing involved.
+async fn serve_behind_auth_gate<F, Fut>(
+    serve: F,
+    client: tokio::net::TcpStream,
+    upgraded: Arc<Notify>,
+) where
+    F: FnOnce(tokio::net::TcpStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let inner = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind gate");
+    let addr = inner.local_addr().expect("gate address");
+    let (to_server, accepted) = tokio::join!(tokio::net::TcpStream::connect(addr), inner.accept());
+    let (to_server, (server_side, _)) = (
+        to_server.expect("gate connect"),
+        accepted.expect("gate accept"),
+    );
+    tokio::spawn(serve(server_side));
+    let (mut client_rd, mut client_wr) = client.into_split();
+    let (mut server_rd, mut server_wr) = to_server.into_split();
+    let hold = Arc::new(AtomicBool::new(false));
+    let hold_s2c = hold.clone();
+    let server_to_client = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut line = Vec::new();
+        let mut scanning = true;
+        loop {
+            let n = match server_rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if scanning {
+                for &b in &buf[..n] {
+                    line.push(b);
+                    if b == b'\n' {
+                        if line.starts_with(b"234") {
+                            // Set before the client can see the 234, so its ClientHello is held.
+                            hold_s2c.store(true, Ordering::SeqCst);
+                            scanning = false;
+                        }
+                        line.clear();
+                    }
+                }
+            }
+            if client_wr.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = client_wr.shutdown().await;
+    };
+    let client_to_server = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut released = false;
+        loop {
+            let n = match client_rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if !released && hold.load(Ordering::SeqCst) {
+                upgraded.notified().await;
+                released = true;
+            }
+            if server_wr.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = server_wr.shutdown().await;
+    };
+    tokio::join!(server_to_client, client_to_server);
+}
+
+/// A slog drain that wakes the gate when libunftp announces the TLS upgrade.
+struct UpgradeSignal(Arc<Notify>);
+
+impl slog::Drain for UpgradeSignal {
+    type Ok = ();
+    type Err = slog::Never;
+    fn log(&self, record: &slog::Record<'_>, _: &slog::OwnedKVList) -> Result<(), slog::Never> {
+        if record.msg().to_string() == "Upgrading control channel to TLS" {
+            self.0.notify_one();
+        }
+        Ok(())
     }
 }
