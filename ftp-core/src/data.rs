@@ -312,7 +312,7 @@ fn session_reuse_hint(e: Error, _last: Option<&Reply>) -> Error {
             phase,
             backend,
             detail,
-            hint: None,
+            ..
         } if backend == "native-tls" => Error::Tls {
             phase,
             backend,

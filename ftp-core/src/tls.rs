@@ -28,6 +28,10 @@ pub trait TlsConnector: Send + Sync + fmt::Debug {
 }
 
 /// An established TLS client stream.
+///
+/// `read` must report a peer that closed the TCP connection without close_notify as an
+/// error of kind [`io::ErrorKind::UnexpectedEof`], not as a clean end (`Ok(0)`): the core then
+/// lets the byte count and the server's final reply decide whether the transfer is complete.
 pub trait TlsStream: Read + Write + Send + fmt::Debug {
     /// The TCP socket underneath (for timeouts and addresses).
     fn tcp(&self) -> &TcpStream;
@@ -41,6 +45,10 @@ pub trait TlsStream: Read + Write + Send + fmt::Debug {
 
     /// Opens a TLS session for a data connection over `tcp`, resuming this (control)
     /// session where the backend can.
+    ///
+    /// With TLS 1.3, session tickets arrive after the handshake; the core always reads a
+    /// reply over the control connection before it opens a data connection, so by then the
+    /// backend has seen them.
     fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError>;
 }
 

@@ -105,24 +105,37 @@ impl<'a> Download<'a> {
     }
 
     fn abort_inner(&mut self) -> Result<()> {
+        self.abort_reading_reply(true).map(drop)
+    }
+
+    /// Closes the data connection with a reset and, when `read_reply`, reads the server's
+    /// answer to the interruption (426/451, or a refusal such as 522) so the session stays
+    /// in step. After a timeout the server may be stuck, so the reply is not awaited and the
+    /// session is marked unusable instead.
+    fn abort_reading_reply(&mut self, read_reply: bool) -> Result<Option<Reply>> {
         if !matches!(self.state, State::Open) {
-            return Ok(());
+            return Ok(None);
         }
         self.state = State::Failed("aborted".into());
         if let Some(d) = self.data.take() {
             reset(d.tcp());
         }
-        if self.early_reply.is_some() {
-            return Ok(());
+        if let Some(r) = self.early_reply.take() {
+            return Ok(Some(r));
         }
-        // The server answers the broken connection with 426 or 451 (sometimes 226 if it
-        // had already sent everything).
-        self.control
-            .read_reply(
-                Phase::Transfer,
-                "waiting for the reply to the aborted transfer",
-            )
-            .map(|r| debug!("abort: server said {r}"))
+        if !read_reply {
+            self.control.mark_broken(format!(
+                "{} was abandoned without its final reply",
+                self.command
+            ));
+            return Ok(None);
+        }
+        let r = self.control.read_reply(
+            Phase::Transfer,
+            "waiting for the reply to the aborted transfer",
+        )?;
+        debug!("abort: server said {r}");
+        Ok(Some(r))
     }
 
     /// Called at the end of the data stream: the final reply and the byte count decide.
@@ -206,19 +219,24 @@ impl Read for Download<'_> {
                         backend: None,
                         last_reply: self.control.last_reply.clone(),
                     };
-                    let _ = self.abort_inner();
+                    let _ = self.abort_reading_reply(false);
                     return Err(self.fail(err));
                 }
                 Err(e) => {
+                    let reply = self.abort_reading_reply(true).ok().flatten();
+                    let why = failure_why(
+                        reply.as_ref(),
+                        self.control.tls_backend(),
+                        &format!(
+                            "the data connection failed: {e}; resume from the received byte count"
+                        ),
+                    );
                     let err = Error::Incomplete {
                         received: self.received,
                         expected: self.expected,
-                        reply: None,
-                        why: format!(
-                            "the data connection failed: {e}; resume from the received byte count"
-                        ),
+                        reply,
+                        why,
                     };
-                    let _ = self.abort_inner();
                     return Err(self.fail(err));
                 }
             },
@@ -298,13 +316,9 @@ impl<'a> Upload<'a> {
             .take()
             .ok_or_else(|| Error::Broken("upload already failed".into()))?;
         if let Err(e) = data.flush().and_then(|_| data.close_write()) {
-            reset(data.tcp());
-            let err = self.write_error(e);
-            let _ = self.control.read_reply(
-                Phase::Transfer,
-                "waiting for the reply to the failed upload",
-            );
-            return Err(err);
+            self.data = Some(data);
+            let reply = self.abort_inner(!is_timeout_kind(&e));
+            return Err(self.write_error(e, reply));
         }
         let reply = self.control.read_reply(
             Phase::Transfer,
@@ -327,7 +341,7 @@ impl<'a> Upload<'a> {
         Ok(reply)
     }
 
-    fn write_error(&self, e: io::Error) -> Error {
+    fn write_error(&self, e: io::Error, reply: Option<Reply>) -> Error {
         if is_timeout_kind(&e) {
             Error::Timeout {
                 phase: Phase::Transfer,
@@ -340,25 +354,43 @@ impl<'a> Upload<'a> {
                 last_reply: self.control.last_reply.clone(),
             }
         } else {
+            let why = failure_why(
+                reply.as_ref(),
+                self.control.tls_backend(),
+                &format!("the data connection failed: {e}; the remote file is partial"),
+            );
             Error::Incomplete {
                 received: self.sent,
                 expected: None,
-                reply: None,
-                why: format!("the data connection failed: {e}; the remote file is partial"),
+                reply,
+                why,
             }
         }
     }
 
-    fn abort_inner(&mut self) {
-        if let Some(d) = self.data.take() {
-            reset(d.tcp());
-            drop(d);
-            if let Err(e) = self.control.read_reply(
-                Phase::Transfer,
-                "waiting for the reply to the aborted upload",
-            ) {
+    /// Resets the data connection so the server cannot take the partial file for a complete
+    /// one, and reads its answer (unless the failure was a timeout: see
+    /// [`Download::abort_reading_reply`]).
+    fn abort_inner(&mut self, read_reply: bool) -> Option<Reply> {
+        let d = self.data.take()?;
+        reset(d.tcp());
+        drop(d);
+        if !read_reply {
+            self.control.mark_broken(format!(
+                "{} was abandoned without its final reply",
+                self.command
+            ));
+            return None;
+        }
+        match self.control.read_reply(
+            Phase::Transfer,
+            "waiting for the reply to the aborted upload",
+        ) {
+            Ok(r) => Some(r),
+            Err(e) => {
                 self.control
                     .mark_broken(format!("an abandoned upload could not be aborted: {e}"));
+                None
             }
         }
     }
@@ -376,9 +408,9 @@ impl Write for Upload<'_> {
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
             Err(e) => {
-                let err = self.write_error(e);
-                self.abort_inner();
-                Err(err.into_io())
+                let timed_out = is_timeout_kind(&e);
+                let reply = self.abort_inner(!timed_out);
+                Err(self.write_error(e, reply).into_io())
             }
         }
     }
@@ -394,9 +426,18 @@ impl Write for Upload<'_> {
 impl Drop for Upload<'_> {
     fn drop(&mut self) {
         if !self.done {
-            self.abort_inner();
+            self.abort_inner(true);
         }
     }
+}
+
+/// Why a transfer failed: a diagnosis of the server's reply when there is one (e.g. a data
+/// connection refused for lack of TLS session reuse), else `default`.
+fn failure_why(reply: Option<&Reply>, backend: Option<&str>, default: &str) -> String {
+    reply
+        .and_then(|r| crate::data::reuse_diagnosis(r, backend))
+        .unwrap_or(default)
+        .to_string()
 }
 
 /// Arms a data connection to close with a TCP reset instead of a FIN when it is dropped, so

@@ -30,10 +30,13 @@
 //! * **No TLS session resumption on data connections.** native-tls has no session API, so
 //!   every data connection gets a fresh TLS session. See [`NativeTlsConnector`] for which
 //!   servers refuse that.
-//! * **Little introspection.** [`TlsInfo`] carries only the backend name: native-tls cannot
-//!   tell portably which protocol version or cipher suite was negotiated, nor whether a
-//!   session was resumed, and this crate does not parse the peer's certificate, so
-//!   `protocol`, `cipher`, `resumed` and `peer_certificate` are always `None`.
+//! * **Partial introspection.** native-tls tells neither the protocol version nor the cipher
+//!   suite; this crate reads them from the server's `ServerHello` as it passes by (a
+//!   passive, bounds-checked observation of the plaintext handshake, authenticated once the
+//!   handshake completes), so [`TlsInfo`] has `protocol` (`TLSv1.2`, `TLSv1.3`) and `cipher`
+//!   (IANA name, e.g. `TLS_AES_128_GCM_SHA256`). `resumed` is always `None` (native-tls
+//!   cannot resume, nor say whether the platform did), and `peer_certificate` is `None`:
+//!   the certificate is not parsed.
 //! * **TLS 1.3 as a minimum** works with OpenSSL and with SChannel on Windows versions that
 //!   support TLS 1.3, but not with Secure Transport: on Apple platforms
 //!   `min_version = Tls13` is refused with [`TlsError::Config`].
@@ -52,6 +55,9 @@ use ftp_core::tls::{TlsOptions, TlsVersion};
 use ftp_core::{TlsConnector, TlsError, TlsInfo, TlsStream};
 use log::debug;
 use native_tls::{Certificate, HandshakeError, Identity, Protocol};
+
+mod hello;
+use hello::Observed;
 
 pub use native_tls;
 
@@ -72,17 +78,9 @@ pub const BACKEND: &str = "native-tls";
 /// the control connection with an error such as `522 SSL connection failed: session reuse
 /// required` or a `425`/`450` reply. For those servers use the `ftp-tls-rustls` or
 /// `ftp-tls-openssl` backend, which resume the session.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct NativeTlsConnector {
     connector: native_tls::TlsConnector,
-}
-
-impl fmt::Debug for NativeTlsConnector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NativeTlsConnector")
-            .field("connector", &self.connector)
-            .finish()
-    }
 }
 
 impl NativeTlsConnector {
@@ -93,7 +91,7 @@ impl NativeTlsConnector {
     /// | `system_roots = false` | `disable_built_in_roots(true)` |
     /// | `ca_files` | every `CERTIFICATE` PEM block of each file (or a single DER certificate) → `add_root_certificate` |
     /// | `dangerous_accept_invalid_certs` | `danger_accept_invalid_certs(true)` and `danger_accept_invalid_hostnames(true)` |
-    /// | `min_version` | `min_protocol_version` (TLS 1.3 refused on Apple platforms) |
+    /// | `min_version` | `min_protocol_version` (TLS 1.3 refused on Apple platforms; TLS 1.0/1.1 are passed on, but OpenSSL 3's default security level and recent Windows refuse them during the handshake) |
     /// | `max_version` | `max_protocol_version`; TLS 1.3 means "no maximum" |
     /// | `sni` | `use_sni` (never sent for IP addresses anyway) |
     /// | `client_identity` | `Identity::from_pkcs8(certificate chain PEM, PKCS#8 key PEM)` |
@@ -143,7 +141,7 @@ impl TlsConnector for NativeTlsConnector {
 
 /// An established native-tls session, plus what is needed to open data connections.
 struct NativeTlsStream {
-    stream: native_tls::TlsStream<TcpStream>,
+    stream: native_tls::TlsStream<Observed>,
     connector: native_tls::TlsConnector,
     server_name: String,
 }
@@ -152,7 +150,8 @@ impl fmt::Debug for NativeTlsStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NativeTlsStream")
             .field("server_name", &self.server_name)
-            .field("peer", &self.stream.get_ref().peer_addr().ok())
+            .field("peer", &self.tcp().peer_addr().ok())
+            .field("negotiated", &self.stream.get_ref().negotiated())
             .finish_non_exhaustive()
     }
 }
@@ -175,7 +174,7 @@ impl Write for NativeTlsStream {
 
 impl TlsStream for NativeTlsStream {
     fn tcp(&self) -> &TcpStream {
-        self.stream.get_ref()
+        self.stream.get_ref().tcp()
     }
 
     fn close_notify(&mut self) -> io::Result<()> {
@@ -183,9 +182,15 @@ impl TlsStream for NativeTlsStream {
     }
 
     fn info(&self) -> TlsInfo {
-        // native-tls exposes neither the protocol version, nor the cipher suite, nor
-        // resumption; the peer certificate (DER) is available but not parsed here.
-        TlsInfo::new(BACKEND)
+        // native-tls exposes neither the protocol version nor the cipher suite: they come
+        // from the ServerHello seen on the wire. Resumption is reported as unknown, and the
+        // peer certificate (DER) is available but not parsed here.
+        let mut info = TlsInfo::new(BACKEND);
+        if let Some(n) = self.stream.get_ref().negotiated() {
+            info.protocol = Some(n.protocol.clone());
+            info.cipher = Some(n.cipher.clone());
+        }
+        info
     }
 
     fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
@@ -200,7 +205,7 @@ fn handshake(
     server_name: &str,
     tcp: TcpStream,
 ) -> Result<Box<dyn TlsStream>, TlsError> {
-    match connector.connect(server_name, tcp) {
+    match connector.connect(server_name, Observed::new(tcp)) {
         Ok(stream) => Ok(Box::new(NativeTlsStream {
             stream,
             connector: connector.clone(),
@@ -209,7 +214,7 @@ fn handshake(
         // With a blocking socket, WouldBlock means the read/write timeout fired (or the
         // socket was non-blocking, which the core never hands over). Never resume.
         Err(HandshakeError::WouldBlock(mid)) => {
-            let tcp = mid.get_ref();
+            let tcp = mid.get_ref().tcp();
             let timeout = tcp.read_timeout().ok().flatten();
             debug!("native-tls: handshake with {server_name} hit the socket timeout {timeout:?}");
             Err(TlsError::Timeout(match timeout {

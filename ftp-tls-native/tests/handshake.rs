@@ -25,8 +25,20 @@ fn a_connect_with_ca_and_exchange_data() {
         assert_eq!(s.tcp().peer_addr().unwrap(), addr);
         let info = s.info();
         assert_eq!(info.backend, "native-tls");
-        assert_eq!(info.protocol, None);
-        assert_eq!(info.cipher, None);
+        // Read from the ServerHello (native-tls's acceptor does TLS 1.2 on OpenSSL).
+        assert!(
+            info.protocol
+                .as_deref()
+                .is_some_and(|p| p.starts_with("TLSv1.")),
+            "{info:?}"
+        );
+        assert!(
+            info.cipher
+                .as_deref()
+                .is_some_and(|c| c.starts_with("TLS_")),
+            "{info:?}"
+        );
+        assert_eq!(info.resumed, None);
         assert_eq!(info.peer_certificate, None);
         drop(s);
         server.join().unwrap().unwrap();
@@ -187,7 +199,7 @@ fn g_data_handshake_refusals_are_handshake_errors() {
 }
 
 #[test]
-fn h_versions() {
+fn h_min_tls13() {
     let pki = pki();
     let mut options = options_with_ca(&pki);
     options.min_version = TlsVersion::Tls13;
@@ -195,39 +207,16 @@ fn h_versions() {
     if cfg!(target_vendor = "apple") {
         let err = connector.unwrap_err();
         assert!(
-            matches!(err, TlsError::Config(ref m) if m.contains("rustls")),
+            matches!(err, TlsError::Config(ref m) if m.contains("rustls") && m.contains("openssl")),
             "{err:?}"
         );
         return;
     }
+    // Expressible with OpenSSL and SChannel: a TLS 1.2-only server is refused. (A TLS 1.3
+    // server is accepted: see tests/tls13.rs.)
     let connector = connector.unwrap();
-
-    // A TLS 1.3 server is fine…
-    let acc = acceptor(&pki);
-    let (addr, server) = serve(move |l| echo_once(&l, &acc));
-    let mut s = connector.connect("localhost", client_tcp(addr, T)).unwrap();
-    assert_eq!(ping(&mut *s), "echo ping\n");
-    drop(s);
-    server.join().unwrap().unwrap();
-
-    // …a TLS 1.2-only server is refused.
     let acc = TlsAcceptor::builder(pki.identity.clone())
         .max_protocol_version(Some(Protocol::Tlsv12))
-        .build()
-        .unwrap();
-    let (addr, server) = serve(move |l| echo_once(&l, &acc));
-    let err = connector
-        .connect("localhost", client_tcp(addr, T))
-        .unwrap_err();
-    assert!(matches!(err, TlsError::Handshake(_)), "{err:?}");
-    assert!(server.join().unwrap().is_err());
-
-    // max TLS 1.2 against a TLS 1.3-only server is refused too.
-    let mut options = options_with_ca(&pki);
-    options.max_version = TlsVersion::Tls12;
-    let connector = NativeTlsConnector::new(&options).unwrap();
-    let acc = TlsAcceptor::builder(pki.identity.clone())
-        .min_protocol_version(Some(Protocol::Tlsv13))
         .build()
         .unwrap();
     let (addr, server) = serve(move |l| echo_once(&l, &acc));
@@ -255,8 +244,8 @@ fn i_close_notify_is_a_clean_eof_for_the_server() {
         let tcp = accept(&l);
         let mut tls = acc.accept(tcp).unwrap();
         let mut got = Vec::new();
-        // read_to_end fails on a TCP close without close_notify (OpenSSL 3: "unexpected
-        // EOF"); Ok means the session was closed cleanly.
+        // The client keeps its TCP connection open, so only a close_notify can end this
+        // read cleanly; without one it would fail with the 10 s socket timeout.
         let r = tls.read_to_end(&mut got).map_err(|e| e.to_string());
         (got, r)
     });
@@ -277,14 +266,19 @@ fn options_files() {
     let dir = tempfile::tempdir().unwrap();
 
     // Several certificates in one CA file, with other blocks around them.
-    let other = rcgen::generate_simple_self_signed(vec!["other".into()]).unwrap();
+    let other_key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["other".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "another CA");
+    let other_cert = params.self_signed(&other_key).unwrap();
     let bundle = dir.path().join("bundle.pem");
     std::fs::write(
         &bundle,
         format!(
             "# bundle\n{}{}{}",
-            other.cert.pem(),
-            other.signing_key.serialize_pem(),
+            other_cert.pem(),
+            other_key.serialize_pem(),
             std::fs::read_to_string(&pki.cert_path).unwrap()
         ),
     )

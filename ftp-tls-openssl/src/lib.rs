@@ -11,8 +11,14 @@
 //! (`require_ssl_reuse=YES`) and ProFTPD demand: every control connection keeps the newest
 //! session OpenSSL hands it (with TLS 1.3 the tickets arrive after the handshake, and are
 //! picked up as soon as the core reads the next reply), and
-//! [`TlsStream::connect_data`] offers that session. [`TlsInfo::resumed`] tells whether the
-//! server accepted it.
+//! [`TlsStream::connect_data`] offers a private copy of that session, so that one data
+//! connection cannot spoil it for the next (OpenSSL does not offer a TLS 1.3 session twice,
+//! and invalidates the session of a connection that ends without close_notify).
+//! [`TlsInfo::resumed`] tells whether the server accepted it.
+//!
+//! Reading from a stream whose peer closed the TCP connection without TLS close_notify fails
+//! with [`std::io::ErrorKind::UnexpectedEof`], which the core uses to tell a truncated
+//! download from a complete one.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -58,8 +64,6 @@ use openssl::ssl::{
 };
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{X509NameRef, X509VerifyResult, X509};
-
-pub use ftp_core::TlsConnector as _;
 
 const BACKEND: &str = "openssl";
 
@@ -203,6 +207,17 @@ impl OpenSslConnector {
                     .map_err(|e| client_err("cannot use the certificate chain of", e))?;
             }
             let key = read_private_key(key_path)?;
+            let matches = leaf
+                .public_key()
+                .map(|public| public.public_eq(&key))
+                .unwrap_or(false);
+            if !matches {
+                return Err(TlsError::Config(format!(
+                    "the private key {} does not match the certificate {}",
+                    key_path.display(),
+                    cert_path.display()
+                )));
+            }
             builder.set_private_key(&key).map_err(|e| {
                 TlsError::Config(format!(
                     "cannot use the private key {}: {e}",
@@ -334,7 +349,7 @@ impl TlsConnector for OpenSslConnector {
 /// Reads report a peer that closed the connection without TLS close_notify as
 /// [`io::ErrorKind::UnexpectedEof`], so that a truncated transfer is not mistaken for a
 /// complete one.
-pub struct OpenSslStream {
+struct OpenSslStream {
     stream: SslStream<TcpStream>,
     /// The connector whose context made this stream; data connections are made with it too.
     connector: OpenSslConnector,
@@ -344,20 +359,30 @@ pub struct OpenSslStream {
 }
 
 impl OpenSslStream {
-    /// The OpenSSL session, for anything [`TlsInfo`] does not report.
-    pub fn ssl(&self) -> &SslRef {
-        self.stream.ssl()
-    }
-
-    /// The session a data connection should offer: the newest one the control connection
-    /// received through the new-session callback, else its current one.
+    /// The session a data connection should offer: a private copy of the newest session the
+    /// control connection received through the new-session callback, else of its current one.
+    ///
+    /// A copy, because OpenSSL changes the `SSL_SESSION` objects it uses: a session that
+    /// resumed a TLS 1.3 connection is not offered again, and a connection that ends without
+    /// close_notify or with a fatal alert (a download the server cuts short, say) marks its
+    /// session not resumable. Sharing the control session object with the data connections
+    /// would let the first data connection spoil it for all the later ones.
     fn session_to_resume(&self) -> Option<SslSession> {
         let latest = self
             .sessions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        latest.or_else(|| self.stream.ssl().session().map(ToOwned::to_owned))
+        let session = latest.or_else(|| self.stream.ssl().session().map(ToOwned::to_owned))?;
+        // The DER form carries everything resumption needs (keys, ticket, lifetime, peer
+        // certificate, verify result), and none of the object's state.
+        match session.to_der().and_then(|der| SslSession::from_der(&der)) {
+            Ok(copy) => Some(copy),
+            Err(e) => {
+                warn!("openssl: cannot copy the control session ({e}); offering it as is");
+                Some(session)
+            }
+        }
     }
 }
 
@@ -446,15 +471,16 @@ impl TlsStream for OpenSslStream {
         let mut config = self.connector.configure()?;
         match self.session_to_resume() {
             Some(session) => {
-                // SAFETY: `SSL_set_session` requires the session to come from the same
-                // `SSL_CTX` as the `SSL` it is set on. `config` was created just above from
-                // `self.connector`, the connector that created this stream's `Ssl`. The
-                // session is either this stream's own current session, or one that the
-                // new-session callback stored into `self.sessions`; that slot is only ever
-                // attached (as ex-data, in `OpenSslConnector::connect`) to the `Ssl` of this
-                // stream's control connection, made by the same connector, whose clones share
-                // one reference-counted `SSL_CTX`. The session object is reference-counted
-                // by OpenSSL, so it outlives the call.
+                // SAFETY: `SslRef::set_session` requires the session to belong to the same
+                // `SslContext` as the `Ssl`. `config` was created just above from
+                // `self.connector`, the connector (one reference-counted `SSL_CTX`, shared by
+                // its clones) that created this stream's `Ssl`. The session was produced by
+                // that context: it is (a DER copy of) either this stream's own current session
+                // or one that the new-session callback stored into `self.sessions`, a slot
+                // that is only ever attached, as ex-data in `OpenSslConnector::connect`, to the
+                // `Ssl` of this stream's control connection, made by that same connector.
+                // OpenSSL takes its own reference to the session, so it may be dropped after
+                // the call. This is the crate's only `unsafe` block.
                 let offered = unsafe { config.set_session(&session) };
                 if let Err(e) = offered {
                     warn!("openssl: cannot offer the control session on the data connection ({e}); doing a full handshake");
@@ -635,7 +661,7 @@ fn name_to_string(name: &X509NameRef) -> String {
             Err(_) => out.push_str(&object.to_string()),
         }
         out.push('=');
-        match entry.data().as_utf8() {
+        match entry.data().to_string() {
             Ok(value) => {
                 for c in value.chars() {
                     if c.is_control() {
@@ -690,7 +716,7 @@ mod tests {
 
     #[test]
     fn versions_map() {
-        assert_eq!(ssl_version(TlsVersion::Tls13).unwrap(), SslVersion::TLS1_3);
-        assert_eq!(ssl_version(TlsVersion::Tls10).unwrap(), SslVersion::TLS1);
+        assert!(ssl_version(TlsVersion::Tls13).unwrap() == SslVersion::TLS1_3);
+        assert!(ssl_version(TlsVersion::Tls10).unwrap() == SslVersion::TLS1);
     }
 }

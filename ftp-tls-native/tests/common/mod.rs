@@ -16,7 +16,8 @@ pub const T: Duration = Duration::from_secs(5);
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, on disk and as an identity.
 pub struct Pki {
-    pub _dir: tempfile::TempDir,
+    /// Keeps the files alive.
+    pub dir: tempfile::TempDir,
     pub cert_path: PathBuf,
     pub key_path: PathBuf,
     pub cert_pem: String,
@@ -36,9 +37,11 @@ pub fn pki() -> Pki {
     std::fs::write(&key_path, &key_pem).unwrap();
     let identity = Identity::from_pkcs8(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
     Pki {
-        _dir: dir,
+        dir,
         cert_path,
         key_path,
+        cert_pem,
+        key_pem,
         identity,
     }
 }
@@ -64,11 +67,16 @@ pub fn accept(listener: &TcpListener) -> TcpStream {
     s
 }
 
-/// TLS echo of one line, then waits for the client to go away. Returns whether the
-/// handshake succeeded.
+/// Accepts one connection, then TLS echo of one line, then waits for the client to go away.
+/// Err when the handshake (or the echo) failed.
 pub fn echo_once(listener: &TcpListener, acceptor: &TlsAcceptor) -> Result<(), String> {
     let tcp = accept(listener);
     let tls = acceptor.accept(tcp).map_err(|e| e.to_string())?;
+    echo(tls)
+}
+
+/// Echoes one line over an established session, then waits for the client to go away.
+pub fn echo<S: Read + Write>(tls: S) -> Result<(), String> {
     let mut reader = BufReader::new(tls);
     let mut line = String::new();
     reader.read_line(&mut line).map_err(|e| e.to_string())?;
