@@ -262,3 +262,164 @@ fn verbose_log_masks_the_password_and_ls_lists_the_embedded_server() {
         "{out}"
     );
 }
+
+fn tls_vsftpd(certs: &support::certs::TestCerts, implicit: bool) -> Vsftpd {
+    let mut b = Vsftpd::builder()
+        .cert_files(&certs.cert, &certs.key)
+        .option("ssl_enable", "YES")
+        .option("force_local_logins_ssl", "YES")
+        .option("force_local_data_ssl", "YES")
+        .option("require_ssl_reuse", "YES");
+    if implicit {
+        b = b.option("implicit_ssl", "YES");
+    }
+    b.start()
+}
+
+#[test]
+fn ftps_by_default_with_ca_file_on_each_resuming_backend() {
+    if !require_vsftpd() {
+        return;
+    }
+    let certs = support::certs::TestCerts::generate();
+    let server = tls_vsftpd(&certs, false);
+    std::fs::write(server.root().join("a.txt"), b"hello over tls").unwrap();
+    server.chown_tree();
+    let ca = certs.ca.to_str().unwrap();
+    for backend in ["rustls", "openssl"] {
+        // No --tls: ftp:// means explicit TLS, required.
+        let o = ftpc_env(
+            &[
+                "get",
+                &url(&server, "a.txt"),
+                "-o",
+                "-",
+                "--ca-file",
+                ca,
+                "--backend",
+                backend,
+                "-v",
+            ],
+            server.password(),
+        );
+        assert!(o.status.success(), "{backend}: {}", stderr(&o));
+        assert_eq!(o.stdout, b"hello over tls");
+        let e = stderr(&o);
+        assert!(e.contains(&format!("control TLS via {backend}")), "{e}");
+        assert!(e.contains("expires"), "{e}");
+        assert!(
+            e.contains("resumed=true"),
+            "{backend}: the data connection must resume: {e}"
+        );
+        assert!(!e.contains(server.password()), "{e}");
+    }
+    // Without the CA: refused, exit 4, and the message says what to do.
+    let o = ftpc_env(&["ls", &url(&server, "")], server.password());
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--ca-file"), "{}", stderr(&o));
+    // --insecure connects anyway.
+    let o = ftpc_env(&["ls", &url(&server, ""), "--insecure"], server.password());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("a.txt"));
+}
+
+#[test]
+fn implicit_ftps_url() {
+    if !require_vsftpd() {
+        return;
+    }
+    let certs = support::certs::TestCerts::generate();
+    let server = tls_vsftpd(&certs, true);
+    let u = format!("ftps://{}@127.0.0.1:{}/", server.user(), server.port());
+    let o = ftpc_env(
+        &[
+            "mkdir",
+            &format!("{u}made"),
+            "--ca-file",
+            certs.ca.to_str().unwrap(),
+        ],
+        server.password(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(server.root().join("made").is_dir());
+}
+
+#[test]
+fn native_tls_against_reuse_requiring_server_explains_itself() {
+    if !require_vsftpd() {
+        return;
+    }
+    let certs = support::certs::TestCerts::generate();
+    let server = tls_vsftpd(&certs, false);
+    let o = ftpc_env(
+        &[
+            "ls",
+            &url(&server, ""),
+            "--ca-file",
+            certs.ca.to_str().unwrap(),
+            "--backend",
+            "native-tls",
+        ],
+        server.password(),
+    );
+    if o.status.success() {
+        panic!("vsftpd with require_ssl_reuse must refuse native-tls data connections");
+    }
+    let e = stderr(&o);
+    if e.contains("not compiled into this build") {
+        // ftpc built without the native-tls feature: that is the message to expect.
+        assert_eq!(o.status.code(), Some(4), "{e}");
+        return;
+    }
+    assert_eq!(o.status.code(), Some(7), "{e}");
+    assert!(
+        e.contains("native-tls cannot") && e.contains("--backend rustls"),
+        "{e}"
+    );
+}
+
+#[test]
+fn silent_server_after_auth_tls_ends_within_the_handshake_deadline() {
+    // The incident: 234, then nothing. Every backend gives up in time, naming itself.
+    for backend in ["rustls", "openssl", "native-tls"] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            use std::io::{BufRead, BufReader, Write};
+            let (mut s, _) = listener.accept().unwrap();
+            s.write_all(b"220 hi\r\n").unwrap();
+            let mut line = String::new();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            r.read_line(&mut line).unwrap();
+            s.write_all(b"234 go\r\n").unwrap();
+            // Silent until the client gives up and closes.
+            let mut rest = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut r, &mut rest);
+        });
+        let started = std::time::Instant::now();
+        let o = ftpc(&[
+            "ls",
+            &format!("ftp://127.0.0.1:{port}/"),
+            "--backend",
+            backend,
+            "--handshake-timeout",
+            "1",
+        ]);
+        let elapsed = started.elapsed();
+        server.join().unwrap();
+        let e = stderr(&o);
+        if e.contains("not compiled into this build") {
+            continue;
+        }
+        assert_eq!(o.status.code(), Some(4), "{backend}: {e}");
+        assert!(
+            elapsed < std::time::Duration::from_millis(1500) + std::time::Duration::from_secs(1),
+            "{backend}: {elapsed:?}"
+        );
+        assert!(
+            e.starts_with("ftpc: tls-upgrade: no answer from server within 1s"),
+            "{e}"
+        );
+        assert!(e.contains(backend), "{e}");
+    }
+}

@@ -252,7 +252,16 @@ fn log_tls(what: &str, info: &TlsInfo) {
         info.cipher.as_deref().unwrap_or("?"),
         info.peer_certificate
             .as_ref()
-            .map(|c| format!("; certificate subject {} issuer {}", c.subject, c.issuer))
+            .map(|c| format!(
+                "; certificate subject [{}] issuer [{}] expires {}",
+                c.subject,
+                c.issuer,
+                c.not_after
+                    .and_then(|t| time::OffsetDateTime::from(t)
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok())
+                    .unwrap_or_else(|| "?".into())
+            ))
             .unwrap_or_default()
     );
 }
