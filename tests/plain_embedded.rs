@@ -282,3 +282,40 @@ fn zero_byte_file() {
     ftp.noop().expect("NOOP");
     ftp.quit().expect("QUIT");
 }
+
+#[test]
+fn ipv6_passive_round_trip_and_active_refusal_explained() {
+    let server = EmbeddedServer::start_ipv6();
+    let connect = |mode| {
+        let mut ftp = Client::builder("::1")
+            .port(server.port())
+            .tls_mode(TlsMode::None)
+            .data_mode(mode)
+            .connect()
+            .unwrap();
+        ftp.login("u", "p").unwrap();
+        ftp
+    };
+    // Passive over IPv6 needs EPSV (PASV cannot carry an IPv6 address).
+    let mut ftp = connect(DataMode::Passive);
+    assert!(ftp.peer_addr().is_ipv6());
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    ftp.upload_from(&mut payload.as_slice(), "v6.bin", None, None)
+        .unwrap();
+    assert_eq!(
+        std::fs::read(server.root().join("v6.bin")).unwrap(),
+        payload
+    );
+    let mut back = Vec::new();
+    ftp.download_to("v6.bin", &mut back, None).unwrap();
+    assert_eq!(back, payload);
+    ftp.quit().unwrap();
+
+    // Active over IPv6 needs EPRT, which libunftp 0.24 does not implement: a clear error.
+    let mut ftp = connect(DataMode::Active);
+    let err = ftp.nlst(None).expect_err("libunftp has no EPRT");
+    assert_eq!(err.phase(), Phase::DataConnect, "{err}");
+    assert!(err.to_string().contains("EPRT |2|::1|"), "{err}");
+    assert!(err.to_string().contains("passive"), "{err}");
+    ftp.noop().unwrap();
+}

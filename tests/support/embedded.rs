@@ -41,8 +41,21 @@ impl EmbeddedServer {
         s
     }
 
+    /// Starts a plain server on `[::1]` (IPv6 loopback) over a fresh temporary directory.
+    pub fn start_ipv6() -> EmbeddedServer {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let root = dir.path().to_path_buf();
+        let mut s = EmbeddedServer::start_at(&root, None, "[::1]:0");
+        s._dir = Some(dir);
+        s
+    }
+
     /// Starts a server over `root`, with FTPS when `tls` names a certificate and key.
     pub fn start_in(root: &Path, tls: Option<(PathBuf, PathBuf)>) -> EmbeddedServer {
+        EmbeddedServer::start_at(root, tls, "127.0.0.1:0")
+    }
+
+    fn start_at(root: &Path, tls: Option<(PathBuf, PathBuf)>, bind: &str) -> EmbeddedServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -50,8 +63,8 @@ impl EmbeddedServer {
             .expect("tokio runtime");
         // Bind before returning so the port is ready: no polling, no race.
         let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind 127.0.0.1:0");
+            .block_on(tokio::net::TcpListener::bind(bind))
+            .expect("bind the embedded server");
         let addr = listener.local_addr().expect("local address");
         let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
         let root_for_server = root.to_path_buf();
