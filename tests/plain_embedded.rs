@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::check::{assert_reply, prng_bytes};
+
 use std::fs;
 use std::io::{Read, Write};
 
@@ -21,34 +23,6 @@ fn connect(server: &EmbeddedServer, mode: DataMode) -> Client {
     assert_eq!(ftp.welcome().code(), 220, "greeting: {}", ftp.welcome());
     ftp.login("tester", "any password").expect("login");
     ftp
-}
-
-/// `len` deterministic pseudo-random bytes (xorshift64*).
-fn prng_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
-/// Asserts that `err` is an `Error::Reply` in `phase` with reply `code`.
-#[track_caller]
-fn assert_reply(err: &Error, phase: Phase, code: u16) {
-    match err {
-        Error::Reply {
-            phase: p, reply, ..
-        } => {
-            assert_eq!(*p, phase, "wrong phase in {err}");
-            assert_eq!(reply.code(), code, "wrong code in {err}");
-        }
-        other => panic!("expected Error::Reply {code} in phase {phase}, got {other:?}"),
-    }
 }
 
 /// The whole session: mkdir, upload, MLSD listing, MLST, download, rename, delete.

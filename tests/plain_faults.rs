@@ -66,7 +66,7 @@ fn run(mut c: Conn, s: Script, log: std::sync::mpsc::Sender<String>) {
             "PASS" => "230 in\r\n".into(),
             "FEAT" if s.huge_reply => {
                 let mut r = b"211-".to_vec();
-                r.extend(std::iter::repeat_n(b'x', 1 << 20));
+                r.extend(vec![b'x'; 1 << 20]);
                 c.send(&r);
                 c.silence();
                 return;

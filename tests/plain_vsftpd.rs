@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::check::{assert_reply, prng_bytes};
+
 use std::fs;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -28,20 +30,6 @@ fn connect(server: &Vsftpd, mode: DataMode) -> Client {
     assert_eq!(ftp.welcome().code(), 220, "greeting: {}", ftp.welcome());
     ftp.login(server.user(), server.password()).expect("login");
     ftp
-}
-
-/// Asserts that `err` is an `Error::Reply` in `phase` with reply `code`.
-#[track_caller]
-fn assert_reply(err: &Error, phase: Phase, code: u16) {
-    match err {
-        Error::Reply {
-            phase: p, reply, ..
-        } => {
-            assert_eq!(*p, phase, "wrong phase in {err}");
-            assert_eq!(reply.code(), code, "wrong code in {err}");
-        }
-        other => panic!("expected Error::Reply {code} in phase {phase}, got {other:?}"),
-    }
 }
 
 /// A cheap deterministic byte stream (xorshift64*), `len` bytes long, as a `Read`er that
@@ -95,15 +83,6 @@ impl Read for PrngReader {
         self.left -= n as u64;
         Ok(n)
     }
-}
-
-/// `len` deterministic pseudo-random bytes.
-fn prng_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut v = Vec::with_capacity(len);
-    PrngReader::new(seed, len as u64)
-        .read_to_end(&mut v)
-        .expect("generate bytes");
-    v
 }
 
 /// A `Write`r that only hashes and counts.

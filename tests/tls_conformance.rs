@@ -28,17 +28,7 @@ fn connect(backend: Backend, port: u16, mode: TlsMode, opts: &TlsOptions) -> Res
 }
 
 fn vsftpd_tls(cert: &std::path::Path, key: &std::path::Path, implicit: bool) -> Vsftpd {
-    let mut b = Vsftpd::builder()
-        .cert_files(cert, key)
-        .option("ssl_enable", "YES")
-        .option("force_local_logins_ssl", "YES")
-        .option("force_local_data_ssl", "YES")
-        .option("require_ssl_reuse", "YES")
-        .option("ssl_ciphers", "HIGH");
-    if implicit {
-        b = b.option("implicit_ssl", "YES");
-    }
-    b.start()
+    Vsftpd::builder().ftps(cert, key, implicit).start()
 }
 
 /// Explicit upgrade, a listing and a 16 MiB round trip over PROT P against the embedded

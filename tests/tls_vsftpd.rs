@@ -15,20 +15,13 @@ use support::certs::TestCerts;
 use support::vsftpd::{require_vsftpd, Vsftpd};
 
 fn tls_server(certs: &TestCerts, implicit: bool) -> Vsftpd {
-    let mut b = Vsftpd::builder()
-        .cert_files(&certs.cert, &certs.key)
-        .option("ssl_enable", "YES")
-        .option("force_local_logins_ssl", "YES")
-        .option("force_local_data_ssl", "YES")
-        .option("require_ssl_reuse", "YES")
-        .option("ssl_ciphers", "HIGH")
+    // Also refuse TLS 1.0: a client must never need it.
+    Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, implicit)
         .option("ssl_tlsv1", "NO")
         .option("ssl_sslv2", "NO")
-        .option("ssl_sslv3", "NO");
-    if implicit {
-        b = b.option("implicit_ssl", "YES");
-    }
-    b.start()
+        .option("ssl_sslv3", "NO")
+        .start()
 }
 
 fn connector(backend: Backend, certs: &TestCerts) -> Arc<dyn TlsConnector> {

@@ -264,16 +264,9 @@ fn verbose_log_masks_the_password_and_ls_lists_the_embedded_server() {
 }
 
 fn tls_vsftpd(certs: &support::certs::TestCerts, implicit: bool) -> Vsftpd {
-    let mut b = Vsftpd::builder()
-        .cert_files(&certs.cert, &certs.key)
-        .option("ssl_enable", "YES")
-        .option("force_local_logins_ssl", "YES")
-        .option("force_local_data_ssl", "YES")
-        .option("require_ssl_reuse", "YES");
-    if implicit {
-        b = b.option("implicit_ssl", "YES");
-    }
-    b.start()
+    Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, implicit)
+        .start()
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod certs;
+pub mod check;
 pub mod embedded;
 pub mod fake;
 pub mod vsftpd;

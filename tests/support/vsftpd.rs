@@ -135,6 +135,24 @@ impl VsftpdBuilder {
             .option("rsa_private_key_file", &key)
     }
 
+    /// FTPS as a production server runs it: TLS required for logins and data,
+    /// data connections must resume the control session (`require_ssl_reuse`),
+    /// strong ciphers; implicit TLS (from the first byte) when `implicit`.
+    pub fn ftps(self, cert: impl AsRef<Path>, key: impl AsRef<Path>, implicit: bool) -> Self {
+        let b = self
+            .cert_files(cert, key)
+            .option("ssl_enable", "YES")
+            .option("force_local_logins_ssl", "YES")
+            .option("force_local_data_ssl", "YES")
+            .option("require_ssl_reuse", "YES")
+            .option("ssl_ciphers", "HIGH");
+        if implicit {
+            b.option("implicit_ssl", "YES")
+        } else {
+            b
+        }
+    }
+
     /// Starts the server and waits until it is ready: it greets with `220`
     /// (or, with `implicit_ssl=YES`, it accepted and logged a connection).
     ///
