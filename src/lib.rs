@@ -111,6 +111,29 @@ impl Backend {
     }
 }
 
+/// Connectors for every backend compiled in, `preferred` first: what
+/// [`AutoConnect`] tries.
+///
+/// ```
+/// use ftp_client::{connectors, Backend, TlsOptions};
+/// let all = connectors(None, &TlsOptions::default()).unwrap();
+/// assert_eq!(all.len(), Backend::available().len());
+/// ```
+pub fn connectors(
+    preferred: Option<Backend>,
+    options: &TlsOptions,
+) -> Result<Vec<Arc<dyn TlsConnector>>, TlsError> {
+    let mut order = Backend::available();
+    if let Some(p) = preferred {
+        if !p.is_available() {
+            return p.connector(options).map(|c| vec![c]);
+        }
+        order.retain(|b| *b != p);
+        order.insert(0, p);
+    }
+    order.into_iter().map(|b| b.connector(options)).collect()
+}
+
 impl Default for Backend {
     /// The first available backend (rustls in a default build).
     fn default() -> Backend {

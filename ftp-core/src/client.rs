@@ -151,6 +151,30 @@ impl ClientBuilder {
         &self.config
     }
 
+    /// The host to connect to.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub(crate) fn port_or(&self, default: u16) -> u16 {
+        self.port.unwrap_or(default)
+    }
+
+    /// Cuts every deadline to at most `max` (AutoConnect's remaining budget).
+    pub(crate) fn clip_timeouts(mut self, max: Duration) -> ClientBuilder {
+        let t = &mut self.config.timeouts;
+        for d in [
+            &mut t.connect,
+            &mut t.reply,
+            &mut t.handshake,
+            &mut t.data_connect,
+            &mut t.idle,
+        ] {
+            *d = (*d).min(max);
+        }
+        self
+    }
+
     /// Connects, reads the greeting and, unless plain FTP was chosen, completes the TLS
     /// handshake. Log in next with [`Client::login`].
     pub fn connect(self) -> Result<Client> {
@@ -240,6 +264,7 @@ impl ClientBuilder {
             passive: PassiveKind::Unknown,
             transfer_type: None,
             protect_data: false,
+            last_data_tls: None,
         })
     }
 }
@@ -335,6 +360,7 @@ pub struct Client {
     passive: PassiveKind,
     transfer_type: Option<TransferType>,
     protect_data: bool,
+    last_data_tls: Option<TlsInfo>,
 }
 
 impl Client {
@@ -369,6 +395,12 @@ impl Client {
             .stream()
             .and_then(Stream::tls)
             .map(|t| t.info())
+    }
+
+    /// What the most recent data connection's TLS negotiated (was the control session
+    /// resumed?), or `None` when no protected data connection was opened yet.
+    pub fn last_data_tls_info(&self) -> Option<&TlsInfo> {
+        self.last_data_tls.as_ref()
     }
 
     /// The last reply received.
@@ -686,7 +718,10 @@ impl Client {
         }
         let protect = self.protect_data;
         match data::complete(pending, &self.control, &self.config, protect, cmd.verb()) {
-            Ok(s) => Ok((Some(s), reply)),
+            Ok(s) => {
+                self.last_data_tls = s.tls().map(|t| t.info());
+                Ok((Some(s), reply))
+            }
             Err(e) if e.is_timeout() => {
                 self.control
                     .mark_broken(format!("the data connection for {} timed out", cmd.verb()));

@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod auto;
 mod client;
 mod command;
 mod config;
@@ -34,6 +35,7 @@ mod reply;
 pub mod tls;
 mod transfer;
 
+pub use auto::{AutoConnect, AutoConnectError, AutoReport};
 pub use client::{Client, ClientBuilder, ProgressFn, TransferType};
 pub use config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 pub use error::{Error, Phase, Result};

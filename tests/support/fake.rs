@@ -78,6 +78,49 @@ impl FakeServer {
         }
     }
 
+    /// Starts a server that runs `script` on every connection, each in its own thread,
+    /// until the handle is dropped.
+    pub fn start_many(script: impl Fn(Conn) + Send + Sync + 'static) -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = channel::<()>();
+        let script = std::sync::Arc::new(script);
+        let thread = std::thread::spawn(move || {
+            let mut workers = Vec::new();
+            let mut stops = Vec::new();
+            for stream in listener.incoming() {
+                // The stop signal is a dropped sender: a closed channel ends the loop.
+                if matches!(
+                    rx.try_recv(),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected)
+                ) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (wtx, wrx) = channel();
+                stops.push(wtx);
+                let script = script.clone();
+                workers.push(std::thread::spawn(move || {
+                    let reader = BufReader::new(stream.try_clone().unwrap());
+                    script(Conn {
+                        stream,
+                        reader,
+                        stop: wrx,
+                    });
+                }));
+            }
+            drop(stops);
+            for w in workers {
+                let _ = w.join();
+            }
+        });
+        FakeServer {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
     /// The port.
     pub fn port(&self) -> u16 {
         self.addr.port()

@@ -1,0 +1,132 @@
+//! AutoConnect against the incident's server: it answers `AUTH TLS` with `234` and then
+//! never completes a handshake, while plain FTP works.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use ftp_client::{connectors, AutoConnect, Backend, Client, Phase, TlsMode, TlsOptions};
+use support::fake::{Conn, FakeServer};
+
+const HANDSHAKE: Duration = Duration::from_millis(700);
+
+/// Plain FTP works; TLS hangs after 234.
+fn hanging_tls_server(mut c: Conn) {
+    c.send(b"220 incident server\r\n");
+    let data = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = data.local_addr().unwrap().port();
+    while let Some(line) = c.command() {
+        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "AUTH" => {
+                c.send(b"234 Security data exchange complete\r\n");
+                c.silence();
+                return;
+            }
+            "USER" => "331 pass\r\n".to_string(),
+            "PASS" => "230 in\r\n".into(),
+            "FEAT" => "211-Features:\r\n AUTH TLS\r\n EPSV\r\n211 End\r\n".into(),
+            "TYPE" | "NOOP" => "200 ok\r\n".into(),
+            "EPSV" => format!("229 (|||{port}|)\r\n"),
+            "LIST" => {
+                let (mut d, _) = data.accept().unwrap();
+                c.send(b"150 listing\r\n");
+                d.write_all(b"-rw-r--r-- 1 ftp ftp 3 Jan 01 2024 a.txt\r\n")
+                    .unwrap();
+                drop(d);
+                "226 done\r\n".into()
+            }
+            "QUIT" => {
+                c.send(b"221 bye\r\n");
+                return;
+            }
+            _ => "502 no\r\n".into(),
+        };
+        c.send(reply.as_bytes());
+    }
+}
+
+fn auto(port: u16) -> AutoConnect {
+    let builder = Client::builder("127.0.0.1")
+        .port(port)
+        .handshake_timeout(HANDSHAKE)
+        .reply_timeout(Duration::from_secs(5));
+    AutoConnect::new(builder, connectors(None, &TlsOptions::default()).unwrap())
+}
+
+#[test]
+fn falls_back_to_plain_only_when_allowed_and_reports_the_timed_out_tls_attempts() {
+    let server = FakeServer::start_many(hanging_tls_server);
+    let started = Instant::now();
+    let (mut client, report) = auto(server.port())
+        .allow_implicit(false)
+        .allow_plaintext(true)
+        .connect("u", "p")
+        .expect("plain FTP works");
+    let n = Backend::available().len();
+    assert_eq!(report.attempts.len(), n + 1, "{report}");
+    for a in &report.attempts[..n] {
+        assert_eq!(a.profile.mode, TlsMode::Explicit);
+        assert_eq!(a.failed_in, Some(Phase::TlsUpgrade), "{report}");
+        let e = a.error.as_deref().unwrap();
+        assert!(
+            e.contains("no answer from server within 0.7s") && e.contains("AUTH TLS/234"),
+            "{e}"
+        );
+        assert!(
+            a.elapsed < HANDSHAKE + Duration::from_millis(500),
+            "{report}"
+        );
+    }
+    let last = report.attempts.last().unwrap();
+    assert!(
+        last.worked() && last.profile.mode == TlsMode::None,
+        "{report}"
+    );
+    assert!(started.elapsed() < (HANDSHAKE + Duration::from_millis(500)) * (n as u32 + 1));
+    assert!(client.tls_info().is_none());
+    client.noop().unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn never_downgrades_by_default_and_lists_every_attempt() {
+    let server = FakeServer::start_many(hanging_tls_server);
+    // Implicit attempts go to the same server, which greets in plaintext: a TLS failure.
+    let err = auto(server.port())
+        .implicit_port(server.port())
+        .connect("u", "p")
+        .expect_err("no secure profile works and plaintext is not allowed");
+    let n = Backend::available().len();
+    assert_eq!(err.report.attempts.len(), 2 * n, "{err}");
+    assert!(err
+        .report
+        .attempts
+        .iter()
+        .all(|a| !a.worked() && a.profile.mode != TlsMode::None));
+    let text = err.to_string();
+    for b in Backend::available() {
+        assert!(text.contains(&format!("explicit TLS via {b}")), "{text}");
+        assert!(text.contains(&format!("implicit TLS via {b}")), "{text}");
+    }
+    assert!(!text.contains("plain FTP"), "{text}");
+}
+
+#[test]
+fn the_budget_bounds_the_whole_search() {
+    let server = FakeServer::start_many(hanging_tls_server);
+    let started = Instant::now();
+    let err = auto(server.port())
+        .allow_implicit(false)
+        .allow_plaintext(true)
+        .budget(Duration::from_millis(300))
+        .connect("u", "p")
+        .expect_err("300 ms is less than one handshake deadline");
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("time budget"), "{err}");
+}
