@@ -3,50 +3,12 @@
 
 mod support;
 
-use std::io::Write;
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use ftp_client::{connectors, AutoConnect, Backend, Client, Phase, TlsMode, TlsOptions};
-use support::fake::{Conn, FakeServer};
+use support::fake::{incident_server, FakeServer};
 
 const HANDSHAKE: Duration = Duration::from_millis(700);
-
-/// Plain FTP works; TLS hangs after 234.
-fn hanging_tls_server(mut c: Conn) {
-    c.send(b"220 incident server\r\n");
-    let data = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = data.local_addr().unwrap().port();
-    while let Some(line) = c.command() {
-        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
-        let reply = match verb.as_str() {
-            "AUTH" => {
-                c.send(b"234 Security data exchange complete\r\n");
-                c.silence();
-                return;
-            }
-            "USER" => "331 pass\r\n".to_string(),
-            "PASS" => "230 in\r\n".into(),
-            "FEAT" => "211-Features:\r\n AUTH TLS\r\n EPSV\r\n211 End\r\n".into(),
-            "TYPE" | "NOOP" => "200 ok\r\n".into(),
-            "EPSV" => format!("229 (|||{port}|)\r\n"),
-            "LIST" => {
-                let (mut d, _) = data.accept().unwrap();
-                c.send(b"150 listing\r\n");
-                d.write_all(b"-rw-r--r-- 1 ftp ftp 3 Jan 01 2024 a.txt\r\n")
-                    .unwrap();
-                drop(d);
-                "226 done\r\n".into()
-            }
-            "QUIT" => {
-                c.send(b"221 bye\r\n");
-                return;
-            }
-            _ => "502 no\r\n".into(),
-        };
-        c.send(reply.as_bytes());
-    }
-}
 
 fn auto(port: u16) -> AutoConnect {
     let builder = Client::builder("127.0.0.1")
@@ -58,7 +20,7 @@ fn auto(port: u16) -> AutoConnect {
 
 #[test]
 fn falls_back_to_plain_only_when_allowed_and_reports_the_timed_out_tls_attempts() {
-    let server = FakeServer::start_many(hanging_tls_server);
+    let server = FakeServer::start_many(incident_server);
     let started = Instant::now();
     let (mut client, report) = auto(server.port())
         .allow_implicit(false)
@@ -92,7 +54,7 @@ fn falls_back_to_plain_only_when_allowed_and_reports_the_timed_out_tls_attempts(
 
 #[test]
 fn never_downgrades_by_default_and_lists_every_attempt() {
-    let server = FakeServer::start_many(hanging_tls_server);
+    let server = FakeServer::start_many(incident_server);
     // Implicit attempts go to the same server, which greets in plaintext: a TLS failure.
     let err = auto(server.port())
         .implicit_port(server.port())
@@ -115,7 +77,7 @@ fn never_downgrades_by_default_and_lists_every_attempt() {
 
 #[test]
 fn the_budget_bounds_the_whole_search() {
-    let server = FakeServer::start_many(hanging_tls_server);
+    let server = FakeServer::start_many(incident_server);
     let started = Instant::now();
     let err = auto(server.port())
         .allow_implicit(false)

@@ -3,19 +3,19 @@
 //! Exit codes: 0 success; 2 bad usage; 3 connect or greeting; 4 TLS; 5 login; 6 a command
 //! was refused; 7 data connection or transfer; 8 local file error.
 
+mod doctor;
 mod url;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ftp_client::{
-    Backend, Client, DataMode, EntryKind, Error, ListEntry, Phase, TlsConnector, TlsMode,
-    TlsOptions,
+    connectors, AutoConnect, Backend, Client, ClientBuilder, DataMode, EntryKind, Error, ListEntry,
+    Phase, TlsMode, TlsOptions,
 };
 
 #[derive(Parser, Debug)]
@@ -71,6 +71,19 @@ enum Cmd {
         #[command(flatten)]
         opts: Opts,
     },
+    /// Try every TLS backend, mode and version against a server and say which to use.
+    Doctor {
+        /// ftp://[user[:password]@]host[:port]/ (ftps:// to give the implicit TLS port)
+        url: String,
+        /// One JSON object per attempt, then a summary object.
+        #[arg(long)]
+        json: bool,
+        /// Port for the implicit TLS attempts (default 990, or the port of an ftps:// URL).
+        #[arg(long, value_name = "PORT")]
+        implicit_port: Option<u16>,
+        #[command(flatten)]
+        opts: Opts,
+    },
     /// Make a directory.
     Mkdir {
         /// ftp://[user[:password]@]host[:port]/path
@@ -88,7 +101,7 @@ enum TlsArg {
     Implicit,
     /// No encryption at all: password and files in clear text.
     None,
-    /// Try secure modes in turn.
+    /// Try explicit then implicit TLS on each backend (and plain FTP last with --allow-plaintext).
     Auto,
 }
 
@@ -131,6 +144,9 @@ struct Opts {
     /// Active mode: the server connects to us for data.
     #[arg(long)]
     active: bool,
+    /// With --tls auto (and doctor): plain FTP may be tried last. It sends the password in the clear.
+    #[arg(long)]
+    allow_plaintext: bool,
     /// Debug log of every command, reply and phase on stderr (passwords masked).
     #[arg(short, long)]
     verbose: bool,
@@ -266,6 +282,51 @@ fn run(cli: Cli) -> Result<(), Failure> {
             ftp.delete(&path)?;
             ftp.quit()?;
         }
+        Cmd::Doctor {
+            url,
+            json,
+            implicit_port,
+            opts,
+        } => {
+            init_log(&opts);
+            let u = url::parse(&url).map_err(usage)?;
+            let backends = match backend_of(opts.backend) {
+                Some(b) if !b.is_available() => {
+                    return Err(usage(format!(
+                        "the {b} backend is not compiled into this ftpc"
+                    )))
+                }
+                Some(b) => vec![b],
+                None => Backend::available(),
+            };
+            let (modes, allow_plaintext) = match opts.tls {
+                None | Some(TlsArg::Auto) => (
+                    vec![TlsMode::Explicit, TlsMode::Implicit],
+                    opts.allow_plaintext,
+                ),
+                Some(TlsArg::Explicit) => (vec![TlsMode::Explicit], opts.allow_plaintext),
+                Some(TlsArg::Implicit) => (vec![TlsMode::Implicit], opts.allow_plaintext),
+                Some(TlsArg::None) => (vec![], true),
+            };
+            let implicit_port = match (implicit_port, u.implicit_tls, u.port) {
+                (Some(p), _, _) => p,
+                (None, true, Some(p)) => p,
+                _ => 990,
+            };
+            let (user, password) = credentials(&u, &opts);
+            doctor::run(doctor::Inputs {
+                builder: base_builder(&u, &opts)?,
+                tls: tls_options(&opts),
+                url: u,
+                user,
+                password,
+                backends,
+                modes,
+                implicit_port,
+                allow_plaintext,
+                json,
+            })?;
+        }
         Cmd::Mkdir { url, opts } => {
             let (mut ftp, path) = open(&url, &opts)?;
             ftp.mkdir(&path)?;
@@ -287,8 +348,8 @@ fn secs(what: &str, v: Option<f64>) -> Result<Option<Duration>, Failure> {
     }
 }
 
-/// Connects and logs in as the URL and options say; returns the session and the path.
-fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
+/// Turns on the debug log on stderr for `-v`.
+fn init_log(opts: &Opts) {
     if opts.verbose {
         env_logger::Builder::new()
             .filter_level(log::LevelFilter::Debug)
@@ -296,17 +357,31 @@ fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
             .target(env_logger::Target::Stderr)
             .init();
     }
-    let u = url::parse(raw_url).map_err(usage)?;
-    let tls = match (opts.tls, u.implicit_tls) {
-        (Some(TlsArg::Implicit) | None, true) => TlsArg::Implicit,
-        (Some(other), true) => {
-            return Err(usage(format!(
-                "ftps:// means implicit TLS; --tls {other:?} contradicts it (use ftp:// for explicit or plain)"
-            )))
-        }
-        (Some(t), false) => t,
-        (None, false) => TlsArg::Explicit,
-    };
+}
+
+/// The user and password: options first, then the URL, else anonymous.
+fn credentials(u: &url::FtpUrl, opts: &Opts) -> (String, String) {
+    let user = opts
+        .user
+        .clone()
+        .or_else(|| u.user.clone())
+        .unwrap_or_else(|| "anonymous".into());
+    let password = opts
+        .password
+        .clone()
+        .or_else(|| u.password.clone())
+        .unwrap_or_else(|| {
+            if user == "anonymous" {
+                "ftpc@".into()
+            } else {
+                String::new()
+            }
+        });
+    (user, password)
+}
+
+/// Host, port, deadlines and data mode from the URL and options; TLS is set by the caller.
+fn base_builder(u: &url::FtpUrl, opts: &Opts) -> Result<ClientBuilder, Failure> {
     let mut b = Client::builder(u.host.clone());
     if let Some(p) = u.port {
         b = b.port(p);
@@ -317,65 +392,106 @@ fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
     if let Some(d) = secs("timeout", opts.timeout)? {
         b = b.reply_timeout(d).idle_timeout(d).data_connect_timeout(d);
     }
+    if let Some(d) = secs("handshake-timeout", opts.handshake_timeout)? {
+        b = b.handshake_timeout(d);
+    }
     if opts.active {
         b = b.data_mode(DataMode::Active);
     }
-    b = match tls {
-        TlsArg::None => {
-            // TLS options with --tls none would be silently meaningless: refuse them.
-            if opts.backend.is_some() || opts.insecure || opts.ca_file.is_some() || opts.handshake_timeout.is_some() {
-                return Err(usage("--backend, --insecure, --ca-file and --handshake-timeout apply to TLS; they make no sense with --tls none"));
-            }
-            b.tls_mode(TlsMode::None)
-        }
-        TlsArg::Explicit | TlsArg::Implicit => {
-            if let Some(d) = secs("handshake-timeout", opts.handshake_timeout)? {
-                b = b.handshake_timeout(d);
-            }
-            let mode = if tls == TlsArg::Explicit { TlsMode::Explicit } else { TlsMode::Implicit };
-            b.tls_mode(mode).tls_connector(connector(opts)?)
-        }
-        TlsArg::Auto => {
-            return Err(Failure {
-                code: 4,
-                message: "--tls auto (trying secure modes in turn) is not available in this version yet; choose --tls explicit or --tls implicit".into(),
-            })
-        }
-    };
-    let mut ftp = b.connect()?;
-    let user = opts
-        .user
-        .clone()
-        .or(u.user)
-        .unwrap_or_else(|| "anonymous".into());
-    let password = opts.password.clone().or(u.password).unwrap_or_else(|| {
-        if user == "anonymous" {
-            "ftpc@".into()
-        } else {
-            String::new()
-        }
-    });
-    ftp.login(&user, &password)?;
-    Ok((ftp, u.path))
+    Ok(b)
 }
 
-fn connector(opts: &Opts) -> Result<Arc<dyn TlsConnector>, Failure> {
-    let backend = match opts.backend {
-        None => Backend::default(),
-        Some(BackendArg::Rustls) => Backend::Rustls,
-        Some(BackendArg::Openssl) => Backend::OpenSsl,
-        Some(BackendArg::NativeTls) => Backend::NativeTls,
-    };
+/// The certificate options shared by every backend.
+fn tls_options(opts: &Opts) -> TlsOptions {
     let mut tls = TlsOptions::default();
     tls.ca_files.extend(opts.ca_file.iter().cloned());
     tls.dangerous_accept_invalid_certs = opts.insecure;
     if opts.insecure {
         log::warn!("--insecure: the server's certificate is not checked; anyone on the path can read and change this session");
     }
-    backend.connector(&tls).map_err(|e| Failure {
+    tls
+}
+
+fn backend_of(arg: Option<BackendArg>) -> Option<Backend> {
+    arg.map(|b| match b {
+        BackendArg::Rustls => Backend::Rustls,
+        BackendArg::Openssl => Backend::OpenSsl,
+        BackendArg::NativeTls => Backend::NativeTls,
+    })
+}
+
+fn tls_failure(backend: impl std::fmt::Display, e: ftp_client::TlsError) -> Failure {
+    Failure {
         code: 4,
         message: format!("tls-upgrade: TLS via {backend}: {e}"),
-    })
+    }
+}
+
+/// Connects and logs in as the URL and options say; returns the session and the path.
+fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
+    init_log(opts);
+    let u = url::parse(raw_url).map_err(usage)?;
+    let tls = match (opts.tls, u.implicit_tls) {
+        (Some(TlsArg::Implicit) | None, true) => TlsArg::Implicit,
+        (Some(other), true) => {
+            return Err(usage(format!(
+                "ftps:// means implicit TLS; --tls {other:?} contradicts it (use ftp:// for explicit, plain or auto)"
+            )))
+        }
+        (Some(t), false) => t,
+        (None, false) => TlsArg::Explicit,
+    };
+    if opts.allow_plaintext && tls != TlsArg::Auto {
+        return Err(usage(
+            "--allow-plaintext only makes sense with --tls auto (or ftpc doctor)",
+        ));
+    }
+    let b = base_builder(&u, opts)?;
+    let (user, password) = credentials(&u, opts);
+    let b = match tls {
+        TlsArg::None => {
+            // TLS options with --tls none would be silently meaningless: refuse them.
+            if opts.backend.is_some()
+                || opts.insecure
+                || opts.ca_file.is_some()
+                || opts.handshake_timeout.is_some()
+            {
+                return Err(usage("--backend, --insecure, --ca-file and --handshake-timeout apply to TLS; they make no sense with --tls none"));
+            }
+            b.tls_mode(TlsMode::None)
+        }
+        TlsArg::Explicit | TlsArg::Implicit => {
+            let backend = backend_of(opts.backend).unwrap_or_default();
+            let connector = backend
+                .connector(&tls_options(opts))
+                .map_err(|e| tls_failure(backend, e))?;
+            let mode = if tls == TlsArg::Explicit {
+                TlsMode::Explicit
+            } else {
+                TlsMode::Implicit
+            };
+            b.tls_mode(mode).tls_connector(connector)
+        }
+        TlsArg::Auto => {
+            let preferred = backend_of(opts.backend);
+            let all =
+                connectors(preferred, &tls_options(opts)).map_err(|e| tls_failure("auto", e))?;
+            let auto = AutoConnect::new(b, all).allow_plaintext(opts.allow_plaintext);
+            return match auto.connect(&user, &password) {
+                Ok((ftp, report)) => {
+                    log::info!("auto-connect report:\n{report}");
+                    Ok((ftp, u.path))
+                }
+                Err(e) => Err(Failure {
+                    code: 4,
+                    message: e.to_string().trim_end().to_string(),
+                }),
+            };
+        }
+    };
+    let mut ftp = b.connect()?;
+    ftp.login(&user, &password)?;
+    Ok((ftp, u.path))
 }
 
 fn kind_str(k: EntryKind) -> &'static str {

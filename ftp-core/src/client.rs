@@ -213,7 +213,7 @@ impl ClientBuilder {
             (TlsMode::Implicit, Some(c)) => Stream::Tls(data::tls_handshake(
                 c.backend(),
                 Phase::TlsUpgrade,
-                "the TLS handshake (implicit FTPS: TLS from the first byte)",
+                "performing the TLS handshake (implicit FTPS: TLS from the first byte)",
                 config.timeouts.handshake,
                 None,
                 tcp,

@@ -409,7 +409,7 @@ impl Control {
         let tls = crate::data::tls_handshake(
             connector.backend(),
             Phase::TlsUpgrade,
-            "the TLS handshake after AUTH TLS/234",
+            "performing the TLS handshake after AUTH TLS/234",
             handshake_timeout,
             self.last_reply.clone(),
             tcp,

@@ -255,7 +255,7 @@ pub(crate) fn complete(
         let s = tls_handshake(
             backend,
             Phase::DataConnect,
-            &format!("the TLS handshake on the data connection for {command}"),
+            &format!("performing the TLS handshake on the data connection for {command}"),
             config.timeouts.handshake,
             control.last_reply.clone(),
             tcp,
@@ -334,7 +334,7 @@ fn accept(
     let timeout_err = || {
         Error::Timeout {
         phase: Phase::DataConnect,
-        waiting_for: "the server to connect to us (active mode; a firewall or NAT may block it: try passive mode)".into(),
+        waiting_for: "waiting for the server to connect to us (active mode; a firewall or NAT may block it: try passive mode)".into(),
         after: timeout,
         backend: None,
         last_reply: last_reply.clone(),

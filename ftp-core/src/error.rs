@@ -329,7 +329,7 @@ mod tests {
     fn timeout_message_names_phase_backend_and_reply() {
         let e = Error::Timeout {
             phase: Phase::TlsUpgrade,
-            waiting_for: "the TLS handshake after AUTH TLS/234".into(),
+            waiting_for: "performing the TLS handshake after AUTH TLS/234".into(),
             after: Duration::from_secs(5),
             backend: Some("openssl"),
             last_reply: Some(Reply::new(234, vec!["234 Proceed".into()])),

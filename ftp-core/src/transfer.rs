@@ -212,7 +212,7 @@ impl Read for Download<'_> {
                     let err = Error::Timeout {
                         phase: Phase::Transfer,
                         waiting_for: format!(
-                            "data for {} ({} bytes received so far; resume from there)",
+                            "waiting for data for {} ({} bytes received so far; resume from there)",
                             self.command, self.received
                         ),
                         after: self.idle,
@@ -346,7 +346,7 @@ impl<'a> Upload<'a> {
             Error::Timeout {
                 phase: Phase::Transfer,
                 waiting_for: format!(
-                    "the server to accept data for {} ({} bytes sent)",
+                    "waiting for the server to accept data for {} ({} bytes sent)",
                     self.command, self.sent
                 ),
                 after: self.idle,

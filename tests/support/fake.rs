@@ -138,3 +138,40 @@ impl Drop for FakeServer {
         }
     }
 }
+
+/// The incident's server: plain FTP works (login, FEAT, EPSV, LIST of one file); `AUTH TLS`
+/// gets `234` and then silence. Use with [`FakeServer::start_many`].
+pub fn incident_server(mut c: Conn) {
+    c.send(b"220 incident server\r\n");
+    let data = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = data.local_addr().unwrap().port();
+    while let Some(line) = c.command() {
+        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "AUTH" => {
+                c.send(b"234 Security data exchange complete\r\n");
+                c.silence();
+                return;
+            }
+            "USER" => "331 pass\r\n".to_string(),
+            "PASS" => "230 in\r\n".into(),
+            "FEAT" => "211-Features:\r\n AUTH TLS\r\n EPSV\r\n211 End\r\n".into(),
+            "TYPE" | "NOOP" => "200 ok\r\n".into(),
+            "EPSV" => format!("229 (|||{port}|)\r\n"),
+            "LIST" => {
+                let (mut d, _) = data.accept().unwrap();
+                c.send(b"150 listing\r\n");
+                std::io::Write::write_all(&mut d, b"-rw-r--r-- 1 ftp ftp 3 Jan 01 2024 a.txt\r\n")
+                    .unwrap();
+                drop(d);
+                "226 done\r\n".into()
+            }
+            "QUIT" => {
+                c.send(b"221 bye\r\n");
+                return;
+            }
+            _ => "502 no\r\n".into(),
+        };
+        c.send(reply.as_bytes());
+    }
+}

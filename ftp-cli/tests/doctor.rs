@@ -1,0 +1,208 @@
+//! `ftpc doctor` against a real vsftpd (FTPS with session reuse required) and against the
+//! incident's server (234, then silence; plain FTP works).
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use support::certs::TestCerts;
+use support::fake::{incident_server, FakeServer};
+use support::vsftpd::{require_vsftpd, Vsftpd};
+
+fn ftpc(args: &[&str], password: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftpc"))
+        .args(args)
+        .env("FTPC_PASSWORD", password)
+        .output()
+        .expect("run ftpc")
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// How many backends this ftpc has: the attempts per mode and version.
+fn backends(lines: &[serde_json::Value]) -> usize {
+    let mut b: Vec<&str> = lines.iter().filter_map(|l| l["backend"].as_str()).collect();
+    b.sort();
+    b.dedup();
+    b.len()
+}
+
+#[test]
+fn doctor_recommends_a_resuming_backend_against_vsftpd() {
+    if !require_vsftpd() {
+        return;
+    }
+    let certs = TestCerts::generate();
+    let server = Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, false)
+        .start();
+    let url = format!("ftp://{}@127.0.0.1:{}/", server.user(), server.port());
+    // Implicit attempts go to the same (explicit) port: they must fail, quickly.
+    let port = server.port().to_string();
+    let o = ftpc(
+        &[
+            "doctor",
+            &url,
+            "--json",
+            "--ca-file",
+            certs.ca.to_str().unwrap(),
+            "--implicit-port",
+            &port,
+            "--handshake-timeout",
+            "2",
+        ],
+        server.password(),
+    );
+    let lines = json_lines(&o);
+    let n = backends(&lines);
+    assert!(n >= 1);
+    assert_eq!(lines.len(), n * 4 + 1, "{lines:#?}");
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["summary"], true);
+    assert_eq!(summary["secure_ok"], true, "{summary}");
+    assert_eq!(summary["use"]["tls"], "explicit", "{summary}");
+    assert_ne!(summary["use"]["backend"], "native-tls", "{summary}");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let rustls13 = lines
+        .iter()
+        .find(|l| l["backend"] == "rustls" && l["mode"] == "explicit" && l["tls_version"] == "1.3")
+        .expect("rustls is always compiled in");
+    assert_eq!(rustls13["ok"], true, "{rustls13}");
+    assert_eq!(rustls13["protocol"], "TLSv1.3");
+    assert_eq!(rustls13["protected_list"], true);
+    assert_eq!(rustls13["data_session_resumed"], true);
+    assert_eq!(rustls13["verification"], "ok");
+    assert!(
+        rustls13["certificate"]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("localhost"),
+        "{rustls13}"
+    );
+    for l in lines.iter().filter(|l| l["mode"] == "implicit") {
+        assert_eq!(l["ok"], false, "{l}");
+        assert_eq!(l["phase"], "tls-upgrade", "{l}");
+    }
+    if let Some(native) = lines
+        .iter()
+        .find(|l| l["backend"] == "native-tls" && l["mode"] == "explicit")
+    {
+        assert_eq!(native["ok"], false, "{native}");
+        assert!(
+            native["error"]
+                .as_str()
+                .unwrap()
+                .contains("native-tls cannot"),
+            "{native}"
+        );
+    }
+}
+
+#[test]
+fn doctor_without_the_ca_shows_the_certificate_and_says_what_to_do() {
+    if !require_vsftpd() {
+        return;
+    }
+    let certs = TestCerts::generate();
+    let server = Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, false)
+        .start();
+    let url = format!("ftp://{}@127.0.0.1:{}/", server.user(), server.port());
+    let port = server.port().to_string();
+    let o = ftpc(
+        &[
+            "doctor",
+            &url,
+            "--tls",
+            "explicit",
+            "--backend",
+            "rustls",
+            "--implicit-port",
+            &port,
+        ],
+        server.password(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(4), "{out}");
+    assert!(out.contains("certificate: subject [CN=localhost]"), "{out}");
+    assert!(out.contains("--ca-file"), "{out}");
+}
+
+#[test]
+fn doctor_on_the_incident_server_concludes_in_one_deadline() {
+    let server = FakeServer::start_many(incident_server);
+    let url = format!("ftp://u@127.0.0.1:{}/", server.port());
+    let port = server.port().to_string();
+    let started = Instant::now();
+    let o = ftpc(
+        &[
+            "doctor",
+            &url,
+            "--allow-plaintext",
+            "--handshake-timeout",
+            "1",
+            "--implicit-port",
+            &port,
+        ],
+        "p",
+    );
+    let elapsed = started.elapsed();
+    let out = String::from_utf8_lossy(&o.stdout);
+    // Every attempt runs in parallel: about one handshake deadline, not one per attempt.
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}\n{out}");
+    assert_eq!(o.status.code(), Some(4), "{out}");
+    assert!(
+        out.contains("answers AUTH TLS with 234 but never completes the TLS handshake"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plain FTP works: use --tls none only on a network you trust"),
+        "{out}"
+    );
+    assert!(out.contains("no answer from server within 1s"), "{out}");
+
+    let o = ftpc(
+        &[
+            "doctor",
+            &url,
+            "--json",
+            "--handshake-timeout",
+            "1",
+            "--implicit-port",
+            &port,
+        ],
+        "p",
+    );
+    let lines = json_lines(&o);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["secure_ok"], false);
+    assert!(summary["use"].is_null());
+    assert!(
+        summary["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-plaintext"),
+        "{summary}"
+    );
+    for l in lines.iter().filter(|l| l["mode"] == "explicit") {
+        assert_eq!(l["phase"], "tls-upgrade", "{l}");
+        assert!(l["elapsed_ms"].as_u64().unwrap() < 1500, "{l}");
+    }
+    assert!(
+        lines.iter().all(|l| l["mode"] != "none"),
+        "plain FTP must not be tried without --allow-plaintext"
+    );
+}
