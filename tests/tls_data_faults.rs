@@ -39,11 +39,11 @@ fn server_config(certs: &TestCerts) -> Arc<rustls::ServerConfig> {
 /// Answers like an FTPS server until `RETR`, then accepts the data connection and stays
 /// silent on it.
 fn silent_data_handshake(c: Conn, config: Arc<rustls::ServerConfig>) {
-    scripted_ftps(c, config, "200 ok\r\n")
+    scripted_ftps(c, config, Some("200 ok\r\n"))
 }
 
-/// A minimal FTPS server; `prot_reply` answers `PROT P`.
-fn scripted_ftps(mut c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: &'static str) {
+/// A minimal FTPS server; `prot_reply` answers `PROT P` (`None`: silence from `PBSZ` on).
+fn scripted_ftps(mut c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: Option<&'static str>) {
     c.send(b"220 fake ftps\r\n");
     assert_eq!(c.command().as_deref(), Some("AUTH TLS"));
     c.send(b"234 go\r\n");
@@ -68,7 +68,8 @@ fn scripted_ftps(mut c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: &'s
         let reply: String = match verb.as_str() {
             "USER" => "331 password please\r\n".into(),
             "PASS" => "230 welcome\r\n".into(),
-            "PROT" => prot_reply.into(),
+            "PBSZ" | "PROT" if prot_reply.is_none() => break,
+            "PROT" => prot_reply.unwrap_or_default().into(),
             "PBSZ" | "TYPE" => "200 ok\r\n".into(),
             "FEAT" => "211-Features:\r\n EPSV\r\n211 End\r\n".into(),
             "EPSV" => format!("229 Entering Extended Passive Mode (|||{data_port}|)\r\n"),
@@ -131,7 +132,8 @@ fn silent_data_handshake_times_out_on_every_backend() {
 fn prot_p_refused_is_an_error_never_plaintext_data() {
     let certs = TestCerts::generate();
     let config = server_config(&certs);
-    let server = FakeServer::start(move |c| scripted_ftps(c, config, "536 PROT P not allowed\r\n"));
+    let server =
+        FakeServer::start(move |c| scripted_ftps(c, config, Some("536 PROT P not allowed\r\n")));
     let mut opts = TlsOptions::default();
     opts.ca_files.push(certs.ca.clone());
     let mut ftp = Client::builder("127.0.0.1")
@@ -145,4 +147,32 @@ fn prot_p_refused_is_an_error_never_plaintext_data() {
         err.to_string().contains("536") && err.to_string().contains("plaintext"),
         "{err}"
     );
+}
+
+#[test]
+fn silence_after_a_completed_handshake_hits_the_reply_deadline_in_data_protection() {
+    let certs = TestCerts::generate();
+    let config = server_config(&certs);
+    for backend in Backend::available() {
+        let cfg = config.clone();
+        let server = FakeServer::start(move |c| scripted_ftps(c, cfg, None));
+        let mut opts = TlsOptions::default();
+        opts.ca_files.push(certs.ca.clone());
+        let mut ftp = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_connector(backend.connector(&opts).unwrap())
+            .reply_timeout(DEADLINE)
+            .connect()
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let started = Instant::now();
+        let err = ftp.login("u", "p").expect_err("PBSZ is never answered");
+        assert!(
+            started.elapsed() < DEADLINE + SLACK,
+            "{backend}: {:?}",
+            started.elapsed()
+        );
+        assert!(err.is_timeout(), "{backend}: {err}");
+        assert_eq!(err.phase(), Phase::DataProtection, "{backend}: {err}");
+        assert!(err.to_string().contains("PBSZ"), "{err}");
+    }
 }

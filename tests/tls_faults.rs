@@ -196,3 +196,24 @@ fn trickled_banner_hits_the_whole_reply_deadline_not_a_per_byte_one() {
     );
     assert!(err.is_timeout() && err.phase() == Phase::Greeting, "{err}");
 }
+
+#[test]
+fn connection_reset_after_234_is_a_quick_tls_upgrade_error() {
+    for backend in Backend::available() {
+        let server = FakeServer::start(|c| {
+            let c = greet_then_234(c);
+            // Linger 0: closing sends a reset instead of a FIN.
+            let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+            drop(c);
+        });
+        let started = Instant::now();
+        let err = connect(server.port(), backend, TlsMode::Explicit).expect_err("reset");
+        assert!(
+            started.elapsed() < SLACK,
+            "{backend}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(err.phase(), Phase::TlsUpgrade, "{backend}: {err}");
+        assert!(!err.is_timeout(), "{backend}: {err}");
+    }
+}

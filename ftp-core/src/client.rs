@@ -197,7 +197,9 @@ impl ClientBuilder {
             21
         });
         let started = Instant::now();
+        let phase = PhaseLog::start(Phase::Connect);
         let tcp = connect_tcp(&host, port, config.timeouts.connect)?;
+        phase.done();
         info!(
             "connected to {} in {:?}",
             tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
@@ -223,6 +225,7 @@ impl ClientBuilder {
         };
         let mut control = Control::new(stream, config.limits, config.timeouts.reply)?;
 
+        let phase = PhaseLog::start(Phase::Greeting);
         let mut welcome =
             control.read_reply(Phase::Greeting, "waiting for the server's greeting (220)")?;
         // 120: "service ready in nnn minutes"; bounded so a server cannot keep us forever.
@@ -240,6 +243,7 @@ impl ClientBuilder {
             });
         }
 
+        phase.done();
         if let (TlsMode::Explicit, Some(c)) = (config.tls_mode, &connector) {
             let reply = control.execute(&Command::bare("AUTH TLS"), Phase::TlsUpgrade)?;
             if reply.code() != 234 {
@@ -266,6 +270,42 @@ impl ClientBuilder {
             protect_data: false,
             last_data_tls: None,
         })
+    }
+}
+
+/// Logs the start and the end (with its duration) of a protocol phase at debug level, so
+/// that `-v` shows where time went and where a session stopped.
+struct PhaseLog {
+    phase: Phase,
+    started: Instant,
+    done: bool,
+}
+
+impl PhaseLog {
+    fn start(phase: Phase) -> PhaseLog {
+        debug!("{phase}: start");
+        PhaseLog {
+            phase,
+            started: Instant::now(),
+            done: false,
+        }
+    }
+
+    fn done(mut self) {
+        self.done = true;
+        debug!("{}: done in {:.1?}", self.phase, self.started.elapsed());
+    }
+}
+
+impl Drop for PhaseLog {
+    fn drop(&mut self) {
+        if !self.done {
+            debug!(
+                "{}: failed after {:.1?}",
+                self.phase,
+                self.started.elapsed()
+            );
+        }
     }
 }
 
@@ -421,6 +461,7 @@ impl Client {
         password: &str,
         account: Option<&str>,
     ) -> Result<()> {
+        let phase = PhaseLog::start(Phase::Login);
         let user_cmd = Command::with_arg("USER", "user name", user)?;
         let pass_cmd = Command::with_arg("PASS", "password", password)?.secret();
         let acct_cmd = account
@@ -453,12 +494,14 @@ impl Client {
                 hint: HINT,
             });
         }
+        phase.done();
         info!("logged in as {user}");
         self.after_login()
     }
 
     fn after_login(&mut self) -> Result<()> {
         if self.tls_info().is_some() {
+            let phase = PhaseLog::start(Phase::DataProtection);
             self.control.expect(
                 &Command::bare("PBSZ 0"),
                 Phase::DataProtection,
@@ -477,6 +520,7 @@ impl Client {
                 });
             }
             self.protect_data = true;
+            phase.done();
         }
         let feat = self
             .control
@@ -681,6 +725,7 @@ impl Client {
     /// Opens a data connection and runs `cmd` over it. Returns the data stream (absent if
     /// the server completed at once) and the first reply.
     fn open_data(&mut self, cmd: &Command, rest: Option<u64>) -> Result<(Option<Stream>, Reply)> {
+        let phase = PhaseLog::start(Phase::DataConnect);
         let pending = data::prepare(&mut self.control, &self.config, &mut self.passive)?;
         if let Some(offset) = rest {
             self.control.expect(
@@ -719,6 +764,7 @@ impl Client {
         let protect = self.protect_data;
         match data::complete(pending, &self.control, &self.config, protect, cmd.verb()) {
             Ok(s) => {
+                phase.done();
                 self.last_data_tls = s.tls().map(|t| t.info());
                 Ok((Some(s), reply))
             }

@@ -6,7 +6,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use log::{debug, warn};
 
@@ -41,6 +41,7 @@ pub struct Download<'a> {
     command: String,
     unclean_end: bool,
     state: State,
+    started: Instant,
 }
 
 impl<'a> Download<'a> {
@@ -62,6 +63,7 @@ impl<'a> Download<'a> {
             command,
             unclean_end: false,
             state: State::Open,
+            started: Instant::now(),
         }
     }
 
@@ -170,6 +172,7 @@ impl<'a> Download<'a> {
                 });
             }
         }
+        log_done(&self.command, self.received, self.started);
         if self.unclean_end {
             warn!(
                 "{}: the data connection ended without TLS close_notify; {} bytes and the final reply {} say the transfer is complete",
@@ -279,6 +282,7 @@ pub struct Upload<'a> {
     idle: Duration,
     command: String,
     done: bool,
+    started: Instant,
 }
 
 impl<'a> Upload<'a> {
@@ -295,6 +299,7 @@ impl<'a> Upload<'a> {
             idle,
             command,
             done: false,
+            started: Instant::now(),
         }
     }
 
@@ -338,6 +343,7 @@ impl<'a> Upload<'a> {
                 reply: Some(reply),
             });
         }
+        log_done(&self.command, self.sent, self.started);
         Ok(reply)
     }
 
@@ -429,6 +435,15 @@ impl Drop for Upload<'_> {
             self.abort_inner(true);
         }
     }
+}
+
+/// Logs a completed transfer with its rate.
+fn log_done(command: &str, bytes: u64, started: Instant) {
+    let secs = started.elapsed().as_secs_f64();
+    debug!(
+        "transfer: {command}: {bytes} bytes in {secs:.3}s ({:.1} MB/s)",
+        bytes as f64 / secs.max(1e-9) / 1e6
+    );
 }
 
 /// Why a transfer failed: a diagnosis of the server's reply when there is one (e.g. a data
