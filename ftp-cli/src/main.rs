@@ -5,6 +5,8 @@
 
 mod doctor;
 mod url;
+#[cfg(test)]
+mod url_fuzz;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};

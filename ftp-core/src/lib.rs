@@ -30,6 +30,8 @@ mod control;
 pub mod data;
 mod error;
 mod feat;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod list;
 mod reply;
 pub mod tls;

@@ -1,0 +1,1 @@
+//! Property tests of URL parsing: filled in next.
