@@ -4,11 +4,13 @@
 //! was refused; 7 data connection or transfer; 8 local file error.
 
 mod doctor;
+mod get;
+mod hash;
+mod put;
 mod url;
 #[cfg(test)]
 mod url_fuzz;
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,9 +53,12 @@ enum Cmd {
         /// Where to write: a file, or - for standard output (default: the remote name).
         #[arg(short = 'o', long = "output")]
         output: Option<String>,
-        /// Continue a partial download from the local file's size.
+        /// Continue a partial download (NAME.part, or NAME) from its size.
         #[arg(long)]
         resume: bool,
+        /// Compare the server's hash (HASH, XSHA256, XSHA1, XMD5 or XCRC) with the bytes received.
+        #[arg(long)]
+        verify: bool,
         #[command(flatten)]
         opts: Opts,
     },
@@ -63,6 +68,12 @@ enum Cmd {
         file: PathBuf,
         /// ftp://[user[:password]@]host[:port]/path (ending in / keeps the local name)
         url: String,
+        /// Upload under a hidden temporary name, renamed on success: readers never see a partial file.
+        #[arg(long)]
+        atomic: bool,
+        /// Continue an interrupted upload from the size already on the server.
+        #[arg(long)]
+        resume: bool,
         #[command(flatten)]
         opts: Opts,
     },
@@ -218,6 +229,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             url,
             output,
             resume,
+            verify,
             opts,
         } => {
             let (mut ftp, path) = open(&url, &opts)?;
@@ -226,45 +238,26 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let target = output
                 .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path.as_str()).to_string());
-            if target == "-" {
-                if resume {
-                    return Err(usage("--resume needs a file, not standard output"));
-                }
-                let mut out = io::stdout().lock();
-                ftp.download_to(&path, &mut out, None)?;
-                out.flush()
-                    .map_err(|e| local("writing", Path::new("stdout"), e))?;
-            } else {
-                let target = PathBuf::from(target);
-                let (mut file, offset) = if resume {
-                    let f = OpenOptions::new()
-                        .create(true)
-                        .append(true)
-                        .open(&target)
-                        .map_err(|e| local("opening", &target, e))?;
-                    let len = f
-                        .metadata()
-                        .map_err(|e| local("reading", &target, e))?
-                        .len();
-                    (f, len)
-                } else {
-                    (
-                        File::create(&target).map_err(|e| local("creating", &target, e))?,
-                        0,
-                    )
-                };
-                let mut bar = Progress::new(&path);
-                let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
-                let n = ftp.download_from_offset(&path, offset, &mut file, Some(&mut cb))?;
-                file.sync_all().map_err(|e| local("writing", &target, e))?;
-                bar.finish();
-                log::info!("downloaded {n} bytes to {}", target.display());
-            }
+            get::run(
+                &mut ftp,
+                get::Get {
+                    path,
+                    target,
+                    resume,
+                    verify,
+                },
+            )?;
             ftp.quit()?;
         }
-        Cmd::Put { file, url, opts } => {
-            let mut input = File::open(&file).map_err(|e| local("opening", &file, e))?;
-            let size = input.metadata().ok().map(|m| m.len());
+        Cmd::Put {
+            file,
+            url,
+            atomic,
+            resume,
+            opts,
+        } => {
+            // A missing local file is an error before anything is sent.
+            std::fs::File::open(&file).map_err(|e| local("opening", &file, e))?;
             let (mut ftp, mut path) = open(&url, &opts)?;
             if path.is_empty() || path.ends_with('/') {
                 let name = file.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
@@ -272,11 +265,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 })?;
                 path.push_str(name);
             }
-            let mut bar = Progress::new(&path);
-            let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
-            let n = ftp.upload_from(&mut input, &path, size, Some(&mut cb))?;
-            bar.finish();
-            log::info!("uploaded {n} bytes to {path}");
+            put::run(
+                &mut ftp,
+                put::Put {
+                    local: &file,
+                    path,
+                    atomic,
+                    resume,
+                },
+            )?;
             ftp.quit()?;
         }
         Cmd::Rm { url, opts } => {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use log::{debug, info};
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
-use crate::command::Command;
+use crate::command::{check_arg, Command};
 use crate::config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 use crate::control::{Control, LineBuf, LineError, Stream};
 use crate::data::{self, PassiveKind};
@@ -662,6 +662,73 @@ impl Client {
         })
     }
 
+    /// The server's hash of a file, for verifying a transfer: `HASH` (with SHA-256 chosen
+    /// when offered) or else `XSHA256`, `XSHA1`, `XMD5`, `XCRC`, whichever the server
+    /// announces in `FEAT`. `None` when it offers none.
+    pub fn remote_hash(&mut self, path: &str) -> Result<Option<RemoteHash>> {
+        check_arg("path", path)?;
+        if let Some(params) = self.features.params("HASH").map(str::to_string) {
+            let offered: Vec<String> = params.split(';').map(|a| a.trim().to_string()).collect();
+            let pick = ["SHA-256", "SHA-512", "SHA-1", "MD5", "CRC32"]
+                .into_iter()
+                .find_map(|want| {
+                    offered
+                        .iter()
+                        .find(|o| o.trim_end_matches('*').eq_ignore_ascii_case(want))
+                        .map(|o| (want, o.ends_with('*')))
+                });
+            if let Some((algo, selected)) = pick {
+                if !selected {
+                    self.control.expect(
+                        &Command::bare(&format!("OPTS HASH {algo}")),
+                        Phase::Command,
+                        |c| c == 200,
+                        None,
+                    )?;
+                }
+                let r = self.simple("HASH", "path", path, |c| c == 213, None)?;
+                // "213 SHA-256 0-49 169cd2…aa name"
+                let mut words = r.text().split_whitespace();
+                let (a, _range, hex) = (words.next(), words.next(), words.next());
+                return match (a, hex) {
+                    (Some(a), Some(hex)) if is_hex(hex) => Ok(Some(RemoteHash {
+                        algorithm: HashAlgorithm::from_name(a).unwrap_or(HashAlgorithm::Sha256),
+                        hex: hex.to_ascii_lowercase(),
+                    })),
+                    _ => Err(Error::Protocol {
+                        phase: Phase::Command,
+                        detail: format!("cannot read a hash in the HASH reply {r}"),
+                        last_reply: Some(r.clone()),
+                    }),
+                };
+            }
+        }
+        for (cmd, algo) in [
+            ("XSHA256", HashAlgorithm::Sha256),
+            ("XSHA1", HashAlgorithm::Sha1),
+            ("XMD5", HashAlgorithm::Md5),
+            ("XCRC", HashAlgorithm::Crc32),
+        ] {
+            if self.features.has(cmd) {
+                let r = self.simple(cmd, "path", path, |c| c / 100 == 2, None)?;
+                let hex = r
+                    .text()
+                    .split_whitespace()
+                    .find(|w| is_hex(w))
+                    .ok_or_else(|| Error::Protocol {
+                        phase: Phase::Command,
+                        detail: format!("cannot read a hash in the {cmd} reply {r}"),
+                        last_reply: Some(r.clone()),
+                    })?;
+                return Ok(Some(RemoteHash {
+                    algorithm: algo,
+                    hex: hex.to_ascii_lowercase(),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
     /// `TYPE A` or `TYPE I`.
     pub fn transfer_type(&mut self, t: TransferType) -> Result<()> {
         let cmd = match t {
@@ -1085,6 +1152,49 @@ fn copy_up<R: Read + ?Sized>(
     let sent = up.sent();
     up.finish()?;
     Ok(sent)
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A hash algorithm a server can compute for [`Client::remote_hash`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// SHA-256.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+    /// SHA-1.
+    Sha1,
+    /// MD5.
+    Md5,
+    /// CRC-32 (IEEE).
+    Crc32,
+}
+
+impl HashAlgorithm {
+    fn from_name(s: &str) -> Option<HashAlgorithm> {
+        match s.to_ascii_uppercase().as_str() {
+            "SHA-256" => Some(HashAlgorithm::Sha256),
+            "SHA-512" => Some(HashAlgorithm::Sha512),
+            "SHA-1" => Some(HashAlgorithm::Sha1),
+            "MD5" => Some(HashAlgorithm::Md5),
+            "CRC32" => Some(HashAlgorithm::Crc32),
+            _ => None,
+        }
+    }
+}
+
+/// A hash the server computed, lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RemoteHash {
+    /// The algorithm.
+    pub algorithm: HashAlgorithm,
+    /// The digest in lower-case hexadecimal.
+    pub hex: String,
 }
 
 /// Reads the quoted path of a `257` reply: `"/a ""quoted"" dir" created`.

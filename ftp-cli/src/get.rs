@@ -1,0 +1,160 @@
+//! `ftpc get`: download so that nothing is lost and nothing broken looks complete.
+//!
+//! A regular file is written to `NAME.part` and renamed to `NAME` only once the transfer is
+//! verified complete (clean end of data, 2xx final reply, the announced size, and the
+//! server's hash with `--verify`). A failed download leaves the `.part` for `--resume`.
+//! Standard output and targets that are not regular files (`/dev/null`, a FIFO) are written
+//! directly, never renamed or replaced.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use ftp_client::{Client, RemoteHash};
+
+use crate::hash::{Hasher, HashingWriter};
+use crate::{local, usage, Failure, Progress};
+
+pub(crate) struct Get {
+    pub path: String,
+    pub target: String,
+    pub resume: bool,
+    pub verify: bool,
+}
+
+pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
+    let expected = if g.verify {
+        let h = ftp.remote_hash(&g.path)?.ok_or_else(|| Failure {
+            code: 6,
+            message: "command: --verify: the server offers no hash command (HASH, XSHA256, XSHA1, XMD5, XCRC); nothing was downloaded".into(),
+        })?;
+        log::info!("server's {:?} of {}: {}", h.algorithm, g.path, h.hex);
+        Some(h)
+    } else {
+        None
+    };
+    if g.target == "-" {
+        if g.resume {
+            return Err(usage("--resume needs a file, not standard output"));
+        }
+        let mut out = HashingWriter {
+            inner: io::stdout().lock(),
+            hasher: expected.as_ref().map(|h| Hasher::new(h.algorithm)),
+        };
+        ftp.download_to(&g.path, &mut out, None)?;
+        out.flush()
+            .map_err(|e| local("writing", Path::new("stdout"), e))?;
+        return check(expected.as_ref(), out.hasher, "standard output");
+    }
+    let target = PathBuf::from(&g.target);
+    let special = fs::metadata(&target).map(|m| !m.is_file()).unwrap_or(false);
+    if special {
+        // /dev/null, a FIFO, a device: write in place, never rename over it.
+        if g.resume {
+            return Err(usage("--resume needs a regular file"));
+        }
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .map_err(|e| local("opening", &target, e))?;
+        let mut out = HashingWriter {
+            inner: file,
+            hasher: expected.as_ref().map(|h| Hasher::new(h.algorithm)),
+        };
+        ftp.download_to(&g.path, &mut out, None)?;
+        return check(expected.as_ref(), out.hasher, &target.display().to_string());
+    }
+
+    let part = part_path(&target);
+    if g.resume && !part.exists() && target.exists() {
+        // Resume from a complete-looking file: it becomes the .part until verified.
+        fs::rename(&target, &part).map_err(|e| local("renaming", &target, e))?;
+    }
+    let (file, offset) = if g.resume {
+        let f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&part)
+            .map_err(|e| local("opening", &part, e))?;
+        let len = f.metadata().map_err(|e| local("reading", &part, e))?.len();
+        (f, len)
+    } else {
+        (
+            File::create(&part).map_err(|e| local("creating", &part, e))?,
+            0,
+        )
+    };
+    let mut hasher = expected.as_ref().map(|h| Hasher::new(h.algorithm));
+    if let (Some(h), true) = (hasher.as_mut(), offset > 0) {
+        hash_file(&part, h)?;
+    }
+    let mut out = HashingWriter {
+        inner: file,
+        hasher,
+    };
+    let mut bar = Progress::new(&g.path);
+    let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
+    let kept = |f: Failure| Failure {
+        code: f.code,
+        message: format!(
+            "{}; the partial download is kept in {}: run again with --resume",
+            f.message,
+            part.display()
+        ),
+    };
+    let n = ftp
+        .download_from_offset(&g.path, offset, &mut out, Some(&mut cb))
+        .map_err(|e| kept(e.into()))?;
+    bar.finish();
+    out.inner
+        .sync_all()
+        .map_err(|e| local("writing", &part, e))?;
+    check(expected.as_ref(), out.hasher, &part.display().to_string()).map_err(kept)?;
+    fs::rename(&part, &target).map_err(|e| local("renaming", &part, e))?;
+    log::info!(
+        "downloaded {n} bytes (from offset {offset}) to {}",
+        target.display()
+    );
+    Ok(())
+}
+
+/// `NAME.part` beside `NAME`.
+pub(crate) fn part_path(target: &Path) -> PathBuf {
+    let mut name = target
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".part");
+    target.with_file_name(name)
+}
+
+fn hash_file(path: &Path, h: &mut Hasher) -> Result<(), Failure> {
+    let mut f = File::open(path).map_err(|e| local("reading", path, e))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| local("reading", path, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        h.update(&buf[..n]);
+    }
+}
+
+fn check(expected: Option<&RemoteHash>, got: Option<Hasher>, what: &str) -> Result<(), Failure> {
+    let (Some(expected), Some(got)) = (expected, got) else {
+        return Ok(());
+    };
+    let got = got.hex();
+    if got == expected.hex {
+        log::info!("verified: {:?} {got}", expected.algorithm);
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 7,
+            message: format!(
+                "transfer: --verify: the {:?} of what arrived in {what} is {got}, the server says {}: the copy is corrupt",
+                expected.algorithm, expected.hex
+            ),
+        })
+    }
+}

@@ -1,0 +1,105 @@
+//! `ftpc put`: upload, optionally under a temporary name renamed on success (`--atomic`, so
+//! a reader never sees a half-written file), optionally resuming an interrupted upload
+//! (`--resume`: REST + STOR from the remote size, or APPE when the server has no REST).
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+
+use ftp_client::{Client, Error};
+
+use crate::{local, Failure, Progress};
+
+pub(crate) struct Put<'a> {
+    pub local: &'a Path,
+    pub path: String,
+    pub atomic: bool,
+    pub resume: bool,
+}
+
+/// The temporary remote name for `--atomic`: hidden, beside the target, stable across runs
+/// so that `--resume` finds it.
+pub(crate) fn temp_name(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/.{name}.ftpc-part"),
+        None => format!(".{path}.ftpc-part"),
+    }
+}
+
+pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
+    let mut input = File::open(p.local).map_err(|e| local("opening", p.local, e))?;
+    let size = input
+        .metadata()
+        .map_err(|e| local("reading", p.local, e))?
+        .len();
+    let remote = if p.atomic {
+        temp_name(&p.path)
+    } else {
+        p.path.clone()
+    };
+    let offset = if p.resume {
+        match ftp.size(&remote) {
+            Ok(n) => n,
+            // No such file yet: start from the beginning.
+            Err(Error::Reply { .. }) => 0,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        0
+    };
+    if offset > size {
+        return Err(Failure {
+            code: 6,
+            message: format!(
+                "command: --resume: the remote {remote} has {offset} bytes, more than the {size} of {}; not resuming",
+                p.local.display()
+            ),
+        });
+    }
+    let kept = |f: Failure| Failure {
+        code: f.code,
+        message: format!(
+            "{}; the partial upload is {remote} on the server: run again with --resume",
+            f.message
+        ),
+    };
+    if offset < size || size == 0 {
+        input
+            .seek(SeekFrom::Start(offset))
+            .map_err(|e| local("reading", p.local, e))?;
+        let mut bar = Progress::new(&p.path);
+        let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
+        let r = if offset == 0 {
+            ftp.upload_from(&mut input, &remote, Some(size), Some(&mut cb))
+        } else if ftp.features().has("REST") {
+            ftp.upload_from_offset(&mut input, &remote, offset, Some(size), Some(&mut cb))
+        } else {
+            let mut up = ftp.appe(&remote)?;
+            let r = std::io::copy(&mut input, &mut up)
+                .map_err(|e| Error::from_io(e, ftp_client::Phase::Transfer));
+            r.and_then(|n| up.finish().map(|_| n))
+        };
+        bar.finish();
+        let n = r.map_err(|e| kept(e.into()))?;
+        log::info!("uploaded {n} bytes from offset {offset} to {remote}");
+    } else {
+        log::info!("{remote} already has all {size} bytes; nothing to send");
+    }
+    if p.atomic {
+        ftp.rename(&remote, &p.path)?;
+        log::info!("renamed {remote} to {}", p.path);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::temp_name;
+
+    #[test]
+    fn temp_names_are_hidden_siblings() {
+        assert_eq!(temp_name("a.txt"), ".a.txt.ftpc-part");
+        assert_eq!(temp_name("dir/sub/a.txt"), "dir/sub/.a.txt.ftpc-part");
+        assert_eq!(temp_name("/abs/a"), "/abs/.a.ftpc-part");
+    }
+}
