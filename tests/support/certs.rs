@@ -21,6 +21,10 @@ pub struct TestCerts {
     pub wrong_name_cert: PathBuf,
     /// The key of `wrong_name_cert`.
     pub wrong_name_key: PathBuf,
+    /// A certificate for the right names, from the same CA, that expired in 2020.
+    pub expired_cert: PathBuf,
+    /// The key of `expired_cert`.
+    pub expired_key: PathBuf,
 }
 
 impl TestCerts {
@@ -40,18 +44,28 @@ impl TestCerts {
         let ca_cert = ca_params.self_signed(&ca_key).unwrap();
         let issuer = Issuer::new(ca_params, ca_key);
 
-        let leaf = |names: Vec<String>, cn: &str| {
+        let leaf_with = |names: Vec<String>, cn: &str, expired: bool| {
             let key = KeyPair::generate().unwrap();
             let mut params = CertificateParams::new(names).unwrap();
             params.distinguished_name.push(DnType::CommonName, cn);
+            if expired {
+                params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+                params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+            }
             let cert = params.signed_by(&key, &issuer).unwrap();
             (cert.pem(), key.serialize_pem())
         };
+        let leaf = |names, cn| leaf_with(names, cn, false);
         let (cert, key) = leaf(
             vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             "localhost",
         );
         let (wrong_cert, wrong_key) = leaf(vec!["wrong.example".into()], "wrong.example");
+        let (expired_cert, expired_key) = leaf_with(
+            vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            "localhost",
+            true,
+        );
 
         let write = |name: &str, content: &str| -> PathBuf {
             let path = p.join(name);
@@ -65,6 +79,8 @@ impl TestCerts {
             combined: write("combined.pem", &format!("{cert}{key}")),
             wrong_name_cert: write("wrong.pem", &wrong_cert),
             wrong_name_key: write("wrong-key.pem", &wrong_key),
+            expired_cert: write("expired.pem", &expired_cert),
+            expired_key: write("expired-key.pem", &expired_key),
             _dir: dir,
         }
     }

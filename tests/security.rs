@@ -1,0 +1,211 @@
+//! Secure defaults, each proven against a real or scripted server: expired certificates,
+//! TLS 1.0/1.1, line breaks in credentials, secrets in logs and debug output.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ftp_client::{Backend, Client, Error, Phase, TlsMode, TlsOptions, TlsVersion};
+use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
+use support::certs::TestCerts;
+use support::embedded::EmbeddedServer;
+use support::fake::FakeServer;
+use support::vsftpd::{require_vsftpd, Vsftpd};
+
+fn with_ca(certs: &TestCerts) -> TlsOptions {
+    let mut o = TlsOptions::default();
+    o.ca_files.push(certs.ca.clone());
+    o
+}
+
+#[test]
+fn expired_certificate_is_named_with_the_option_that_accepts_it() {
+    let certs = TestCerts::generate();
+    let server = EmbeddedServer::start_ftps(&certs.expired_cert, &certs.expired_key);
+    for backend in Backend::available() {
+        let err = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_connector(backend.connector(&with_ca(&certs)).unwrap())
+            .connect()
+            .expect_err("expired");
+        let msg = err.to_string();
+        assert!(
+            matches!(
+                err,
+                Error::Tls {
+                    phase: Phase::TlsUpgrade,
+                    ..
+                }
+            ),
+            "{backend}: {msg}"
+        );
+        assert!(msg.to_lowercase().contains("expired"), "{backend}: {msg}");
+        assert!(
+            msg.contains("--insecure") && msg.contains("--ca-file"),
+            "{backend}: {msg}"
+        );
+    }
+}
+
+/// An explicit-FTPS server whose TLS stops at version 1.1 (OpenSSL, security level 0).
+fn tls11_server(certs: &TestCerts) -> FakeServer {
+    let mut b = SslAcceptor::mozilla_intermediate(SslMethod::tls()).unwrap();
+    b.set_certificate_chain_file(&certs.cert).unwrap();
+    b.set_private_key_file(&certs.key, SslFiletype::PEM)
+        .unwrap();
+    b.set_min_proto_version(Some(SslVersion::TLS1)).unwrap();
+    b.set_max_proto_version(Some(SslVersion::TLS1_1)).unwrap();
+    b.set_cipher_list("DEFAULT:@SECLEVEL=0").unwrap();
+    let acceptor = Arc::new(b.build());
+    FakeServer::start_many(move |mut c| {
+        c.send(b"220 old server\r\n");
+        if c.command().as_deref() != Some("AUTH TLS") {
+            return;
+        }
+        c.send(b"234 go\r\n");
+        let Ok(tls) = acceptor.accept(c.stream.try_clone().unwrap()) else {
+            return;
+        };
+        let mut tls = BufReader::new(tls);
+        let mut line = String::new();
+        while tls.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+            let reply: &[u8] = if line.starts_with("QUIT") {
+                b"221 bye\r\n"
+            } else {
+                b"502 no\r\n"
+            };
+            let _ = tls.get_mut().write_all(reply);
+            line.clear();
+        }
+    })
+}
+
+#[test]
+fn tls_1_0_and_1_1_are_refused_by_default_on_every_backend() {
+    let certs = TestCerts::generate();
+    let server = tls11_server(&certs);
+    for backend in Backend::available() {
+        let err = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_connector(backend.connector(&with_ca(&certs)).unwrap())
+            .connect()
+            .expect_err("TLS 1.1 only");
+        assert!(
+            matches!(
+                err,
+                Error::Tls {
+                    phase: Phase::TlsUpgrade,
+                    ..
+                }
+            ),
+            "{backend}: {err}"
+        );
+    }
+    // The server is real: openssl, asked for TLS 1.1 explicitly, gets through.
+    if Backend::OpenSsl.is_available() {
+        let mut opts = with_ca(&certs);
+        opts.min_version = TlsVersion::Tls11;
+        let ftp = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_connector(Backend::OpenSsl.connector(&opts).unwrap())
+            .connect()
+            .expect("TLS 1.1 when asked for");
+        assert_eq!(ftp.tls_info().unwrap().protocol.as_deref(), Some("TLSv1.1"));
+    }
+}
+
+#[test]
+fn line_breaks_in_user_or_password_are_refused_before_sending() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    let mut ftp = Client::builder("127.0.0.1")
+        .port(server.port())
+        .tls_mode(TlsMode::None)
+        .connect()
+        .unwrap();
+    let before = server.log().len();
+    for (user, pass) in [
+        ("u\r\nDELE x", "p"),
+        ("u", "p\r\nDELE x"),
+        ("u\0", "p"),
+        ("u", "p\n"),
+    ] {
+        let err = ftp.login(user, pass).expect_err("refused");
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+    }
+    // Not logged in yet: vsftpd answers 530, which still proves the session is in step.
+    assert_eq!(ftp.raw("NOOP").unwrap().code(), 530);
+    let log = server.log();
+    let new = &log[before..];
+    let commands: Vec<&str> = new.lines().filter(|l| l.contains("FTP command:")).collect();
+    assert_eq!(
+        commands.len(),
+        1,
+        "only the NOOP may reach the server: {commands:?}"
+    );
+}
+
+/// Every log record of the process, at every level.
+fn captured() -> &'static Mutex<Vec<String>> {
+    static LOGS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    LOGS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, r: &log::Record) {
+        captured()
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", r.level(), r.args()));
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn the_password_never_reaches_logs_errors_or_debug_output() {
+    log::set_boxed_logger(Box::new(Capture)).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    const GOOD: &str = "correct-horse-battery-staple";
+    const BAD: &str = "wrong-Tr0ub4dor-3";
+    let certs = TestCerts::generate();
+    let server = EmbeddedServer::start_ftps(&certs.cert, &certs.key);
+    let builder = Client::builder("127.0.0.1")
+        .port(server.port())
+        .tls_connector(Backend::default().connector(&with_ca(&certs)).unwrap());
+    let mut ftp = builder.clone().connect().unwrap();
+    ftp.login("alice", GOOD).unwrap();
+    ftp.list_entries(None).unwrap();
+    let client_debug = format!("{ftp:?} {builder:?} {:?}", builder.config());
+    ftp.quit().unwrap();
+
+    // A refused login (libunftp accepts any password, so use a raw PASS that it refuses
+    // out of sequence), and an argument error: their messages must not carry the password.
+    let mut ftp = builder.clone().connect().unwrap();
+    let raw = ftp.raw(&format!("PASS {BAD}")).unwrap();
+    let arg_err = ftp
+        .login("bob", &format!("{BAD}\r\n"))
+        .expect_err("line break");
+    let texts = format!("{raw} {arg_err} {arg_err:?} {client_debug}");
+    drop(ftp);
+
+    let logs = captured().lock().unwrap().join("\n");
+    assert!(
+        logs.contains("PASS ****"),
+        "the masked form is logged: {logs}"
+    );
+    for secret in [GOOD, BAD] {
+        assert!(!logs.contains(secret), "password in the log:\n{logs}");
+        assert!(
+            !texts.contains(secret),
+            "password in an error or Debug output: {texts}"
+        );
+    }
+}
