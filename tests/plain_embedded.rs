@@ -293,3 +293,33 @@ fn ipv6_passive_round_trip_and_active_refusal_explained() {
     assert!(err.to_string().contains("passive"), "{err}");
     ftp.noop().unwrap();
 }
+
+#[test]
+fn listing_cap_applies_to_vecs_not_to_streams() {
+    let server = EmbeddedServer::start();
+    for i in 0..5 {
+        fs::write(server.root().join(format!("f{i}")), vec![b'x'; i]).unwrap();
+    }
+    let mut limits = ftp_client::Limits::default();
+    limits.max_list_entries = 3;
+    let mut ftp = Client::builder("127.0.0.1")
+        .port(server.port())
+        .tls_mode(TlsMode::None)
+        .limits(limits)
+        .connect()
+        .unwrap();
+    ftp.login("u", "p").unwrap();
+    let err = ftp.list_entries(None).expect_err("5 entries, cap 3");
+    assert!(err.to_string().contains("max_list_entries"), "{err}");
+    ftp.noop()
+        .expect("the session is still in step after the cap");
+    let mut sizes: Vec<u64> = ftp
+        .list_stream(None)
+        .unwrap()
+        .map(|e| e.unwrap().size.unwrap())
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![0, 1, 2, 3, 4]);
+    let names = ftp.nlst(None).expect_err("NLST is capped too");
+    assert!(names.to_string().contains("max_list_entries"));
+}

@@ -926,54 +926,55 @@ impl Client {
         Ok(Upload::new(&mut self.control, data, idle, cmd.display()))
     }
 
-    /// Runs a listing command and returns its lines (the limits apply to line length and
-    /// line count).
-    fn data_lines(&mut self, verb: &str, path: Option<&str>) -> Result<Vec<String>> {
+    /// Starts a listing command and returns its lines as they arrive.
+    fn open_lines(&mut self, verb: &str, path: Option<&str>) -> Result<DataLines<'_>> {
         let cmd = match path {
             Some(p) if !p.is_empty() => Command::with_arg(verb, "path", p)?,
             _ => Command::bare(verb),
         };
-        let limits = self.config.limits;
+        let max_line = self.config.limits.max_line;
         let (data, reply) = self.open_data(&cmd, None)?;
-        let early = if reply.is_positive_completion() {
-            Some(reply)
-        } else {
-            None
-        };
+        let early = reply.is_positive_completion().then_some(reply);
         let idle = self.config.timeouts.idle;
-        let mut dl = Download::new(&mut self.control, data, early, None, idle, cmd.display());
-        let mut buf = LineBuf::default();
+        let dl = Download::new(&mut self.control, data, early, None, idle, cmd.display());
+        Ok(DataLines::new(dl, max_line))
+    }
+
+    /// Runs a listing command and collects its lines, at most `Limits::max_list_entries`.
+    fn data_lines(&mut self, verb: &str, path: Option<&str>) -> Result<Vec<String>> {
+        let max = self.config.limits.max_list_entries;
         let mut lines = Vec::new();
-        loop {
-            match buf.read_line(&mut dl, limits.max_line, |_| Ok(())) {
-                Ok(Some(line)) => {
-                    if lines.len() >= limits.max_list_entries {
-                        let _ = dl.abort();
-                        return Err(Error::Protocol {
-                            phase: Phase::Transfer,
-                            detail: format!(
-                                "the listing has more than {} entries (Limits::max_list_entries)",
-                                limits.max_list_entries
-                            ),
-                            last_reply: None,
-                        });
-                    }
-                    lines.push(String::from_utf8_lossy(&line).into_owned());
-                }
-                Ok(None) => break,
-                Err(LineError::TooLong(max)) => {
-                    let _ = dl.abort();
-                    return Err(Error::Protocol {
-                        phase: Phase::Transfer,
-                        detail: format!("a listing line is longer than {max} bytes"),
-                        last_reply: None,
-                    });
-                }
-                Err(LineError::Io(e)) => return Err(Error::from_io(e, Phase::Transfer)),
+        for line in self.open_lines(verb, path)? {
+            if lines.len() >= max {
+                // Dropping the iterator aborts the transfer and keeps the session in step.
+                return Err(too_many_entries(max));
             }
+            lines.push(line?);
         }
-        dl.finish()?;
         Ok(lines)
+    }
+
+    /// The best listing the server offers (`MLSD` when announced, else `LIST`), entry by
+    /// entry as it arrives: memory stays constant whatever the directory size, and no
+    /// entry cap applies. `.` and `..` are left out. The final check (clean end, 2xx reply)
+    /// surfaces as the last item when it fails.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftp_core::Client) -> ftp_core::Result<()> {
+    /// let mut total = 0;
+    /// for entry in ftp.list_stream(Some("/big/dir"))? {
+    ///     total += entry?.size.unwrap_or(0);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_stream(&mut self, path: Option<&str>) -> Result<ListStream<'_>> {
+        let mlsd = self.features.has("MLST");
+        let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, path)?;
+        Ok(ListStream {
+            lines,
+            mlsd,
+            now: SystemTime::now(),
+        })
     }
 
     /// `NLST`: names only.
@@ -1008,23 +1009,18 @@ impl Client {
             .collect())
     }
 
-    /// The best listing the server offers: `MLSD` when announced in `FEAT`, else `LIST`.
-    /// `.` and `..` entries are left out.
+    /// The best listing the server offers: `MLSD` when announced in `FEAT`, else `LIST`,
+    /// collected (at most `Limits::max_list_entries`). `.` and `..` entries are left out.
     pub fn list_entries(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
-        let entries = if self.features.has("MLST") {
-            self.mlsd(path)?
-                .into_iter()
-                .filter(|e| {
-                    e.kind != list::EntryKind::Other || !matches!(e.name.as_str(), "." | "..")
-                })
-                .collect()
-        } else {
-            self.list(path)?
-        };
-        Ok(entries
-            .into_iter()
-            .filter(|e| !matches!(e.name.as_str(), "." | ".."))
-            .collect())
+        let max = self.config.limits.max_list_entries;
+        let mut out = Vec::new();
+        for entry in self.list_stream(path)? {
+            if out.len() >= max {
+                return Err(too_many_entries(max));
+            }
+            out.push(entry?);
+        }
+        Ok(out)
     }
 
     /// `MLST path`: facts about one file, over the control connection.
@@ -1195,6 +1191,100 @@ pub struct RemoteHash {
     pub algorithm: HashAlgorithm,
     /// The digest in lower-case hexadecimal.
     pub hex: String,
+}
+
+fn too_many_entries(max: usize) -> Error {
+    Error::Protocol {
+        phase: Phase::Transfer,
+        detail: format!(
+            "the listing has more than {max} entries (Limits::max_list_entries); use Client::list_stream for listings of any size"
+        ),
+        last_reply: None,
+    }
+}
+
+/// A listing read entry by entry; see [`Client::list_stream`].
+#[derive(Debug)]
+pub struct ListStream<'a> {
+    lines: DataLines<'a>,
+    mlsd: bool,
+    now: SystemTime,
+}
+
+impl Iterator for ListStream<'_> {
+    type Item = Result<ListEntry>;
+
+    fn next(&mut self) -> Option<Result<ListEntry>> {
+        loop {
+            let line = match self.lines.next()? {
+                Ok(l) => l,
+                Err(e) => return Some(Err(e)),
+            };
+            let entry = if self.mlsd {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                list::parse_mlsd_line(&line).unwrap_or_else(|| ListEntry::unknown(&line))
+            } else {
+                match list::parse_list_line(&line, self.now) {
+                    Some(e) => e,
+                    None => continue,
+                }
+            };
+            if matches!(entry.name.as_str(), "." | "..") {
+                continue;
+            }
+            return Some(Ok(entry));
+        }
+    }
+}
+
+/// The lines of a listing's data connection, as they arrive.
+#[derive(Debug)]
+struct DataLines<'a> {
+    dl: Option<Download<'a>>,
+    buf: LineBuf,
+    max_line: usize,
+}
+
+impl<'a> DataLines<'a> {
+    fn new(dl: Download<'a>, max_line: usize) -> DataLines<'a> {
+        DataLines {
+            dl: Some(dl),
+            buf: LineBuf::default(),
+            max_line,
+        }
+    }
+}
+
+impl Iterator for DataLines<'_> {
+    type Item = Result<String>;
+
+    fn next(&mut self) -> Option<Result<String>> {
+        let dl = self.dl.as_mut()?;
+        match self.buf.read_line(dl, self.max_line, |_| Ok(())) {
+            Ok(Some(line)) => Some(Ok(String::from_utf8_lossy(&line).into_owned())),
+            Ok(None) => {
+                // The end of the data: the final reply decides.
+                let dl = self.dl.take()?;
+                dl.finish().err().map(Err)
+            }
+            Err(LineError::TooLong(max)) => {
+                if let Some(dl) = self.dl.take() {
+                    let _ = dl.abort();
+                }
+                Some(Err(Error::Protocol {
+                    phase: Phase::Transfer,
+                    detail: format!("a listing line is longer than {max} bytes"),
+                    last_reply: None,
+                }))
+            }
+            Err(LineError::Io(e)) => {
+                self.dl = None;
+                Some(Err(Error::from_io(e, Phase::Transfer)))
+            }
+        }
+    }
 }
 
 /// Reads the quoted path of a `257` reply: `"/a ""quoted"" dir" created`.

@@ -38,7 +38,9 @@ pub mod tls;
 mod transfer;
 
 pub use auto::{AutoConnect, AutoConnectError, AutoReport};
-pub use client::{Client, ClientBuilder, HashAlgorithm, ProgressFn, RemoteHash, TransferType};
+pub use client::{
+    Client, ClientBuilder, HashAlgorithm, ListStream, ProgressFn, RemoteHash, TransferType,
+};
 pub use config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 pub use error::{Error, Phase, Result};
 pub use feat::Features;
