@@ -169,10 +169,62 @@ impl log::Log for Capture {
     fn flush(&self) {}
 }
 
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        log::set_boxed_logger(Box::new(Capture)).unwrap();
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+}
+
+#[test]
+fn pasv_naming_another_host_is_not_followed_and_the_log_says_so() {
+    capture_logs();
+    // EPSV refused, PASV names 127.0.0.2; the data port listens on 127.0.0.1 only.
+    let server = FakeServer::start(|mut c| {
+        c.send(b"220 hi\r\n");
+        let data = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        while let Some(line) = c.command() {
+            let reply = match line.split(' ').next().unwrap_or("") {
+                "USER" => "230 in\r\n".to_string(),
+                "FEAT" => "211 none\r\n".into(),
+                "TYPE" => "200 ok\r\n".into(),
+                "EPSV" => "500 no\r\n".into(),
+                "PASV" => format!(
+                    "227 Entering Passive Mode (127,0,0,2,{},{})\r\n",
+                    port >> 8,
+                    port & 255
+                ),
+                "NLST" => {
+                    let (mut d, _) = data.accept().unwrap();
+                    c.send(b"150 here\r\n");
+                    d.write_all(b"a\r\n").unwrap();
+                    drop(d);
+                    "226 ok\r\n".into()
+                }
+                _ => "502 no\r\n".into(),
+            };
+            c.send(reply.as_bytes());
+        }
+    });
+    let mut ftp = Client::builder("127.0.0.1")
+        .port(server.port())
+        .tls_mode(TlsMode::None)
+        .connect()
+        .unwrap();
+    ftp.login("u", "p").unwrap();
+    assert_eq!(ftp.nlst(None).unwrap(), vec!["a".to_string()]);
+    let logs = captured().lock().unwrap().join("\n");
+    assert!(
+        logs.contains("PASV reply names 127.0.0.2, not the control peer 127.0.0.1; connecting to 127.0.0.1 instead"),
+        "{logs}"
+    );
+}
+
 #[test]
 fn the_password_never_reaches_logs_errors_or_debug_output() {
-    log::set_boxed_logger(Box::new(Capture)).unwrap();
-    log::set_max_level(log::LevelFilter::Trace);
+    capture_logs();
     const GOOD: &str = "correct-horse-battery-staple";
     const BAD: &str = "wrong-Tr0ub4dor-3";
     let certs = TestCerts::generate();
