@@ -1,36 +1,13 @@
 //! `ftpc` end to end: the real binary against real servers (vsftpd and the embedded one).
 
+mod common;
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::process::{Command, Output};
+use common::*;
 
 use support::embedded::EmbeddedServer;
 use support::vsftpd::{require_vsftpd, Vsftpd};
-
-fn ftpc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ftpc"))
-        .args(args)
-        .env_remove("FTPC_PASSWORD")
-        .output()
-        .expect("run ftpc")
-}
-
-fn ftpc_env(args: &[&str], password: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ftpc"))
-        .args(args)
-        .env("FTPC_PASSWORD", password)
-        .output()
-        .expect("run ftpc")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn url(s: &Vsftpd, path: &str) -> String {
-    format!("ftp://{}@127.0.0.1:{}/{path}", s.user(), s.port())
-}
 
 #[test]
 fn put_ls_get_rm_mkdir_against_vsftpd() {

@@ -1,30 +1,17 @@
 //! `ftpc doctor` against a real vsftpd (FTPS with session reuse required) and against the
 //! incident's server (234, then silence; plain FTP works).
 
+mod common;
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::process::{Command, Output};
+use common::*;
+
 use std::time::{Duration, Instant};
 
 use support::certs::TestCerts;
 use support::fake::{incident_server, FakeServer};
 use support::vsftpd::{require_vsftpd, Vsftpd};
-
-fn ftpc(args: &[&str], password: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ftpc"))
-        .args(args)
-        .env("FTPC_PASSWORD", password)
-        .output()
-        .expect("run ftpc")
-}
-
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
 
 /// How many backends this ftpc has: the attempts per mode and version.
 fn backends(lines: &[serde_json::Value]) -> usize {
@@ -46,7 +33,7 @@ fn doctor_recommends_a_resuming_backend_against_vsftpd() {
     let url = format!("ftp://{}@127.0.0.1:{}/", server.user(), server.port());
     // Implicit attempts go to the same (explicit) port: they must fail, quickly.
     let port = server.port().to_string();
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "doctor",
             &url,
@@ -122,7 +109,7 @@ fn doctor_without_the_ca_shows_the_certificate_and_says_what_to_do() {
         .start();
     let url = format!("ftp://{}@127.0.0.1:{}/", server.user(), server.port());
     let port = server.port().to_string();
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "doctor",
             &url,
@@ -147,7 +134,7 @@ fn doctor_on_the_incident_server_concludes_in_one_deadline() {
     let url = format!("ftp://u@127.0.0.1:{}/", server.port());
     let port = server.port().to_string();
     let started = Instant::now();
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "doctor",
             &url,
@@ -174,7 +161,7 @@ fn doctor_on_the_incident_server_concludes_in_one_deadline() {
     );
     assert!(out.contains("no answer from server within 1s"), "{out}");
 
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "doctor",
             &url,

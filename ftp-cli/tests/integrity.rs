@@ -1,29 +1,14 @@
 //! Nothing lost, nothing broken that looks complete: `.part` downloads, `--resume`,
 //! `--verify`, `put --atomic` and `put --resume`, against vsftpd and a scripted server.
 
+mod common;
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::process::{Command, Output};
+use common::*;
 
 use support::fake::{Conn, FakeServer};
 use support::vsftpd::{require_vsftpd, Vsftpd};
-
-fn ftpc(args: &[&str], password: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ftpc"))
-        .args(args)
-        .env("FTPC_PASSWORD", password)
-        .output()
-        .expect("run ftpc")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn url(s: &Vsftpd, path: &str) -> String {
-    format!("ftp://{}@127.0.0.1:{}/{path}", s.user(), s.port())
-}
 
 fn body(n: usize) -> Vec<u8> {
     (0..n as u32)
@@ -46,7 +31,7 @@ fn download_goes_through_part_and_resumes_from_it() {
     // A partial download from an earlier run: --resume continues it with REST.
     std::fs::write(&part, &data[..123_456]).unwrap();
     let t = target.to_str().unwrap();
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "get",
             &url(&server, "f.bin"),
@@ -64,7 +49,7 @@ fn download_goes_through_part_and_resumes_from_it() {
     assert!(server.log().contains("REST 123456"), "{}", server.log());
 
     // /dev/null is written in place, never replaced.
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "get",
             &url(&server, "f.bin"),
@@ -84,7 +69,7 @@ fn download_goes_through_part_and_resumes_from_it() {
 
     // --verify needs a server hash command; vsftpd has none: refused before downloading.
     let other = dir.path().join("g.bin");
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "get",
             &url(&server, "f.bin"),
@@ -146,7 +131,7 @@ fn a_short_download_leaves_only_a_part_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("short");
     let u = format!("ftp://u@127.0.0.1:{}/short", server.port());
-    let o = ftpc(
+    let o = ftpc_env(
         &["get", &u, "-o", target.to_str().unwrap(), "--tls", "none"],
         "p",
     );
@@ -170,7 +155,7 @@ fn verify_compares_the_server_hash() {
     let target = dir.path().join("hello");
     let good = FakeServer::start_many(|c| short_server(c, b"hello", HELLO_SHA256));
     let u = format!("ftp://u@127.0.0.1:{}/hello", good.port());
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "get",
             &u,
@@ -191,7 +176,7 @@ fn verify_compares_the_server_hash() {
     // The server's hash disagrees with the bytes: an error, and no file under the final name.
     let lying = FakeServer::start_many(|c| short_server(c, b"hello", "00ff"));
     let u = format!("ftp://u@127.0.0.1:{}/hello", lying.port());
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "get",
             &u,
@@ -220,7 +205,7 @@ fn atomic_and_resumed_uploads() {
     std::fs::write(&local, &data).unwrap();
     let l = local.to_str().unwrap();
 
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "put",
             l,
@@ -242,7 +227,7 @@ fn atomic_and_resumed_uploads() {
 
     // An interrupted upload left 100,000 bytes on the server: --resume sends the rest.
     server.write_file("/again.bin", &data[..100_000]);
-    let o = ftpc(
+    let o = ftpc_env(
         &[
             "put",
             l,
