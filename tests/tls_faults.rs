@@ -7,20 +7,25 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ftp_client::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
+use ftp_client::{Backend, Client, ClientBuilder, Error, Phase, TlsMode, TlsOptions};
 use support::fake::{Conn, FakeServer};
 
 const DEADLINE: Duration = Duration::from_secs(1);
 const SLACK: Duration = Duration::from_millis(500);
 
-fn connect(port: u16, backend: Backend, mode: TlsMode) -> Result<Client, Error> {
+/// The connector is built here, before any clock starts: loading the system roots is
+/// set-up, not waiting on the server.
+fn builder(port: u16, backend: Backend, mode: TlsMode) -> ClientBuilder {
     Client::builder("127.0.0.1")
         .port(port)
         .tls_mode(mode)
         .tls_connector(backend.connector(&TlsOptions::default()).unwrap())
         .handshake_timeout(DEADLINE)
         .reply_timeout(Duration::from_secs(5))
-        .connect()
+}
+
+fn connect(port: u16, backend: Backend, mode: TlsMode) -> Result<Client, Error> {
+    builder(port, backend, mode).connect()
 }
 
 fn greet_then_234(mut c: Conn) -> Conn {
@@ -34,8 +39,9 @@ fn greet_then_234(mut c: Conn) -> Conn {
 fn silent_after_234_times_out_on_every_backend() {
     for backend in Backend::available() {
         let server = FakeServer::start(|c| greet_then_234(c).silence());
+        let b = builder(server.port(), backend, TlsMode::Explicit);
         let started = Instant::now();
-        let err = connect(server.port(), backend, TlsMode::Explicit).expect_err("must not connect");
+        let err = b.connect().expect_err("must not connect");
         let elapsed = started.elapsed();
         assert!(elapsed < DEADLINE + SLACK, "{backend}: took {elapsed:?}");
         assert!(err.is_timeout(), "{backend}: {err}");
@@ -57,8 +63,9 @@ fn silent_after_234_times_out_on_every_backend() {
 fn silent_implicit_server_times_out_on_every_backend() {
     for backend in Backend::available() {
         let server = FakeServer::start(|c| c.silence());
+        let b = builder(server.port(), backend, TlsMode::Implicit);
         let started = Instant::now();
-        let err = connect(server.port(), backend, TlsMode::Implicit).expect_err("must not connect");
+        let err = b.connect().expect_err("must not connect");
         assert!(
             started.elapsed() < DEADLINE + SLACK,
             "{backend}: {:?}",
@@ -79,8 +86,9 @@ fn garbage_instead_of_server_hello_is_a_tls_error() {
             c.send(b"500 this is not TLS at all\r\n");
             c.silence()
         });
+        let b = builder(server.port(), backend, TlsMode::Explicit);
         let started = Instant::now();
-        let err = connect(server.port(), backend, TlsMode::Explicit).expect_err("must not connect");
+        let err = b.connect().expect_err("must not connect");
         assert!(
             started.elapsed() < DEADLINE + SLACK,
             "{backend}: {:?}",
@@ -206,8 +214,9 @@ fn connection_reset_after_234_is_a_quick_tls_upgrade_error() {
             let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
             drop(c);
         });
+        let b = builder(server.port(), backend, TlsMode::Explicit);
         let started = Instant::now();
-        let err = connect(server.port(), backend, TlsMode::Explicit).expect_err("reset");
+        let err = b.connect().expect_err("reset");
         assert!(
             started.elapsed() < SLACK,
             "{backend}: {:?}",

@@ -2,11 +2,14 @@
 //! (plus plain FTP with `--allow-plaintext`) in parallel, and says which combination to use,
 //! or, when none works, what the failures mean.
 
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ftp_client::tls::CertificateInfo;
-use ftp_client::{Backend, ClientBuilder, Error, Phase, TlsMode, TlsOptions, TlsVersion};
+use ftp_client::{
+    Backend, ClientBuilder, Error, Phase, TlsConnector, TlsError, TlsMode, TlsOptions, TlsVersion,
+};
 
 use crate::{rfc3339, url::FtpUrl, Failure};
 
@@ -103,11 +106,30 @@ pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
             port: explicit_port,
         });
     }
+    // Connectors first (loading the system roots takes tens of milliseconds each), so that
+    // every attempt's clock measures the network, not the set-up.
+    let connectors: Vec<Option<Result<Arc<dyn TlsConnector>, TlsError>>> = plans
+        .iter()
+        .map(|p| {
+            p.backend.map(|b| {
+                let mut tls = inp.tls.clone();
+                if let Some(v) = p.version {
+                    tls.min_version = v;
+                    tls.max_version = v;
+                }
+                b.connector(&tls)
+            })
+        })
+        .collect();
     // In parallel: the whole run takes about as long as the slowest deadline.
     let outcomes: Vec<Outcome> = thread::scope(|s| {
         let handles: Vec<_> = plans
             .iter()
-            .map(|p| s.spawn(|| attempt(*p, &inp)))
+            .zip(connectors)
+            .map(|(p, c)| {
+                let inp = &inp;
+                s.spawn(move || attempt(*p, c, inp))
+            })
             .collect();
         handles
             .into_iter()
@@ -172,10 +194,14 @@ fn empty(plan: Plan) -> Outcome {
     }
 }
 
-fn attempt(plan: Plan, inp: &Inputs) -> Outcome {
+fn attempt(
+    plan: Plan,
+    connector: Option<Result<Arc<dyn TlsConnector>, TlsError>>,
+    inp: &Inputs,
+) -> Outcome {
     let t0 = Instant::now();
     let mut o = empty(plan);
-    let result = try_plan(plan, inp, &mut o);
+    let result = try_plan(plan, connector, inp, &mut o);
     o.elapsed = t0.elapsed();
     match result {
         Ok(()) => {
@@ -200,15 +226,15 @@ fn attempt(plan: Plan, inp: &Inputs) -> Outcome {
     o
 }
 
-fn try_plan(plan: Plan, inp: &Inputs, o: &mut Outcome) -> Result<(), Error> {
+fn try_plan(
+    plan: Plan,
+    connector: Option<Result<Arc<dyn TlsConnector>, TlsError>>,
+    inp: &Inputs,
+    o: &mut Outcome,
+) -> Result<(), Error> {
     let mut b = inp.builder.clone().port(plan.port).tls_mode(plan.mode);
-    if let Some(backend) = plan.backend {
-        let mut tls = inp.tls.clone();
-        if let Some(v) = plan.version {
-            tls.min_version = v;
-            tls.max_version = v;
-        }
-        let c = backend.connector(&tls).map_err(|e| Error::Tls {
+    if let (Some(backend), Some(c)) = (plan.backend, connector) {
+        let c = c.map_err(|e| Error::Tls {
             phase: Phase::Connect,
             backend: backend.name(),
             detail: e.to_string(),
