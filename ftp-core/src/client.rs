@@ -23,7 +23,9 @@ use crate::transfer::{Download, Upload};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransferType {
-    /// `TYPE A`: the server converts line endings. For text only.
+    /// `TYPE A`: for text. The server converts line endings to and from its own
+    /// convention (when it is configured to: vsftpd is not, by default); this client moves
+    /// the bytes unchanged in both directions, as curl does.
     Ascii,
     /// `TYPE I`: bytes as they are. The default for transfers.
     Binary,
