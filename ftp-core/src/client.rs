@@ -25,7 +25,7 @@ use crate::transfer::{Download, Upload};
 pub enum TransferType {
     /// `TYPE A`: for text. The server converts line endings to and from its own
     /// convention (when it is configured to: vsftpd is not, by default); this client moves
-    /// the bytes unchanged in both directions, as curl does.
+    /// the bytes unchanged in both directions (no CRLF/LF conversion of its own).
     Ascii,
     /// `TYPE I`: bytes as they are. The default for transfers.
     Binary,
