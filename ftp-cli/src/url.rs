@@ -33,6 +33,13 @@ pub fn parse(s: &str) -> Result<FtpUrl, String> {
             ))
         }
     };
+    // FTP URLs have no query or fragment: a '?' or '#' is part of a file name that must be
+    // percent-encoded, not something to drop silently.
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(format!(
+            "the URL {s:?} contains '?' or '#': in a file name write them as %3F and %23"
+        ));
+    }
     let host = match u.host() {
         Some(url::Host::Ipv6(a)) => a.to_string(),
         Some(h) => h.to_string(),
@@ -101,5 +108,11 @@ mod tests {
         assert!(parse("http://h/x").unwrap_err().contains("scheme"));
         assert!(parse("not a url").is_err());
         assert!(parse("ftp://h/%ff").unwrap_err().contains("UTF-8"));
+        assert!(parse("ftp://h/file#1.txt").unwrap_err().contains("%23"));
+        assert!(parse("ftp://h/a?b").unwrap_err().contains("%3F"));
+        assert_eq!(
+            parse("ftp://h/file%231%3F.txt").unwrap().path,
+            "file#1?.txt"
+        );
     }
 }

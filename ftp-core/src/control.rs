@@ -106,6 +106,10 @@ impl LineBuf {
             let pending = &self.buf[self.start..];
             if let Some(i) = pending[scanned..].iter().position(|&b| b == b'\n') {
                 let end = scanned + i;
+                // Exact, however the bytes arrived: not only while no line end is buffered.
+                if end > max {
+                    return Err(LineError::TooLong(max));
+                }
                 let mut line = pending[..end].to_vec();
                 if line.last() == Some(&b'\r') {
                     line.pop();

@@ -18,23 +18,24 @@ use crate::tls::{TlsError, TlsStream};
 /// Reads the port out of a `229 Entering Extended Passive Mode (|||6446|)` reply (RFC 2428).
 /// The delimiter may be any printable character; the three fields before the port are empty.
 pub fn parse_epsv(text: &str) -> Option<u16> {
-    let open = text.find('(')?;
-    let inner = &text[open + 1..];
-    let close = inner.find(')')?;
-    let inner = &inner[..close];
+    // "(" d d d port d ")": read left to right, so that the delimiter may be any printable
+    // character, ')' included.
+    let inner = &text[text.find('(')? + 1..];
     let mut chars = inner.chars();
     let d = chars.next()?;
-    if !(d.is_ascii_graphic()) || d.is_ascii_digit() {
+    if !d.is_ascii_graphic() || d.is_ascii_digit() {
+        return None;
+    }
+    if chars.next()? != d || chars.next()? != d {
         return None;
     }
     let rest = chars.as_str();
-    let fields: Vec<&str> = rest.split(d).collect();
-    // "||port|" after the first delimiter splits into ["", "", "port", ""].
-    if fields.len() != 4 || !fields[0].is_empty() || !fields[1].is_empty() || !fields[3].is_empty()
-    {
+    let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+    let after = &rest[digits..];
+    if digits == 0 || !after.starts_with(d) || !after[d.len_utf8()..].starts_with(')') {
         return None;
     }
-    let port: u16 = fields[2].parse().ok()?;
+    let port: u16 = rest[..digits].parse().ok()?;
     (port != 0).then_some(port)
 }
 
@@ -42,29 +43,18 @@ pub fn parse_epsv(text: &str) -> Option<u16> {
 /// Servers vary in the text around the numbers, so the first run of six comma-separated
 /// numbers is taken.
 pub fn parse_pasv(text: &str) -> Option<SocketAddr> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()) {
-            if let Some(addr) = six_numbers(&text[i..]) {
-                return Some(addr);
-            }
-        }
-        i += 1;
-    }
-    None
+    // One pass over the runs of digits and commas; in each, the six numbers are its last
+    // six fields (a run of exactly six in practice). Linear in the reply's length.
+    text.split(|c: char| !(c.is_ascii_digit() || c == ','))
+        .find_map(six_numbers)
 }
 
-fn six_numbers(s: &str) -> Option<SocketAddr> {
-    let end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == ','))
-        .unwrap_or(s.len());
-    let nums: Vec<u8> = s[..end]
-        .split(',')
-        .map(|n| n.parse::<u8>().ok())
-        .collect::<Option<Vec<u8>>>()?;
-    if nums.len() != 6 {
-        return None;
+fn six_numbers(run: &str) -> Option<SocketAddr> {
+    let fields: Vec<&str> = run.split(',').collect();
+    let last = fields.get(fields.len().checked_sub(6)?..)?;
+    let mut nums = [0u8; 6];
+    for (n, f) in nums.iter_mut().zip(last) {
+        *n = f.parse().ok()?;
     }
     let ip = Ipv4Addr::new(nums[0], nums[1], nums[2], nums[3]);
     let port = u16::from(nums[4]) << 8 | u16::from(nums[5]);

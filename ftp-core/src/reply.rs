@@ -150,11 +150,13 @@ impl ReplyParser {
 
     /// Feeds one line (without its line ending). Returns the reply once it is complete.
     pub(crate) fn feed(&mut self, line: &[u8]) -> Result<Option<Reply>, ReplyParseError> {
-        self.len += line.len() + 2;
+        let text = String::from_utf8_lossy(line).into_owned();
+        // Counted after decoding: each invalid byte becomes a 3-byte U+FFFD, and the limit
+        // is about the memory kept.
+        self.len += text.len() + 2;
         if self.len > self.max_reply_len {
             return Err(ReplyParseError::TooLong(self.max_reply_len));
         }
-        let text = String::from_utf8_lossy(line).into_owned();
         match self.code {
             None => {
                 let code = line_code(line)
