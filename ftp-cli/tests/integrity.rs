@@ -245,3 +245,65 @@ fn atomic_and_resumed_uploads() {
     );
     assert!(server.log().contains("REST 100000"), "{}", server.log());
 }
+
+#[test]
+fn resumed_upload_uses_appe_when_the_server_has_no_rest() {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    // The server holds "hel" already, announces no REST, and records what APPE receives.
+    let received = Arc::new(Mutex::new((Vec::<String>::new(), Vec::<u8>::new())));
+    let rec = received.clone();
+    let server = FakeServer::start(move |mut c| {
+        c.send(b"220 scripted\r\n");
+        let data = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        while let Some(line) = c.command() {
+            rec.lock().unwrap().0.push(line.clone());
+            let reply = match line.split(' ').next().unwrap_or("") {
+                "USER" => "230 in\r\n".to_string(),
+                "FEAT" => "211-Features:\r\n SIZE\r\n211 End\r\n".into(),
+                "TYPE" => "200 ok\r\n".into(),
+                "SIZE" => "213 3\r\n".into(),
+                "EPSV" => format!("229 (|||{port}|)\r\n"),
+                "APPE" => {
+                    let (mut d, _) = data.accept().unwrap();
+                    c.send(b"150 go\r\n");
+                    let mut got = Vec::new();
+                    d.read_to_end(&mut got).unwrap();
+                    rec.lock().unwrap().1 = got;
+                    "226 appended\r\n".into()
+                }
+                "QUIT" => {
+                    c.send(b"221 bye\r\n");
+                    return;
+                }
+                _ => "502 no\r\n".into(),
+            };
+            c.send(reply.as_bytes());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("hello");
+    std::fs::write(&local, b"hello").unwrap();
+    let u = format!("ftp://u@127.0.0.1:{}/hello", server.port());
+    let o = ftpc_env(
+        &[
+            "put",
+            local.to_str().unwrap(),
+            &u,
+            "--resume",
+            "--tls",
+            "none",
+        ],
+        "p",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    drop(server);
+    let (commands, bytes) = received.lock().unwrap().clone();
+    assert_eq!(bytes, b"lo", "only the missing tail is sent");
+    assert!(commands.iter().any(|c| c == "APPE hello"), "{commands:?}");
+    assert!(
+        !commands.iter().any(|c| c.starts_with("REST")),
+        "{commands:?}"
+    );
+}
