@@ -393,3 +393,40 @@ fn silent_server_after_auth_tls_ends_within_the_handshake_deadline() {
         assert!(e.contains(backend), "{e}");
     }
 }
+
+#[test]
+fn tls_auto_needs_allow_plaintext_to_fall_back() {
+    use support::fake::{incident_server, FakeServer};
+    let server = FakeServer::start_many(incident_server);
+    let u = format!("ftp://u:p@127.0.0.1:{}/", server.port());
+    // Without --allow-plaintext: every secure way fails, each is listed, nothing plain is tried.
+    let o = ftpc(&["ls", &u, "--tls", "auto", "--handshake-timeout", "1"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("no way of connecting worked") && e.contains("explicit TLS via rustls"),
+        "{e}"
+    );
+    assert!(!e.contains("plain FTP"), "{e}");
+    // With it: the listing comes over plain FTP after the TLS attempts timed out.
+    let o = ftpc(&[
+        "ls",
+        &u,
+        "--tls",
+        "auto",
+        "--allow-plaintext",
+        "--handshake-timeout",
+        "1",
+        "-v",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("a.txt"));
+    let e = stderr(&o);
+    assert!(
+        e.contains("auto-connect: plain FTP on port") && e.contains("works"),
+        "{e}"
+    );
+    // --allow-plaintext is refused where it would mean nothing.
+    let o = ftpc(&["ls", &u, "--tls", "explicit", "--allow-plaintext"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
