@@ -50,6 +50,8 @@ pub struct ListEntry {
     pub raw: String,
 }
 
+#[cfg(test)]
+mod captured;
 mod dos;
 mod mlsd;
 #[cfg(test)]
