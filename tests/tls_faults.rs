@@ -226,3 +226,31 @@ fn connection_reset_after_234_is_a_quick_tls_upgrade_error() {
         assert!(!err.is_timeout(), "{backend}: {err}");
     }
 }
+
+#[test]
+fn a_trickled_handshake_hits_the_whole_handshake_deadline() {
+    // A TLS record header announcing 16 KiB, then one byte every 200 ms: every single read
+    // succeeds well within the per-read timeout, so only a whole-handshake deadline ends it.
+    for backend in Backend::available() {
+        let server = FakeServer::start(|c| {
+            let mut c = greet_then_234(c);
+            c.send(&[0x16, 0x03, 0x03, 0x40, 0x00, 0x02]);
+            loop {
+                c.send(&[0x00]);
+                if !c.pause(Duration::from_millis(200)) {
+                    return;
+                }
+            }
+        });
+        let b = builder(server.port(), backend, TlsMode::Explicit);
+        let started = Instant::now();
+        let err = b.connect().expect_err("never completes");
+        assert!(
+            started.elapsed() < DEADLINE + SLACK,
+            "{backend}: {:?}",
+            started.elapsed()
+        );
+        assert!(err.is_timeout(), "{backend}: {err}");
+        assert_eq!(err.phase(), Phase::TlsUpgrade, "{backend}: {err}");
+    }
+}

@@ -385,7 +385,17 @@ pub(crate) fn tls_handshake(
     tcp.set_write_timeout(Some(timeout)).map_err(io_err)?;
     let started = Instant::now();
     debug!("{phase}: TLS handshake via {backend} (deadline {timeout:?})");
-    match handshake(tcp) {
+    // The socket timeouts bound each read; the watchdog bounds the whole handshake, so a
+    // peer that trickles one byte at a time cannot stretch it without limit.
+    let watchdog = Watchdog::arm(&tcp, timeout).map_err(io_err)?;
+    let result = handshake(tcp);
+    let result = match (watchdog.disarm(), result) {
+        (true, Ok(_)) | (true, Err(_)) => Err(TlsError::Timeout(format!(
+            "the whole handshake took longer than {timeout:?}"
+        ))),
+        (false, r) => r,
+    };
+    match result {
         Ok(s) => {
             let info = s.info();
             debug!(
@@ -418,6 +428,40 @@ pub(crate) fn tls_handshake(
             detail: e.to_string(),
             hint: Some("try another TLS backend (--backend), or check which TLS versions the server accepts"),
         }),
+    }
+}
+
+/// Closes a socket when a deadline passes, unless disarmed first. One short-lived thread,
+/// always joined: nothing outlives the call it guards.
+struct Watchdog {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    fn arm(tcp: &TcpStream, deadline: Duration) -> io::Result<Watchdog> {
+        let sock = tcp.try_clone()?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("ftp-tls-deadline".into())
+            .spawn(move || {
+                let fired = matches!(
+                    stopped.recv_timeout(deadline),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                );
+                if fired {
+                    // Unblocks the handshake's read or write at once.
+                    let _ = sock.shutdown(std::net::Shutdown::Both);
+                }
+                fired
+            })?;
+        Ok(Watchdog { stop, thread })
+    }
+
+    /// Stops the watchdog; true if the deadline had passed (the socket is then closed).
+    fn disarm(self) -> bool {
+        drop(self.stop);
+        self.thread.join().unwrap_or(true)
     }
 }
 
