@@ -148,12 +148,20 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
 fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsError> {
     let mut store = RootCertStore::empty();
     if opts.system_roots {
-        let found = rustls_native_certs::load_native_certs();
-        for e in &found.errors {
-            log::debug!("rustls: skipping a system root: {e}");
-        }
-        let (added, ignored) = store.add_parsable_certificates(found.certs);
-        log::debug!("rustls: {added} system roots loaded ({ignored} unusable)");
+        // Reading and parsing the system store costs milliseconds; it does not change while
+        // the process runs, so it is read once.
+        static SYSTEM: std::sync::OnceLock<RootCertStore> = std::sync::OnceLock::new();
+        let system = SYSTEM.get_or_init(|| {
+            let found = rustls_native_certs::load_native_certs();
+            for e in &found.errors {
+                log::debug!("rustls: skipping a system root: {e}");
+            }
+            let mut system = RootCertStore::empty();
+            let (added, ignored) = system.add_parsable_certificates(found.certs);
+            log::debug!("rustls: {added} system roots loaded ({ignored} unusable)");
+            system
+        });
+        store.roots.extend(system.roots.iter().cloned());
     }
     for file in &opts.ca_files {
         for cert in read_certs(file)? {
