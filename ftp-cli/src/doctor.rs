@@ -32,6 +32,8 @@ impl Plan {
     }
     fn version_name(&self) -> &'static str {
         match self.version {
+            Some(TlsVersion::Tls10) => "1.0",
+            Some(TlsVersion::Tls11) => "1.1",
             Some(TlsVersion::Tls12) => "1.2",
             Some(TlsVersion::Tls13) => "1.3",
             _ => "-",
@@ -84,7 +86,16 @@ pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
     let mut plans = Vec::new();
     for &mode in &inp.modes {
         for &backend in &inp.backends {
-            for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+            // Newest first: the verdict prefers the first that works.
+            for version in [
+                TlsVersion::Tls13,
+                TlsVersion::Tls12,
+                TlsVersion::Tls11,
+                TlsVersion::Tls10,
+            ]
+            .into_iter()
+            .filter(|v| (inp.tls.min_version..=inp.tls.max_version).contains(v))
+            {
                 plans.push(Plan {
                     backend: Some(backend),
                     mode,

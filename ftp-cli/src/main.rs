@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ftp_client::{
     connectors, AutoConnect, Backend, Client, ClientBuilder, DataMode, EntryKind, Error, ListEntry,
-    Phase, TlsMode, TlsOptions,
+    Phase, TlsMode, TlsOptions, TlsVersion,
 };
 
 #[derive(Parser, Debug)]
@@ -119,6 +119,29 @@ enum TlsArg {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum VersionArg {
+    #[value(name = "1.0")]
+    V10,
+    #[value(name = "1.1")]
+    V11,
+    #[value(name = "1.2")]
+    V12,
+    #[value(name = "1.3")]
+    V13,
+}
+
+impl VersionArg {
+    fn version(self) -> TlsVersion {
+        match self {
+            VersionArg::V10 => TlsVersion::Tls10,
+            VersionArg::V11 => TlsVersion::Tls11,
+            VersionArg::V12 => TlsVersion::Tls12,
+            VersionArg::V13 => TlsVersion::Tls13,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 enum BackendArg {
     Rustls,
     Openssl,
@@ -145,6 +168,18 @@ struct Opts {
     /// Trust the CA certificates in this PEM file too.
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,
+    /// Lowest TLS version to offer (default 1.2; 1.0 and 1.1 only with --backend openssl).
+    #[arg(long, value_enum, value_name = "VERSION")]
+    tls_min: Option<VersionArg>,
+    /// Highest TLS version to offer (default 1.3).
+    #[arg(long, value_enum, value_name = "VERSION")]
+    tls_max: Option<VersionArg>,
+    /// Client certificate chain (PEM), for servers that ask for one; needs --client-key.
+    #[arg(long, value_name = "PEM", requires = "client_key")]
+    client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM, unencrypted).
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    client_key: Option<PathBuf>,
     /// TCP connect deadline in seconds.
     #[arg(long, value_name = "SECS")]
     connect_timeout: Option<f64>,
@@ -315,7 +350,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let (user, password) = credentials(&u, &opts);
             doctor::run(doctor::Inputs {
                 builder: base_builder(&u, &opts)?,
-                tls: tls_options(&opts),
+                tls: tls_options(&opts)?,
                 url: u,
                 user,
                 password,
@@ -401,14 +436,24 @@ fn base_builder(u: &url::FtpUrl, opts: &Opts) -> Result<ClientBuilder, Failure> 
 }
 
 /// The certificate options shared by every backend.
-fn tls_options(opts: &Opts) -> TlsOptions {
+fn tls_options(opts: &Opts) -> Result<TlsOptions, Failure> {
     let mut tls = TlsOptions::default();
     tls.ca_files.extend(opts.ca_file.iter().cloned());
     tls.dangerous_accept_invalid_certs = opts.insecure;
     if opts.insecure {
         log::warn!("--insecure: the server's certificate is not checked; anyone on the path can read and change this session");
     }
-    tls
+    if let Some(v) = opts.tls_min {
+        tls.min_version = v.version();
+    }
+    if let Some(v) = opts.tls_max {
+        tls.max_version = v.version();
+    }
+    tls.check_versions().map_err(|e| usage(e.to_string()))?;
+    if let (Some(cert), Some(key)) = (&opts.client_cert, &opts.client_key) {
+        tls.client_identity = Some((cert.clone(), key.clone()));
+    }
+    Ok(tls)
 }
 
 fn backend_of(arg: Option<BackendArg>) -> Option<Backend> {
@@ -454,15 +499,18 @@ fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
                 || opts.insecure
                 || opts.ca_file.is_some()
                 || opts.handshake_timeout.is_some()
+                || opts.tls_min.is_some()
+                || opts.tls_max.is_some()
+                || opts.client_cert.is_some()
             {
-                return Err(usage("--backend, --insecure, --ca-file and --handshake-timeout apply to TLS; they make no sense with --tls none"));
+                return Err(usage("--backend, --insecure, --ca-file, --handshake-timeout, --tls-min, --tls-max and --client-cert apply to TLS; they make no sense with --tls none"));
             }
             b.tls_mode(TlsMode::None)
         }
         TlsArg::Explicit | TlsArg::Implicit => {
             let backend = backend_of(opts.backend).unwrap_or_default();
             let connector = backend
-                .connector(&tls_options(opts))
+                .connector(&tls_options(opts)?)
                 .map_err(|e| tls_failure(backend, e))?;
             let mode = if tls == TlsArg::Explicit {
                 TlsMode::Explicit
@@ -474,7 +522,7 @@ fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
         TlsArg::Auto => {
             let preferred = backend_of(opts.backend);
             let all =
-                connectors(preferred, &tls_options(opts)).map_err(|e| tls_failure("auto", e))?;
+                connectors(preferred, &tls_options(opts)?).map_err(|e| tls_failure("auto", e))?;
             let auto = AutoConnect::new(b, all).allow_plaintext(opts.allow_plaintext);
             return match auto.connect(&user, &password) {
                 Ok((ftp, report)) => {

@@ -430,3 +430,49 @@ fn tls_auto_needs_allow_plaintext_to_fall_back() {
     let o = ftpc(&["ls", &u, "--tls", "explicit", "--allow-plaintext"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn old_tls_needs_tls_min_and_a_backend_that_speaks_it() {
+    let certs = support::certs::TestCerts::generate();
+    let server = support::old_tls::tls11_server(&certs);
+    let u = format!("ftp://u:p@127.0.0.1:{}/", server.port());
+    let ca = certs.ca.to_str().unwrap();
+    // By default TLS 1.1 is refused: a TLS error.
+    let o = ftpc(&["ls", &u, "--ca-file", ca]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    // rustls cannot speak TLS 1.1 at all, and says which backend can.
+    let o = ftpc(&[
+        "ls",
+        &u,
+        "--ca-file",
+        ca,
+        "--backend",
+        "rustls",
+        "--tls-min",
+        "1.1",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("openssl"), "{}", stderr(&o));
+    // openssl, asked for 1.1, completes the handshake; the scripted server then refuses
+    // the login, which proves TLS got through.
+    let o = ftpc(&[
+        "ls",
+        &u,
+        "--ca-file",
+        ca,
+        "--backend",
+        "openssl",
+        "--tls-min",
+        "1.1",
+        "-v",
+    ]);
+    let e = stderr(&o);
+    if e.contains("not compiled into this build") {
+        return;
+    }
+    assert_eq!(o.status.code(), Some(5), "{e}");
+    assert!(e.contains("TLSv1.1"), "{e}");
+    // A minimum above the maximum is a usage error.
+    let o = ftpc(&["ls", &u, "--tls-min", "1.3", "--tls-max", "1.2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -4,4 +4,5 @@ pub mod certs;
 pub mod check;
 pub mod embedded;
 pub mod fake;
+pub mod old_tls;
 pub mod vsftpd;
