@@ -55,6 +55,8 @@ struct Outcome {
     certificate_rejected: bool,
     tls_refused: bool,
     login_failed: bool,
+    /// Turned away with 421 in the greeting (a per-address connection limit).
+    busy: bool,
     protocol: Option<String>,
     cipher: Option<String>,
     certificate: Option<CertificateInfo>,
@@ -119,21 +121,9 @@ pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
     }
     // Connectors first (loading the system roots takes tens of milliseconds each), so that
     // every attempt's clock measures the network, not the set-up.
-    let connectors: Vec<Option<Result<Arc<dyn TlsConnector>, TlsError>>> = plans
-        .iter()
-        .map(|p| {
-            p.backend.map(|b| {
-                let mut tls = inp.tls.clone();
-                if let Some(v) = p.version {
-                    tls.min_version = v;
-                    tls.max_version = v;
-                }
-                b.connector(&tls)
-            })
-        })
-        .collect();
+    let connectors: Vec<_> = plans.iter().map(|p| connector_for(p, &inp)).collect();
     // In parallel: the whole run takes about as long as the slowest deadline.
-    let outcomes: Vec<Outcome> = thread::scope(|s| {
+    let mut outcomes: Vec<Outcome> = thread::scope(|s| {
         let handles: Vec<_> = plans
             .iter()
             .zip(connectors)
@@ -148,6 +138,18 @@ pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
             .map(|(h, p)| h.join().unwrap_or_else(|_| panicked(*p)))
             .collect()
     });
+    // Servers that limit connections per address answer the surplus with 421 at once:
+    // those attempts say nothing about TLS, so they run again, one at a time.
+    for o in outcomes.iter_mut().filter(|o| o.busy) {
+        log::info!(
+            "doctor: {} {} {} was turned away (too many connections); trying it again alone",
+            o.plan.backend_name(),
+            o.plan.mode_name(),
+            o.plan.version_name()
+        );
+        let plan = o.plan;
+        *o = attempt(plan, connector_for(&plan, &inp), &inp);
+    }
     let (verdict, best) = verdict(&outcomes, inp.allow_plaintext);
     let elapsed = started.elapsed();
     if inp.json {
@@ -179,6 +181,17 @@ pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
     }
 }
 
+fn connector_for(p: &Plan, inp: &Inputs) -> Option<Result<Arc<dyn TlsConnector>, TlsError>> {
+    p.backend.map(|b| {
+        let mut tls = inp.tls.clone();
+        if let Some(v) = p.version {
+            tls.min_version = v;
+            tls.max_version = v;
+        }
+        b.connector(&tls)
+    })
+}
+
 fn panicked(plan: Plan) -> Outcome {
     let mut o = empty(plan);
     o.error = Some("internal error: the attempt panicked".into());
@@ -195,6 +208,7 @@ fn empty(plan: Plan) -> Outcome {
         certificate_rejected: false,
         tls_refused: false,
         login_failed: false,
+        busy: false,
         protocol: None,
         cipher: None,
         certificate: None,
@@ -226,6 +240,7 @@ fn attempt(
                 matches!(&e, Error::Tls { detail, .. } if detail.contains("certificate rejected"));
             o.tls_refused = matches!(e, Error::TlsRequired { .. });
             o.login_failed = e.phase() == Phase::Login && !e.is_timeout();
+            o.busy = e.phase() == Phase::Greeting && e.reply().is_some_and(|r| r.code() == 421);
             if o.certificate_rejected {
                 o.verification = "failed".into();
                 // Fetch the certificate anyway, without logging in, to show what it is.

@@ -193,3 +193,43 @@ fn doctor_on_the_incident_server_concludes_in_one_deadline() {
         "plain FTP must not be tried without --allow-plaintext"
     );
 }
+
+#[test]
+fn doctor_retries_attempts_turned_away_by_a_connection_limit() {
+    if !require_vsftpd() {
+        return;
+    }
+    let certs = TestCerts::generate();
+    // At most two sessions from one address: the parallel round gets 421s.
+    let server = Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, false)
+        .option("max_per_ip", "2")
+        .start();
+    let url = format!("ftp://{}@127.0.0.1:{}/", server.user(), server.port());
+    let o = ftpc_env(
+        &[
+            "doctor",
+            &url,
+            "--json",
+            "--tls",
+            "explicit",
+            "--ca-file",
+            certs.ca.to_str().unwrap(),
+            "-v",
+        ],
+        server.password(),
+    );
+    let lines = json_lines(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("turned away (too many connections); trying it again alone"),
+        "{err}"
+    );
+    for l in lines
+        .iter()
+        .filter(|l| l["mode"] == "explicit" && l["backend"] != "native-tls")
+    {
+        assert_eq!(l["ok"], true, "{l}\n{err}");
+    }
+    assert_eq!(o.status.code(), Some(0));
+}
