@@ -394,3 +394,74 @@ fn socket_from(local: &str, to: std::net::SocketAddr) -> std::io::Result<TcpStre
     s.connect(&to.into())?;
     Ok(s.into())
 }
+
+#[test]
+fn a_preliminary_reply_to_an_ordinary_command_does_not_shift_later_replies() {
+    let server = FakeServer::start(|mut c| {
+        c.send(b"220 hi\r\n");
+        while let Some(line) = c.command() {
+            let reply: &[u8] = match line.split(' ').next().unwrap_or("") {
+                "USER" => b"230 in\r\n",
+                "FEAT" => b"211 none\r\n",
+                "SITE" => b"150 working on it\r\n200 SITE done\r\n",
+                "PWD" => b"257 \"/home\" is the current directory\r\n",
+                "DELE" => b"550 no such file\r\n",
+                _ => b"502 no\r\n",
+            };
+            c.send(reply);
+        }
+    });
+    let mut ftp = client(server.port()).connect().unwrap();
+    ftp.login("u", "p").unwrap();
+    assert_eq!(ftp.site("EXEC long-job").unwrap().code(), 200);
+    assert_eq!(ftp.pwd().unwrap(), "/home");
+    let err = ftp.delete("x").expect_err("550 must belong to DELE");
+    assert_eq!(err.reply().map(|r| r.code()), Some(550), "{err}");
+}
+
+#[test]
+fn raw_refuses_commands_that_need_a_data_connection() {
+    let (server, log) = start(Script::default());
+    let mut ftp = client(server.port()).connect().unwrap();
+    ftp.login("u", "p").unwrap();
+    for cmd in ["LIST", "retr f", "PASV", "STOR x"] {
+        let err = ftp.raw(cmd).expect_err("data command");
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{cmd}: {err}");
+    }
+    ftp.noop().unwrap();
+    drop(ftp);
+    drop(server);
+    let cmds: Vec<String> = log.try_iter().collect();
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| c.starts_with("LIST") || c.starts_with("PASV")),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn retr_completed_without_a_data_connection_is_not_a_download() {
+    let server = FakeServer::start(|mut c| {
+        c.send(b"220 hi\r\n");
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        while let Some(line) = c.command() {
+            let reply = match line.split(' ').next().unwrap_or("") {
+                "USER" => "230 in\r\n".to_string(),
+                "FEAT" => "211 none\r\n".into(),
+                "TYPE" | "NOOP" => "200 ok\r\n".into(),
+                "EPSV" => format!("229 (|||{port}|)\r\n"),
+                // Accepted and closed without a byte, and no 1xx: "done".
+                "RETR" => "226 nothing to send\r\n".into(),
+                _ => "502 no\r\n".into(),
+            };
+            c.send(reply.as_bytes());
+        }
+    });
+    let mut ftp = client(server.port()).connect().unwrap();
+    ftp.login("u", "p").unwrap();
+    let err = read_all(&mut ftp, "f").expect_err("no data connection");
+    assert!(matches!(err, Error::Protocol { .. }), "{err}");
+    ftp.noop().expect("the session is still in step");
+}

@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ftp_client::{Backend, Client, Phase, TlsMode, TlsOptions};
+use ftp_client::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use support::certs::TestCerts;
@@ -174,5 +174,153 @@ fn silence_after_a_completed_handshake_hits_the_reply_deadline_in_data_protectio
         assert!(err.is_timeout(), "{backend}: {err}");
         assert_eq!(err.phase(), Phase::DataProtection, "{backend}: {err}");
         assert!(err.to_string().contains("PBSZ"), "{err}");
+    }
+}
+
+/// Upgrades the control connection and returns the TLS stream over it.
+fn upgrade(
+    c: &mut Conn,
+    config: Arc<rustls::ServerConfig>,
+) -> rustls::StreamOwned<rustls::ServerConnection, std::net::TcpStream> {
+    c.send(b"220 fake ftps\r\n");
+    assert_eq!(c.command().as_deref(), Some("AUTH TLS"));
+    c.send(b"234 go\r\n");
+    let conn = rustls::ServerConnection::new(config).unwrap();
+    rustls::StreamOwned::new(conn, c.stream.try_clone().unwrap())
+}
+
+fn read_command(tls: &mut impl std::io::Read) -> Option<String> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        match tls.read(&mut b) {
+            Ok(1) if b[0] == b'\n' => {
+                return Some(String::from_utf8_lossy(&line).trim_end().to_string())
+            }
+            Ok(1) => line.push(b[0]),
+            _ => return None,
+        }
+    }
+}
+
+#[test]
+fn a_reply_trickled_inside_tls_records_hits_the_whole_reply_deadline() {
+    let certs = TestCerts::generate();
+    let config = server_config(&certs);
+    for backend in Backend::available() {
+        let cfg = config.clone();
+        let server = FakeServer::start(move |mut c| {
+            let mut tls = upgrade(&mut c, cfg);
+            if read_command(&mut tls).is_none() {
+                return;
+            }
+            // The 331 reply, encrypted, then sent one byte every 200 ms: each socket read
+            // succeeds in time, the whole reply would take seconds.
+            tls.conn
+                .writer()
+                .write_all(b"331 password please\r\n")
+                .unwrap();
+            let mut wire = Vec::new();
+            while tls.conn.wants_write() {
+                tls.conn.write_tls(&mut wire).unwrap();
+            }
+            for b in wire {
+                if tls.sock.write_all(&[b]).is_err() || !c.pause(Duration::from_millis(200)) {
+                    return;
+                }
+            }
+            c.silence();
+        });
+        let mut opts = TlsOptions::default();
+        opts.ca_files.push(certs.ca.clone());
+        let mut ftp = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_connector(backend.connector(&opts).unwrap())
+            .reply_timeout(DEADLINE)
+            .connect()
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let started = Instant::now();
+        let err = ftp.login("u", "p").expect_err("the reply takes seconds");
+        assert!(
+            started.elapsed() < DEADLINE + SLACK,
+            "{backend}: {:?}",
+            started.elapsed()
+        );
+        assert!(
+            err.is_timeout() && err.phase() == Phase::Login,
+            "{backend}: {err}"
+        );
+        assert!(matches!(ftp.noop(), Err(Error::Broken(_))), "{backend}");
+    }
+}
+
+/// Serves RETR over TLS and closes the data connection without close_notify; `size`
+/// decides whether SIZE is offered.
+fn no_close_notify_server(mut c: Conn, config: Arc<rustls::ServerConfig>, size: bool) {
+    let mut tls = upgrade(&mut c, config.clone());
+    let data = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = data.local_addr().unwrap().port();
+    while let Some(line) = read_command(&mut tls) {
+        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "USER" => "230 in\r\n".to_string(),
+            "PBSZ" | "PROT" | "TYPE" | "NOOP" => "200 ok\r\n".into(),
+            "FEAT" if size => "211-Features:\r\n SIZE\r\n211 End\r\n".into(),
+            "FEAT" => "211 none\r\n".into(),
+            "SIZE" => "213 5\r\n".into(),
+            "EPSV" => format!("229 (|||{port}|)\r\n"),
+            "RETR" => {
+                let (d, _) = data.accept().unwrap();
+                let _ = tls.write_all(b"150 here\r\n").and_then(|_| tls.flush());
+                let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+                let mut dtls = rustls::StreamOwned::new(conn, d);
+                // All five bytes, then a plain TCP close: no close_notify.
+                let _ = dtls.write_all(b"hello").and_then(|_| dtls.flush());
+                drop(dtls);
+                "226 done\r\n".into()
+            }
+            _ => "502 no\r\n".into(),
+        };
+        if tls
+            .write_all(reply.as_bytes())
+            .and_then(|_| tls.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_tls_data_stream_cut_without_close_notify_needs_a_known_size() {
+    let certs = TestCerts::generate();
+    let config = server_config(&certs);
+    let mut opts = TlsOptions::default();
+    opts.ca_files.push(certs.ca.clone());
+    // rustls and openssl report the missing close_notify; native-tls on OpenSSL 3 cannot.
+    for backend in Backend::available()
+        .into_iter()
+        .filter(|b| *b != Backend::NativeTls)
+    {
+        for size in [false, true] {
+            let cfg = config.clone();
+            let server = FakeServer::start(move |c| no_close_notify_server(c, cfg, size));
+            let mut ftp = Client::builder("127.0.0.1")
+                .port(server.port())
+                .tls_connector(backend.connector(&opts).unwrap())
+                .connect()
+                .unwrap();
+            ftp.login("u", "p").unwrap();
+            let mut got = Vec::new();
+            let r = ftp.download_to("f", &mut got, None);
+            if size {
+                // 5 of 5 announced bytes and 226: complete despite the unclean end.
+                assert_eq!(r.unwrap_or_else(|e| panic!("{backend}: {e}")), 5);
+            } else {
+                let err = r.expect_err("nothing proves the stream was not cut");
+                assert!(matches!(err, Error::Incomplete { .. }), "{backend}: {err}");
+                assert!(err.to_string().contains("close_notify"), "{err}");
+            }
+        }
     }
 }

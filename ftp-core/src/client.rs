@@ -774,6 +774,18 @@ impl Client {
     /// a data connection are not supported here; use the transfer methods.
     pub fn raw(&mut self, line: &str) -> Result<Reply> {
         let cmd = Command::raw(line)?;
+        const DATA: [&str; 9] = [
+            "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD", "PASV", "EPSV",
+        ];
+        if DATA.iter().any(|d| cmd.verb().eq_ignore_ascii_case(d)) {
+            return Err(Error::InvalidArgument {
+                what: "raw command",
+                detail: format!(
+                    "{} opens or needs a data connection, which raw() does not manage; use the transfer and listing methods",
+                    cmd.verb()
+                ),
+            });
+        }
         self.control.execute(&cmd, Phase::Command)
     }
 
@@ -878,11 +890,16 @@ impl Client {
             }
         }
         let (data, reply) = self.open_data(&cmd, (offset > 0).then_some(offset))?;
-        let early = if reply.is_positive_completion() {
-            Some(reply.clone())
-        } else {
-            None
-        };
+        if data.is_none() {
+            // A download with no data connection at all cannot have "ended cleanly".
+            return Err(Error::Protocol {
+                phase: Phase::Transfer,
+                detail: format!(
+                    "the server completed RETR without opening a data connection ({reply})"
+                ),
+                last_reply: Some(reply),
+            });
+        }
         if expected.is_none() && self.transfer_type == Some(TransferType::Binary) && offset == 0 {
             expected = announced_size(reply.text());
         }
@@ -890,7 +907,7 @@ impl Client {
         Ok(Download::new(
             &mut self.control,
             data,
-            early,
+            None,
             expected,
             idle,
             cmd.display(),

@@ -263,6 +263,37 @@ impl Control {
         waiting_for: &str,
         timeout: Duration,
     ) -> Result<Reply> {
+        // Over TLS one `read` may make many socket reads, each within the socket timeout:
+        // a server trickling a record byte by byte would stretch the wait without bound.
+        // The watchdog closes the socket at the deadline (the session is then broken).
+        let watchdog = match self.stream.as_ref() {
+            Some(Stream::Tls(t)) => t
+                .tcp()
+                .try_clone()
+                .ok()
+                .and_then(|tcp| crate::deadline::Watchdog::arm(&tcp, timeout).ok()),
+            _ => None,
+        };
+        let result = self.read_reply_unguarded(phase, waiting_for, timeout);
+        if watchdog.is_some_and(crate::deadline::Watchdog::disarm) {
+            self.mark_broken(format!("no complete reply while {waiting_for}"));
+            return Err(Error::Timeout {
+                phase,
+                waiting_for: waiting_for.to_string(),
+                after: timeout,
+                backend: self.tls_backend(),
+                last_reply: self.last_reply.clone(),
+            });
+        }
+        result
+    }
+
+    fn read_reply_unguarded(
+        &mut self,
+        phase: Phase,
+        waiting_for: &str,
+        timeout: Duration,
+    ) -> Result<Reply> {
         let deadline = Instant::now() + timeout;
         let max_line = self.limits.max_line;
         let mut parser = ReplyParser::new(self.limits.max_reply);
@@ -352,7 +383,29 @@ impl Control {
     /// Sends a command and reads its reply.
     pub(crate) fn execute(&mut self, cmd: &Command, phase: Phase) -> Result<Reply> {
         self.send(cmd, phase)?;
-        self.read_reply(phase, &format!("waiting for the reply to {}", cmd.verb()))
+        self.read_final_reply(phase, &format!("waiting for the reply to {}", cmd.verb()))
+    }
+
+    /// Reads the reply that ends a command: a preliminary `1yz` reply ("working on it") is
+    /// logged and the next one read, so that it cannot shift every later reply by one.
+    /// A server that sends nothing but preliminary replies is cut off after a few.
+    pub(crate) fn read_final_reply(&mut self, phase: Phase, waiting_for: &str) -> Result<Reply> {
+        const MAX_PRELIMINARY: usize = 8;
+        for _ in 0..MAX_PRELIMINARY {
+            let reply = self.read_reply(phase, waiting_for)?;
+            if !reply.is_preliminary() {
+                return Ok(reply);
+            }
+            debug!("preliminary reply {reply}; waiting for the final one");
+        }
+        self.mark_broken("too many preliminary replies");
+        Err(Error::Protocol {
+            phase,
+            detail: format!(
+                "more than {MAX_PRELIMINARY} preliminary (1yz) replies while {waiting_for}"
+            ),
+            last_reply: self.last_reply.clone(),
+        })
     }
 
     /// Sends a command and requires a reply that `ok` accepts.

@@ -11,6 +11,7 @@ use socket2::SockRef;
 use crate::command::Command;
 use crate::config::{Config, DataMode, PasvAddress};
 use crate::control::{Control, Stream};
+use crate::deadline::Watchdog;
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::reply::Reply;
 use crate::tls::{TlsError, TlsStream};
@@ -428,40 +429,6 @@ pub(crate) fn tls_handshake(
             detail: e.to_string(),
             hint: Some("try another TLS backend (--backend), or check which TLS versions the server accepts"),
         }),
-    }
-}
-
-/// Closes a socket when a deadline passes, unless disarmed first. One short-lived thread,
-/// always joined: nothing outlives the call it guards.
-struct Watchdog {
-    stop: std::sync::mpsc::Sender<()>,
-    thread: std::thread::JoinHandle<bool>,
-}
-
-impl Watchdog {
-    fn arm(tcp: &TcpStream, deadline: Duration) -> io::Result<Watchdog> {
-        let sock = tcp.try_clone()?;
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("ftp-tls-deadline".into())
-            .spawn(move || {
-                let fired = matches!(
-                    stopped.recv_timeout(deadline),
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-                );
-                if fired {
-                    // Unblocks the handshake's read or write at once.
-                    let _ = sock.shutdown(std::net::Shutdown::Both);
-                }
-                fired
-            })?;
-        Ok(Watchdog { stop, thread })
-    }
-
-    /// Stops the watchdog; true if the deadline had passed (the socket is then closed).
-    fn disarm(self) -> bool {
-        drop(self.stop);
-        self.thread.join().unwrap_or(true)
     }
 }
 

@@ -28,6 +28,7 @@ mod command;
 mod config;
 mod control;
 pub mod data;
+mod deadline;
 mod error;
 mod feat;
 #[cfg(test)]

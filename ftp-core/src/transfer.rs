@@ -132,7 +132,7 @@ impl<'a> Download<'a> {
             ));
             return Ok(None);
         }
-        let r = self.control.read_reply(
+        let r = self.control.read_final_reply(
             Phase::Transfer,
             "waiting for the reply to the aborted transfer",
         )?;
@@ -147,7 +147,7 @@ impl<'a> Download<'a> {
         drop(self.data.take());
         let reply = match self.early_reply.take() {
             Some(r) => r,
-            None => self.control.read_reply(
+            None => self.control.read_final_reply(
                 Phase::Transfer,
                 &format!("waiting for the final reply to {}", self.command),
             )?,
@@ -173,6 +173,16 @@ impl<'a> Download<'a> {
             }
         }
         log_done(&self.command, self.received, self.started);
+        if self.unclean_end && self.expected.is_none() {
+            // Without close_notify and without an announced size, nothing proves that the
+            // stream was not cut (an attacker on the path can send a FIN).
+            return Err(Error::Incomplete {
+                received: self.received,
+                expected: None,
+                why: "the TLS data stream ended without close_notify and the server announced no size, so the transfer cannot be proven complete; retry, or use a server that supports SIZE".into(),
+                reply: Some(reply),
+            });
+        }
         if self.unclean_end {
             warn!(
                 "{}: the data connection ended without TLS close_notify; {} bytes and the final reply {} say the transfer is complete",
@@ -325,7 +335,7 @@ impl<'a> Upload<'a> {
             let reply = self.abort_inner(!is_timeout_kind(&e));
             return Err(self.write_error(e, reply));
         }
-        let reply = self.control.read_reply(
+        let reply = self.control.read_final_reply(
             Phase::Transfer,
             &format!("waiting for the final reply to {}", self.command),
         );
@@ -388,7 +398,7 @@ impl<'a> Upload<'a> {
             ));
             return None;
         }
-        match self.control.read_reply(
+        match self.control.read_final_reply(
             Phase::Transfer,
             "waiting for the reply to the aborted upload",
         ) {
