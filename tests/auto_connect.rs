@@ -92,3 +92,48 @@ fn the_budget_bounds_the_whole_search() {
     );
     assert!(err.to_string().contains("time budget"), "{err}");
 }
+
+#[test]
+fn a_slow_server_cannot_stretch_an_attempt_past_the_budget() {
+    // Every reply comes 400 ms late: each wait alone is within its deadline, but a whole
+    // login and listing takes several seconds.
+    let server = FakeServer::start_many(|mut c| {
+        let slow = |c: &mut support::fake::Conn, r: &[u8]| {
+            if c.pause(Duration::from_millis(400)) {
+                c.send(r);
+            }
+        };
+        slow(&mut c, b"220 slow\r\n");
+        while let Some(line) = c.command() {
+            let r: &[u8] = match line.split(' ').next().unwrap_or("") {
+                "USER" => b"331 pass\r\n",
+                "PASS" => b"230 in\r\n",
+                "FEAT" => b"211 none\r\n",
+                "TYPE" => b"200 ok\r\n",
+                _ => b"502 no\r\n",
+            };
+            slow(&mut c, r);
+        }
+    });
+    let builder = Client::builder("127.0.0.1").port(server.port());
+    let started = Instant::now();
+    let err = AutoConnect::new(builder, Vec::new())
+        .allow_plaintext(true)
+        .budget(Duration::from_secs(1))
+        .connect("u", "p")
+        .expect_err("cannot finish within 1 s");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}\n{err}",
+        started.elapsed()
+    );
+    assert_eq!(err.report.attempts.len(), 1, "{err}");
+    assert!(
+        err.report.attempts[0]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("no answer"),
+        "{err}"
+    );
+}

@@ -238,7 +238,8 @@ impl AutoConnect {
                 .clone()
                 .port(profile.port)
                 .tls_mode(profile.mode)
-                .clip_timeouts(left);
+                // Every wait of the attempt ends by the budget's end, not just each by itself.
+                .deadline(started + self.budget);
             if let Some(c) = connector {
                 b = b.tls_connector(c);
             }

@@ -162,18 +162,10 @@ impl ClientBuilder {
         self.port.unwrap_or(default)
     }
 
-    /// Cuts every deadline to at most `max` (AutoConnect's remaining budget).
-    pub(crate) fn clip_timeouts(mut self, max: Duration) -> ClientBuilder {
-        let t = &mut self.config.timeouts;
-        for d in [
-            &mut t.connect,
-            &mut t.reply,
-            &mut t.handshake,
-            &mut t.data_connect,
-            &mut t.idle,
-        ] {
-            *d = (*d).min(max);
-        }
+    /// An absolute time by which every wait of the session must end (each deadline is cut
+    /// to what is left).
+    pub fn deadline(mut self, at: Instant) -> ClientBuilder {
+        self.config.deadline = Some(at);
         self
     }
 
@@ -200,7 +192,7 @@ impl ClientBuilder {
         });
         let started = Instant::now();
         let phase = PhaseLog::start(Phase::Connect);
-        let tcp = connect_tcp(&host, port, config.timeouts.connect)?;
+        let tcp = connect_tcp(&host, port, config.wait(config.timeouts.connect))?;
         phase.done();
         info!(
             "connected to {} in {:?}",
@@ -218,7 +210,7 @@ impl ClientBuilder {
                 c.backend(),
                 Phase::TlsUpgrade,
                 "performing the TLS handshake (implicit FTPS: TLS from the first byte)",
-                config.timeouts.handshake,
+                config.wait(config.timeouts.handshake),
                 None,
                 tcp,
                 |tcp| c.connect(&server_name, tcp),
@@ -226,6 +218,7 @@ impl ClientBuilder {
             _ => Stream::Plain(tcp),
         };
         let mut control = Control::new(stream, config.limits, config.timeouts.reply)?;
+        control.deadline = config.deadline;
 
         let phase = PhaseLog::start(Phase::Greeting);
         let mut welcome =
@@ -256,7 +249,11 @@ impl ClientBuilder {
                     ),
                 });
             }
-            control.upgrade(c.as_ref(), &server_name, config.timeouts.handshake)?;
+            control.upgrade(
+                c.as_ref(),
+                &server_name,
+                config.wait(config.timeouts.handshake),
+            )?;
         }
         if let Some(tls) = control.stream().and_then(Stream::tls) {
             log_tls("control", &tls.info());
@@ -903,7 +900,7 @@ impl Client {
         if expected.is_none() && self.transfer_type == Some(TransferType::Binary) && offset == 0 {
             expected = announced_size(reply.text());
         }
-        let idle = self.config.timeouts.idle;
+        let idle = self.config.wait(self.config.timeouts.idle);
         Ok(Download::new(
             &mut self.control,
             data,
@@ -941,7 +938,7 @@ impl Client {
                 last_reply: Some(reply),
             });
         };
-        let idle = self.config.timeouts.idle;
+        let idle = self.config.wait(self.config.timeouts.idle);
         Ok(Upload::new(&mut self.control, data, idle, cmd.display()))
     }
 
@@ -954,7 +951,7 @@ impl Client {
         let max_line = self.config.limits.max_line;
         let (data, reply) = self.open_data(&cmd, None)?;
         let early = reply.is_positive_completion().then_some(reply);
-        let idle = self.config.timeouts.idle;
+        let idle = self.config.wait(self.config.timeouts.idle);
         let dl = Download::new(&mut self.control, data, early, None, idle, cmd.display());
         Ok(DataLines::new(dl, max_line))
     }

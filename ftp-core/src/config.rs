@@ -125,6 +125,22 @@ pub struct Config {
     pub tls_server_name: Option<String>,
     /// Size limits.
     pub limits: Limits,
+    /// An absolute time by which every wait must end: each deadline above is cut to what is
+    /// left. AutoConnect uses it to hold its whole time budget.
+    pub deadline: Option<std::time::Instant>,
+}
+
+impl Config {
+    /// `d`, cut to the time left before [`Config::deadline`] (never zero: a socket timeout
+    /// of zero would mean "no timeout").
+    pub fn wait(&self, d: Duration) -> Duration {
+        match self.deadline {
+            Some(end) => d
+                .min(end.saturating_duration_since(std::time::Instant::now()))
+                .max(Duration::from_millis(1)),
+            None => d,
+        }
+    }
 }
 
 impl fmt::Debug for Config {
@@ -138,6 +154,7 @@ impl fmt::Debug for Config {
             .field("tls", &self.tls.as_ref().map(|t| t.backend()))
             .field("tls_server_name", &self.tls_server_name)
             .field("limits", &self.limits)
+            .field("deadline", &self.deadline)
             .finish()
     }
 }

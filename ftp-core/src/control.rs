@@ -166,6 +166,8 @@ pub(crate) struct Control {
     pub(crate) last_reply: Option<Reply>,
     pub(crate) limits: Limits,
     pub(crate) reply_timeout: Duration,
+    /// See [`crate::Config::deadline`].
+    pub(crate) deadline: Option<Instant>,
     broken: Option<String>,
 }
 
@@ -186,6 +188,7 @@ impl Control {
             last_reply: None,
             limits,
             reply_timeout,
+            deadline: None,
             broken: None,
         })
     }
@@ -221,7 +224,7 @@ impl Control {
     /// Sends a command.
     pub(crate) fn send(&mut self, cmd: &Command, phase: Phase) -> Result<()> {
         debug!("> {}", cmd.display());
-        let timeout = self.reply_timeout;
+        let timeout = self.reply_wait();
         let last_reply = self.last_reply.clone();
         let stream = self.stream_mut()?;
         let r = stream
@@ -252,8 +255,19 @@ impl Control {
     }
 
     /// Reads one complete reply; the whole reply must arrive within the reply deadline.
+    /// The reply timeout, cut to the session deadline.
+    fn reply_wait(&self) -> Duration {
+        match self.deadline {
+            Some(end) => self
+                .reply_timeout
+                .min(end.saturating_duration_since(Instant::now()))
+                .max(Duration::from_millis(1)),
+            None => self.reply_timeout,
+        }
+    }
+
     pub(crate) fn read_reply(&mut self, phase: Phase, waiting_for: &str) -> Result<Reply> {
-        let timeout = self.reply_timeout;
+        let timeout = self.reply_wait();
         self.read_reply_within(phase, waiting_for, timeout)
     }
 

@@ -118,7 +118,7 @@ fn connect_passive(
                 last_reply: Some(reply.clone()),
             })?;
             let addr = SocketAddr::new(control.peer.ip(), port);
-            match connect_data(addr, config.timeouts.data_connect, &reply) {
+            match connect_data(addr, config.wait(config.timeouts.data_connect), &reply) {
                 Ok(s) => {
                     *passive = PassiveKind::Epsv;
                     return Ok(s);
@@ -165,7 +165,7 @@ fn connect_passive(
         }
         PasvAddress::UseControlPeer => announced,
     };
-    let s = connect_data(addr, config.timeouts.data_connect, &reply)?;
+    let s = connect_data(addr, config.wait(config.timeouts.data_connect), &reply)?;
     *passive = PassiveKind::Pasv;
     Ok(s)
 }
@@ -229,7 +229,7 @@ pub(crate) fn complete(
             &l,
             control.peer.ip(),
             config.active_accept_any_peer,
-            config.timeouts.data_connect,
+            config.wait(config.timeouts.data_connect),
             control.last_reply.clone(),
         )?,
     };
@@ -247,7 +247,7 @@ pub(crate) fn complete(
             backend,
             Phase::DataConnect,
             &format!("performing the TLS handshake on the data connection for {command}"),
-            config.timeouts.handshake,
+            config.wait(config.timeouts.handshake),
             control.last_reply.clone(),
             tcp,
             |tcp| tls.connect_data(tcp),
@@ -266,7 +266,7 @@ pub(crate) fn complete(
     } else {
         Stream::Plain(tcp)
     };
-    let idle = Some(config.timeouts.idle);
+    let idle = Some(config.wait(config.timeouts.idle));
     let tcp = stream.tcp();
     tcp.set_read_timeout(idle)
         .and_then(|_| tcp.set_write_timeout(idle))
