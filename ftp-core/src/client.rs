@@ -12,6 +12,7 @@ use crate::command::{check_arg, Command};
 use crate::config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 use crate::control::{Control, LineBuf, LineError, Stream};
 use crate::data::{self, PassiveKind};
+use crate::deadline::far_instant;
 use crate::error::{Error, Phase, Result};
 use crate::feat::Features;
 use crate::list::{self, ListEntry};
@@ -340,7 +341,7 @@ fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
             source: e,
         })?
         .collect();
-    let deadline = Instant::now() + timeout;
+    let deadline = far_instant(timeout);
     let mut last = io::Error::new(
         io::ErrorKind::NotFound,
         "the host name resolved to no address",

@@ -32,7 +32,7 @@ impl Command {
     /// A raw command line given by the caller; the same CR/LF/NUL rule applies.
     pub(crate) fn raw(line: &str) -> Result<Command> {
         check_arg("raw command", line)?;
-        let verb = line.split(' ').next().unwrap_or("");
+        let verb = first_word(line);
         Ok(Command {
             line: line.to_string(),
             secret: is_secret_verb(verb),
@@ -56,7 +56,7 @@ impl Command {
     /// The form that may be logged or shown: `PASS ****` for secrets.
     pub(crate) fn display(&self) -> String {
         if self.secret {
-            let verb = self.line.split(' ').next().unwrap_or("");
+            let verb = first_word(&self.line);
             format!("{verb} ****")
         } else {
             self.line.clone()
@@ -65,7 +65,7 @@ impl Command {
 
     /// The verb alone (`RETR`, `PASS`, …).
     pub(crate) fn verb(&self) -> &str {
-        self.line.split(' ').next().unwrap_or("")
+        first_word(&self.line)
     }
 }
 
@@ -73,6 +73,12 @@ impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.display())
     }
+}
+
+/// The verb: the first word, whatever white space surrounds it (so that `" PASS x"` or
+/// `"PASS\tx"` is still recognised as a password).
+fn first_word(line: &str) -> &str {
+    line.split_ascii_whitespace().next().unwrap_or("")
 }
 
 fn is_secret_verb(verb: &str) -> bool {
@@ -129,5 +135,9 @@ mod tests {
         assert_eq!(c.wire(), b"PASS hunter2\r\n");
         let raw = Command::raw("pass hunter2").unwrap();
         assert_eq!(raw.display(), "pass ****");
+        for odd in [" PASS hunter2", "PASS\thunter2", "acct\t hunter2"] {
+            let c = Command::raw(odd).unwrap();
+            assert!(!c.display().contains("hunter2"), "{odd:?}: {}", c.display());
+        }
     }
 }

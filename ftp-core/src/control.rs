@@ -8,6 +8,7 @@ use log::debug;
 
 use crate::command::Command;
 use crate::config::Limits;
+use crate::deadline::far_instant;
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::reply::{truncate_for_display, Reply, ReplyParseError, ReplyParser};
 use crate::tls::{TlsConnector, TlsStream};
@@ -147,6 +148,9 @@ impl LineBuf {
             if n == 0 {
                 if self.buf.is_empty() {
                     return Ok(None);
+                }
+                if self.buf.len() > max {
+                    return Err(LineError::TooLong(max));
                 }
                 let line = std::mem::take(&mut self.buf);
                 self.start = 0;
@@ -308,7 +312,7 @@ impl Control {
         waiting_for: &str,
         timeout: Duration,
     ) -> Result<Reply> {
-        let deadline = Instant::now() + timeout;
+        let deadline = far_instant(timeout);
         let max_line = self.limits.max_line;
         let mut parser = ReplyParser::new(self.limits.max_reply);
         loop {

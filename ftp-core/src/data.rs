@@ -11,7 +11,7 @@ use socket2::SockRef;
 use crate::command::Command;
 use crate::config::{Config, DataMode, PasvAddress};
 use crate::control::{Control, Stream};
-use crate::deadline::Watchdog;
+use crate::deadline::{far_instant, Watchdog};
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::reply::Reply;
 use crate::tls::{TlsError, TlsStream};
@@ -321,7 +321,7 @@ fn accept(
     timeout: Duration,
     last_reply: Option<Reply>,
 ) -> Result<TcpStream> {
-    let deadline = Instant::now() + timeout;
+    let deadline = far_instant(timeout);
     let timeout_err = || {
         Error::Timeout {
         phase: Phase::DataConnect,

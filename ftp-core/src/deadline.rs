@@ -3,7 +3,15 @@
 
 use std::io;
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Now plus `d`, saturating: a deadline of `Duration::MAX` from the caller's configuration
+/// means "a very long time", not an overflow panic.
+pub(crate) fn far_instant(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
 
 /// Closes a socket when a deadline passes, unless disarmed first. One short-lived thread,
 /// always joined: nothing outlives the call it guards.
