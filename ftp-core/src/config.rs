@@ -134,12 +134,7 @@ impl Config {
     /// `d`, cut to the time left before [`Config::deadline`] (never zero: a socket timeout
     /// of zero would mean "no timeout").
     pub fn wait(&self, d: Duration) -> Duration {
-        match self.deadline {
-            Some(end) => d
-                .min(end.saturating_duration_since(std::time::Instant::now()))
-                .max(Duration::from_millis(1)),
-            None => d,
-        }
+        crate::deadline::clip(d, self.deadline)
     }
 }
 

@@ -261,13 +261,7 @@ impl Control {
     /// Reads one complete reply; the whole reply must arrive within the reply deadline.
     /// The reply timeout, cut to the session deadline.
     fn reply_wait(&self) -> Duration {
-        match self.deadline {
-            Some(end) => self
-                .reply_timeout
-                .min(end.saturating_duration_since(Instant::now()))
-                .max(Duration::from_millis(1)),
-            None => self.reply_timeout,
-        }
+        crate::deadline::clip(self.reply_timeout, self.deadline)
     }
 
     pub(crate) fn read_reply(&mut self, phase: Phase, waiting_for: &str) -> Result<Reply> {

@@ -98,7 +98,7 @@ pub(crate) fn prepare(
     passive: &mut PassiveKind,
 ) -> Result<Pending> {
     match config.data_mode {
-        DataMode::Active => listen(control, config).map(Pending::Listening),
+        DataMode::Active => listen(control).map(Pending::Listening),
         DataMode::Passive => connect_passive(control, config, passive).map(Pending::Connected),
     }
 }
@@ -191,7 +191,7 @@ fn connect_data(addr: SocketAddr, timeout: Duration, reply: &Reply) -> Result<Tc
     })
 }
 
-fn listen(control: &mut Control, config: &Config) -> Result<TcpListener> {
+fn listen(control: &mut Control) -> Result<TcpListener> {
     // The server must reach us on the address it already talks to.
     let listener =
         TcpListener::bind(SocketAddr::new(control.local.ip(), 0)).map_err(|e| Error::Io {
@@ -204,7 +204,6 @@ fn listen(control: &mut Control, config: &Config) -> Result<TcpListener> {
         source: e,
         last_reply: None,
     })?;
-    let _ = config;
     control.expect(
         &active_command(addr),
         Phase::DataConnect,

@@ -5,6 +5,17 @@ use std::io;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+/// `d`, cut to the time left before `deadline` (never zero: a socket timeout of zero would
+/// mean "no timeout").
+pub(crate) fn clip(d: Duration, deadline: Option<Instant>) -> Duration {
+    match deadline {
+        Some(end) => d
+            .min(end.saturating_duration_since(Instant::now()))
+            .max(Duration::from_millis(1)),
+        None => d,
+    }
+}
+
 /// Now plus `d`, saturating: a deadline of `Duration::MAX` from the caller's configuration
 /// means "a very long time", not an overflow panic.
 pub(crate) fn far_instant(d: Duration) -> Instant {
