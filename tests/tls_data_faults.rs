@@ -267,7 +267,9 @@ fn no_close_notify_server(mut c: Conn, config: Arc<rustls::ServerConfig>, size: 
             "PBSZ" | "PROT" | "TYPE" | "NOOP" => "200 ok\r\n".into(),
             "FEAT" if size => "211-Features:\r\n SIZE\r\n211 End\r\n".into(),
             "FEAT" => "211 none\r\n".into(),
-            "SIZE" => "213 5\r\n".into(),
+            // SIZE is asked whatever FEAT said: a server without it says so.
+            "SIZE" if size => "213 5\r\n".into(),
+            "SIZE" => "502 no SIZE here\r\n".into(),
             "EPSV" => format!("229 (|||{port}|)\r\n"),
             "RETR" => {
                 let (d, _) = data.accept().unwrap();

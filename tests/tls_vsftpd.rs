@@ -125,3 +125,48 @@ fn implicit_ftps_every_backend() {
     let server = tls_server(&certs, true);
     check_backend(&server, TlsMode::Implicit, &certs);
 }
+
+/// vsftpd hardened with `strict_ssl_write_shutdown=YES` (and `strict_ssl_read_eof=YES`):
+/// after sending a file or a listing over TLS it waits for the client's close_notify, and
+/// answers 426 to a client that just closes although every byte arrived. The resuming
+/// backends must pass get, ls and put, explicit and implicit.
+fn strict_server(certs: &TestCerts, implicit: bool) -> Vsftpd {
+    Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, implicit)
+        .option("strict_ssl_write_shutdown", "YES")
+        .option("strict_ssl_read_eof", "YES")
+        .start()
+}
+
+fn check_strict(implicit: bool) {
+    let certs = TestCerts::generate();
+    let server = strict_server(&certs, implicit);
+    let mode = if implicit {
+        TlsMode::Implicit
+    } else {
+        TlsMode::Explicit
+    };
+    for backend in Backend::available()
+        .into_iter()
+        .filter(|b| *b != Backend::NativeTls)
+    {
+        session(&server, mode, backend, &certs)
+            .unwrap_or_else(|e| panic!("{backend} {mode:?}: {e}\n{}", server.log()));
+    }
+}
+
+#[test]
+fn strict_ssl_shutdown_explicit() {
+    if !require_vsftpd() {
+        return;
+    }
+    check_strict(false);
+}
+
+#[test]
+fn strict_ssl_shutdown_implicit() {
+    if !require_vsftpd() {
+        return;
+    }
+    check_strict(true);
+}

@@ -55,6 +55,8 @@ struct Outcome {
     certificate_rejected: bool,
     tls_refused: bool,
     login_failed: bool,
+    /// The TLS handshake and the login both worked (what failed came after them).
+    logged_in: bool,
     /// Turned away with 421 in the greeting (a per-address connection limit).
     busy: bool,
     protocol: Option<String>,
@@ -208,6 +210,7 @@ fn empty(plan: Plan) -> Outcome {
         certificate_rejected: false,
         tls_refused: false,
         login_failed: false,
+        logged_in: false,
         busy: false,
         protocol: None,
         cipher: None,
@@ -280,6 +283,7 @@ fn try_plan(
         };
     }
     client.login(&inp.user, &inp.password)?;
+    o.logged_in = true;
     client.list_raw(None)?;
     o.list_ok = true;
     o.resumed = client.last_data_tls_info().and_then(|i| i.resumed);
@@ -338,6 +342,27 @@ fn verdict(outcomes: &[Outcome], plaintext_tried: bool) -> (String, Option<Plan>
         .collect();
     let all_hang = !explicit.is_empty() && explicit.iter().all(|o| o.timed_out_after_auth);
     let mut text = String::from("no secure combination works. ");
+    // The handshake and the login worked, then the protected data transfer failed: that is
+    // not a TLS negotiation problem, and plain FTP is no answer to it.
+    if let Some(o) = secure.iter().find(|o| o.logged_in) {
+        text.push_str(&format!(
+            "The TLS handshake and the login work ({} {}), but the protected data transfer (a directory listing) failed in the {} phase: {}",
+            o.plan.backend_name(),
+            o.plan.mode_name(),
+            o.phase,
+            o.error.as_deref().unwrap_or("?")
+        ));
+        let all_data = secure
+            .iter()
+            .filter(|o| o.logged_in)
+            .all(|o| matches!(o.phase.as_str(), "data-connect" | "transfer"));
+        if all_data {
+            text.push_str(
+                " This is about data connections, not TLS negotiation: check the server's data-connection settings (passive ports, firewall; try --active), and the errors above for each backend.",
+            );
+        }
+        return (text, None);
+    }
     if all_hang {
         text.push_str(
             "The server answers AUTH TLS with 234 but never completes the TLS handshake, with every TLS library tried: \
@@ -345,7 +370,7 @@ fn verdict(outcomes: &[Outcome], plaintext_tried: bool) -> (String, Option<Plan>
         );
     } else if secure.iter().any(|o| o.certificate_rejected) {
         text.push_str(
-            "TLS works but the server's certificate is not trusted: pass its CA with --ca-file, or check with --insecure (dangerous). ",
+            "TLS works but the server's certificate is not trusted: if it is the server you mean, pass its CA (or, for a self-signed server, its own certificate) with --ca-file. ",
         );
     } else if secure.iter().any(|o| o.login_failed) {
         text.push_str("TLS works but the login was refused: check the user name and password. ");

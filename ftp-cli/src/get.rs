@@ -10,7 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use ftp_client::{Client, RemoteHash};
+use ftp_client::{Client, Error, RemoteHash};
 
 use crate::hash::{Hasher, HashingWriter};
 use crate::{local, usage, Failure, Progress};
@@ -104,7 +104,23 @@ pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
     };
     let n = ftp
         .download_from_offset(&g.path, offset, &mut out, Some(&mut cb))
-        .map_err(|e| kept(e.into()))?;
+        .map_err(|e| match e {
+            // The local part is not the beginning of this file: resuming cannot fix it.
+            Error::ResumePastEnd { .. } => Failure {
+                code: 7,
+                message: format!("{e} (the local part is {})", part.display()),
+            },
+            // What arrived does not belong where it was written: the part is worthless,
+            // and keeping it would invite a resume that builds a wrong file.
+            Error::Overrun { .. } => {
+                let _ = fs::remove_file(&part);
+                Failure {
+                    code: 7,
+                    message: format!("{e}; the partial download {} was removed", part.display()),
+                }
+            }
+            e => kept(e.into()),
+        })?;
     bar.finish();
     out.inner
         .sync_all()

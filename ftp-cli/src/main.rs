@@ -32,6 +32,10 @@ use ftp_client::{
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
+    // Global: accepted before the subcommand (`ftpc -v get URL`, as curl and lftp users
+    // write it) and after it.
+    #[command(flatten)]
+    opts: Opts,
 }
 
 #[derive(Subcommand, Debug)]
@@ -43,8 +47,6 @@ enum Cmd {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
-        #[command(flatten)]
-        opts: Opts,
     },
     /// Download a file.
     Get {
@@ -59,8 +61,6 @@ enum Cmd {
         /// Compare the server's hash (HASH, XSHA256, XSHA1, XMD5 or XCRC) with the bytes received.
         #[arg(long)]
         verify: bool,
-        #[command(flatten)]
-        opts: Opts,
     },
     /// Upload a file.
     Put {
@@ -74,15 +74,11 @@ enum Cmd {
         /// Continue an interrupted upload from the size already on the server.
         #[arg(long)]
         resume: bool,
-        #[command(flatten)]
-        opts: Opts,
     },
     /// Delete a file.
     Rm {
         /// ftp://[user[:password]@]host[:port]/path
         url: String,
-        #[command(flatten)]
-        opts: Opts,
     },
     /// Try every TLS backend, mode and version against a server and say which to use.
     Doctor {
@@ -94,15 +90,11 @@ enum Cmd {
         /// Port for the implicit TLS attempts (default 990, or the port of an ftps:// URL).
         #[arg(long, value_name = "PORT")]
         implicit_port: Option<u16>,
-        #[command(flatten)]
-        opts: Opts,
     },
     /// Make a directory.
     Mkdir {
         /// ftp://[user[:password]@]host[:port]/path
         url: String,
-        #[command(flatten)]
-        opts: Opts,
     },
 }
 
@@ -151,52 +143,58 @@ enum BackendArg {
 #[derive(Args, Debug, Clone)]
 struct Opts {
     /// User name (default: from the URL, else anonymous).
-    #[arg(long)]
+    #[arg(long, global = true)]
     user: Option<String>,
     /// Password (prefer the FTPC_PASSWORD environment variable: command lines are visible to others).
-    #[arg(long, env = "FTPC_PASSWORD", hide_env_values = true)]
+    #[arg(long, global = true, env = "FTPC_PASSWORD", hide_env_values = true)]
     password: Option<String>,
     /// Encryption mode.
-    #[arg(long, value_enum)]
+    #[arg(long, global = true, value_enum)]
     tls: Option<TlsArg>,
     /// TLS implementation.
-    #[arg(long, value_enum)]
+    #[arg(long, global = true, value_enum)]
     backend: Option<BackendArg>,
     /// Accept any certificate (dangerous: anyone on the path can read and change the session).
-    #[arg(long)]
+    #[arg(long, global = true)]
     insecure: bool,
     /// Trust the CA certificates in this PEM file too.
-    #[arg(long, value_name = "PEM")]
+    #[arg(long, global = true, value_name = "PEM")]
     ca_file: Option<PathBuf>,
     /// Lowest TLS version to offer (default 1.2; 1.0 and 1.1 only with --backend openssl).
-    #[arg(long, value_enum, value_name = "VERSION")]
+    #[arg(long, global = true, value_enum, value_name = "VERSION")]
     tls_min: Option<VersionArg>,
     /// Highest TLS version to offer (default 1.3).
-    #[arg(long, value_enum, value_name = "VERSION")]
+    #[arg(long, global = true, value_enum, value_name = "VERSION")]
     tls_max: Option<VersionArg>,
     /// Client certificate chain (PEM), for servers that ask for one; needs --client-key.
-    #[arg(long, value_name = "PEM", requires = "client_key")]
+    #[arg(long, global = true, value_name = "PEM", requires = "client_key")]
     client_cert: Option<PathBuf>,
     /// The client certificate's private key (PEM, unencrypted).
-    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    #[arg(long, global = true, value_name = "PEM", requires = "client_cert")]
     client_key: Option<PathBuf>,
-    /// TCP connect deadline in seconds.
-    #[arg(long, value_name = "SECS")]
+    /// Deadline for the TCP connect, in seconds (default 15); also bounds each TLS handshake
+    /// unless --handshake-timeout is given, as in curl.
+    #[arg(long, global = true, value_name = "SECS")]
     connect_timeout: Option<f64>,
-    /// Deadline for each reply, and for a silent data connection, in seconds.
-    #[arg(long, value_name = "SECS")]
+    /// Deadline for each reply, for opening a data connection, and for a data connection on
+    /// which nothing moves, in seconds (defaults 30, 15 and 60).
+    #[arg(long, global = true, value_name = "SECS")]
     timeout: Option<f64>,
-    /// TLS handshake deadline in seconds.
-    #[arg(long, value_name = "SECS")]
+    /// Deadline for each TLS handshake, control and data, in seconds (default: the connect
+    /// timeout if given, else 15).
+    #[arg(long, global = true, value_name = "SECS")]
     handshake_timeout: Option<f64>,
+    /// Deadline for the whole command, everything included, in seconds (curl's -m).
+    #[arg(short = 'm', long, global = true, value_name = "SECS")]
+    max_time: Option<f64>,
     /// Active mode: the server connects to us for data.
-    #[arg(long)]
+    #[arg(long, global = true)]
     active: bool,
     /// With --tls auto (and doctor): plain FTP may be tried last. It sends the password in the clear.
-    #[arg(long)]
+    #[arg(long, global = true)]
     allow_plaintext: bool,
     /// Debug log of every command, reply and phase on stderr (passwords masked).
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     verbose: bool,
 }
 
@@ -249,25 +247,28 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    let opts = &cli.opts;
     match cli.command {
-        Cmd::Ls { url, json, opts } => {
-            let (mut ftp, path) = open(&url, &opts)?;
-            let entries = ftp.list_entries((!path.is_empty()).then_some(path.as_str()))?;
-            let mut out = io::stdout().lock();
-            for e in &entries {
-                let line = if json { json_line(e) } else { human_line(e) };
+        Cmd::Ls { url, json } => {
+            let (mut ftp, path) = open(&url, opts)?;
+            // Printed as the entries arrive: constant memory whatever the listing's size.
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            for e in ftp.list_stream((!path.is_empty()).then_some(path.as_str()))? {
+                let e = e?;
+                let line = if json { json_line(&e) } else { human_line(&e) };
                 writeln!(out, "{line}").map_err(|e| local("writing", Path::new("stdout"), e))?;
             }
-            ftp.quit()?;
+            out.flush()
+                .map_err(|e| local("writing", Path::new("stdout"), e))?;
+            quit(ftp);
         }
         Cmd::Get {
             url,
             output,
             resume,
             verify,
-            opts,
         } => {
-            let (mut ftp, path) = open(&url, &opts)?;
+            let (mut ftp, path) = open(&url, opts)?;
             if path.is_empty() || path.ends_with('/') {
                 return Err(usage("get needs a file path in the URL"));
             }
@@ -282,18 +283,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     verify,
                 },
             )?;
-            ftp.quit()?;
+            quit(ftp);
         }
         Cmd::Put {
             file,
             url,
             atomic,
             resume,
-            opts,
         } => {
             // A missing local file is an error before anything is sent.
             std::fs::File::open(&file).map_err(|e| local("opening", &file, e))?;
-            let (mut ftp, mut path) = open(&url, &opts)?;
+            let (mut ftp, mut path) = open(&url, opts)?;
             if path.is_empty() || path.ends_with('/') {
                 let name = file.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
                     usage("the local file name is not UTF-8; give a remote name in the URL")
@@ -309,20 +309,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     resume,
                 },
             )?;
-            ftp.quit()?;
+            quit(ftp);
         }
-        Cmd::Rm { url, opts } => {
-            let (mut ftp, path) = open(&url, &opts)?;
+        Cmd::Rm { url } => {
+            let (mut ftp, path) = open(&url, opts)?;
             ftp.delete(&path)?;
-            ftp.quit()?;
+            quit(ftp);
         }
         Cmd::Doctor {
             url,
             json,
             implicit_port,
-            opts,
         } => {
-            init_log(&opts);
+            init_log(opts);
             let u = url::parse(&url).map_err(usage)?;
             let backends = match backend_of(opts.backend) {
                 Some(b) if !b.is_available() => {
@@ -347,10 +346,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 (None, true, Some(p)) => p,
                 _ => 990,
             };
-            let (user, password) = credentials(&u, &opts);
+            let (user, password) = credentials(&u, opts);
             doctor::run(doctor::Inputs {
-                builder: base_builder(&u, &opts)?,
-                tls: tls_options(&opts)?,
+                builder: base_builder(&u, opts)?,
+                tls: tls_options(opts)?,
                 url: u,
                 user,
                 password,
@@ -361,13 +360,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 json,
             })?;
         }
-        Cmd::Mkdir { url, opts } => {
-            let (mut ftp, path) = open(&url, &opts)?;
+        Cmd::Mkdir { url } => {
+            let (mut ftp, path) = open(&url, opts)?;
             ftp.mkdir(&path)?;
-            ftp.quit()?;
+            quit(ftp);
         }
     }
     Ok(())
+}
+
+/// `QUIT` once the work is done is a courtesy: a server that does not answer it, or
+/// answers garbage, cannot undo a verified transfer. Logged, never a failure.
+fn quit(ftp: Client) {
+    if let Err(e) = ftp.quit() {
+        log::info!("QUIT after the work was done: {e} (ignored)");
+    }
 }
 
 fn secs(what: &str, v: Option<f64>) -> Result<Option<Duration>, Failure> {
@@ -380,6 +387,16 @@ fn secs(what: &str, v: Option<f64>) -> Result<Option<Duration>, Failure> {
             "--{what} must be a number of seconds between 0 and 86400, not {s}"
         ))),
     }
+}
+
+/// The end of the whole command for `--max-time`, counted from when the process started
+/// parsing its options (the same instant for every connection the command opens).
+fn command_deadline(d: Duration) -> std::time::Instant {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    start
+        .checked_add(d)
+        .unwrap_or(start + Duration::from_secs(86_400))
 }
 
 /// Turns on the debug log on stderr for `-v`.
@@ -420,14 +437,19 @@ fn base_builder(u: &url::FtpUrl, opts: &Opts) -> Result<ClientBuilder, Failure> 
     if let Some(p) = u.port {
         b = b.port(p);
     }
-    if let Some(d) = secs("connect-timeout", opts.connect_timeout)? {
+    let connect = secs("connect-timeout", opts.connect_timeout)?;
+    if let Some(d) = connect {
         b = b.connect_timeout(d);
     }
     if let Some(d) = secs("timeout", opts.timeout)? {
         b = b.reply_timeout(d).idle_timeout(d).data_connect_timeout(d);
     }
-    if let Some(d) = secs("handshake-timeout", opts.handshake_timeout)? {
+    // As in curl, the connect timeout bounds the TLS handshake too, unless told otherwise.
+    if let Some(d) = secs("handshake-timeout", opts.handshake_timeout)?.or(connect) {
         b = b.handshake_timeout(d);
+    }
+    if let Some(d) = secs("max-time", opts.max_time)? {
+        b = b.deadline(command_deadline(d));
     }
     if opts.active {
         b = b.data_mode(DataMode::Active);
@@ -546,6 +568,8 @@ fn kind_str(k: EntryKind) -> &'static str {
         EntryKind::File => "file",
         EntryKind::Dir => "dir",
         EntryKind::Link => "link",
+        // A line no parser understood: its text is in "raw", and "name" holds it too.
+        EntryKind::Unknown => "unknown",
         _ => "other",
     }
 }

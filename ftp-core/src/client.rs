@@ -222,20 +222,32 @@ impl ClientBuilder {
         control.deadline = config.deadline;
 
         let phase = PhaseLog::start(Phase::Greeting);
-        let mut welcome =
-            control.read_reply(Phase::Greeting, "waiting for the server's greeting (220)")?;
-        // 120: "service ready in nnn minutes"; bounded so a server cannot keep us forever.
+        // 120 ("service ready in nnn minutes") and the 220 after it share one deadline, and
+        // their number is bounded, so a server cannot keep us forever.
+        let deadline = control.reply_deadline();
+        let mut welcome = control.read_reply_by(
+            Phase::Greeting,
+            "waiting for the server's greeting (220)",
+            deadline,
+        )?;
         let mut waits = 0;
         while welcome.code() == 120 && waits < 3 {
             waits += 1;
-            welcome = control.read_reply(Phase::Greeting, "waiting for 220 after 120")?;
+            welcome =
+                control.read_reply_by(Phase::Greeting, "waiting for 220 after 120", deadline)?;
         }
-        if welcome.code() != 220 {
+        // 230: logged in already, without credentials (some anonymous-only servers).
+        let logged_in = welcome.code() == 230;
+        if welcome.code() != 220 && !logged_in {
+            let hint = match welcome.code() {
+                421 | 120 => "the server is not accepting sessions now; try again later",
+                _ => "the server did not greet with 220; is this an FTP server?",
+            };
             return Err(Error::Reply {
                 phase: Phase::Greeting,
                 command: "(connect)".into(),
                 reply: welcome,
-                hint: Some("the server is not accepting sessions now; try again later"),
+                hint: Some(hint),
             });
         }
 
@@ -243,10 +255,15 @@ impl ClientBuilder {
         if let (TlsMode::Explicit, Some(c)) = (config.tls_mode, &connector) {
             let reply = control.execute(&Command::bare("AUTH TLS"), Phase::TlsUpgrade)?;
             if reply.code() != 234 {
+                let already = if logged_in {
+                    "the server logged this session in without credentials (230 greeting) and then "
+                } else {
+                    "the server "
+                };
                 return Err(Error::TlsRequired {
                     phase: Phase::TlsUpgrade,
                     detail: format!(
-                        "the server refused AUTH TLS ({reply}); it may not offer explicit FTPS: try implicit TLS (--tls implicit, port 990), or plain FTP (--tls none) only on a network you trust"
+                        "{already}refused AUTH TLS ({reply}), so nothing was sent in clear; it may not offer explicit FTPS: try implicit TLS (--tls implicit, port 990), or plain FTP (--tls none) only on a network you trust"
                     ),
                 });
             }
@@ -264,6 +281,8 @@ impl ClientBuilder {
             control,
             config,
             welcome,
+            greeted_logged_in: logged_in,
+            size_unsupported: false,
             features: Features::default(),
             passive: PassiveKind::Unknown,
             transfer_type: None,
@@ -396,6 +415,10 @@ pub struct Client {
     control: Control,
     config: Config,
     welcome: Reply,
+    /// The server greeted with 230: the session is logged in without credentials.
+    greeted_logged_in: bool,
+    /// `SIZE` was answered 500/502 (not implemented): not asked again this session.
+    size_unsupported: bool,
     features: Features,
     passive: PassiveKind,
     transfer_type: Option<TransferType>,
@@ -467,8 +490,21 @@ impl Client {
         let acct_cmd = account
             .map(|a| Command::with_arg("ACCT", "account", a).map(Command::secret))
             .transpose()?;
-        const HINT: Option<&str> = Some("check the user name and password");
+        if self.greeted_logged_in && self.tls_info().is_none() {
+            // The greeting said 230: credentials would at best be ignored, and in plain FTP
+            // they would cross the network in clear for nothing.
+            info!("the server logged the session in with its greeting; not sending USER/PASS");
+            phase.done();
+            return self.after_login();
+        }
         let mut reply = self.control.execute(&user_cmd, Phase::Login)?;
+        if self.greeted_logged_in && reply.code() == 503 {
+            // Over TLS the login is done again (AUTH may reset the session, RFC 2228); a
+            // server that says "already logged in" keeps the greeting's login.
+            info!("USER after a 230 greeting: {reply}; the session stays logged in");
+            phase.done();
+            return self.after_login();
+        }
         let mut last_cmd = user_cmd.display();
         if reply.code() == 331 {
             reply = self.control.execute(&pass_cmd, Phase::Login)?;
@@ -486,12 +522,14 @@ impl Client {
             reply = self.control.execute(acct, Phase::Login)?;
             last_cmd = acct.display();
         }
-        if !(reply.code() == 230 || reply.code() == 202) {
+        // Any 2xx after USER, PASS or ACCT means logged in (230, 202, or a "200 proceed").
+        if !reply.is_positive_completion() {
+            let hint = login_hint(&reply);
             return Err(Error::Reply {
                 phase: Phase::Login,
                 command: last_cmd,
                 reply,
-                hint: HINT,
+                hint,
             });
         }
         phase.done();
@@ -650,6 +688,27 @@ impl Client {
             detail: format!("cannot read a size in the SIZE reply {r}"),
             last_reply: Some(r.clone()),
         })
+    }
+
+    /// The size of `path` when the server can tell (`SIZE`), asked whatever `FEAT` said;
+    /// `None` when the server does not implement it (500/502, remembered for the session)
+    /// or will not say for this file.
+    fn size_if_known(&mut self, path: &str) -> Result<Option<u64>> {
+        if self.size_unsupported {
+            return Ok(None);
+        }
+        match self.size(path) {
+            Ok(n) => Ok(Some(n)),
+            Err(Error::Reply { reply, .. }) => {
+                if matches!(reply.code(), 500 | 502) {
+                    debug!("SIZE is not implemented here ({reply}); not asking again");
+                    self.size_unsupported = true;
+                }
+                Ok(None)
+            }
+            Err(Error::Protocol { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// `MDTM path`: the modification time (UTC).
@@ -815,10 +874,7 @@ impl Client {
             )?;
         }
         self.control.send(cmd, Phase::Transfer)?;
-        let reply = self.control.read_reply(
-            Phase::Transfer,
-            &format!("waiting for the reply to {}", cmd.verb()),
-        )?;
+        let reply = self.read_data_command_reply(cmd)?;
         if reply.is_positive_completion() {
             debug!("{} completed without a data transfer: {reply}", cmd.verb());
             return Ok((None, reply));
@@ -841,7 +897,13 @@ impl Client {
             });
         }
         let protect = self.protect_data;
-        match data::complete(pending, &self.control, &self.config, protect, cmd.verb()) {
+        match data::complete(
+            pending,
+            &mut self.control,
+            &self.config,
+            protect,
+            cmd.verb(),
+        ) {
             Ok(s) => {
                 phase.done();
                 self.last_data_tls = s.tls().map(|t| t.info());
@@ -852,6 +914,9 @@ impl Client {
                     .mark_broken(format!("the data connection for {} timed out", cmd.verb()));
                 Err(e)
             }
+            // The server already gave its answer (it refused to connect to us in active
+            // mode): nothing more to read.
+            Err(e @ Error::Reply { .. }) => Err(e),
             Err(e) => {
                 // The server answers the failed data connection on the control connection
                 // (425/426/522…); read it so the session stays in step and show it in the log.
@@ -867,6 +932,37 @@ impl Client {
         }
     }
 
+    /// The first reply that answers a data command: `1yz` (the transfer starts), a failure,
+    /// or `226`/`250` (done without data, e.g. an empty listing). Any other `2yz` cannot
+    /// answer it (a duplicated `229` after EPSV, say): it is logged and skipped, never
+    /// taken for the end of the transfer. All of them share one reply deadline.
+    fn read_data_command_reply(&mut self, cmd: &Command) -> Result<Reply> {
+        const MAX_STRAY: usize = 4;
+        let waiting_for = format!("waiting for the reply to {}", cmd.verb());
+        let deadline = self.control.reply_deadline();
+        for _ in 0..MAX_STRAY {
+            let reply = self
+                .control
+                .read_reply_by(Phase::Transfer, &waiting_for, deadline)?;
+            if !reply.is_positive_completion() || matches!(reply.code(), 226 | 250) {
+                return Ok(reply);
+            }
+            log::warn!(
+                "{}: ignoring the reply {reply}, which does not answer it (a stray or duplicated reply)",
+                cmd.verb()
+            );
+        }
+        self.control.mark_broken("stray replies");
+        Err(Error::Protocol {
+            phase: Phase::Transfer,
+            detail: format!(
+                "more than {MAX_STRAY} replies that do not answer {} while {waiting_for}",
+                cmd.verb()
+            ),
+            last_reply: self.control.last_reply.clone(),
+        })
+    }
+
     /// Starts downloading `path` (binary unless [`Client::transfer_type`] said otherwise).
     ///
     /// When the server supports `SIZE`, the size is asked first so that a transfer that ends
@@ -880,11 +976,33 @@ impl Client {
         let cmd = Command::with_arg("RETR", "path", path)?;
         self.ensure_binary()?;
         let mut expected = None;
-        if self.transfer_type == Some(TransferType::Binary) && self.features.has("SIZE") {
-            match self.size(path) {
-                Ok(n) => expected = Some(n.saturating_sub(offset)),
-                Err(Error::Reply { .. }) | Err(Error::Protocol { .. }) => {}
-                Err(e) => return Err(e),
+        if self.transfer_type == Some(TransferType::Binary) {
+            // Asked whatever FEAT said: servers that answer FEAT with 500 may still have
+            // SIZE, and without it a cut transfer cannot be told from a complete one.
+            if let Some(size) = self.size_if_known(path)? {
+                if offset > size {
+                    return Err(Error::ResumePastEnd {
+                        path: path.to_string(),
+                        offset,
+                        remote_size: size,
+                    });
+                }
+                if offset == size && offset > 0 {
+                    info!(
+                        "{path}: the local part already has all {size} bytes; nothing to download"
+                    );
+                    let reply = self
+                        .control
+                        .last_reply
+                        .clone()
+                        .unwrap_or_else(|| Reply::new(213, vec![format!("213 {size}")]));
+                    return Ok(Download::already_complete(
+                        &mut self.control,
+                        reply,
+                        cmd.display(),
+                    ));
+                }
+                expected = Some(size - offset);
             }
         }
         let (data, reply) = self.open_data(&cmd, (offset > 0).then_some(offset))?;
@@ -1301,6 +1419,21 @@ impl Iterator for DataLines<'_> {
                 Some(Err(Error::from_io(e, Phase::Transfer)))
             }
         }
+    }
+}
+
+/// What to try after a login reply that is not a success, fitted to the reply.
+fn login_hint(reply: &Reply) -> Option<&'static str> {
+    match reply.code() {
+        530 | 430 => Some("check the user name and password"),
+        331 | 332 => Some("the server asked for more credentials than it was given"),
+        421 => Some(
+            "the server is closing the session (busy, or too many connections); try again later",
+        ),
+        500..=504 => Some("the server does not accept this login command sequence"),
+        534 | 533 => Some("the server's security policy refuses this login: it may require TLS"),
+        c if c / 100 == 4 => Some("a temporary failure on the server; try again later"),
+        _ => None,
     }
 }
 

@@ -89,8 +89,11 @@ pub enum TlsMode {
 pub struct Limits {
     /// Longest accepted line of a reply or a listing, in bytes. Default 64 KiB.
     pub max_line: usize,
-    /// Longest accepted reply (all lines of a multi-line reply). Default 4 MiB.
+    /// Longest accepted reply (all lines of a multi-line reply, each line counted with
+    /// what storing it costs). Default 4 MiB.
     pub max_reply: usize,
+    /// Most lines in one reply. Default 65,536.
+    pub max_reply_lines: usize,
     /// Most listing entries collected into a `Vec`. Default 1,000,000.
     pub max_list_entries: usize,
 }
@@ -100,6 +103,7 @@ impl Default for Limits {
         Limits {
             max_line: 64 * 1024,
             max_reply: 4 * 1024 * 1024,
+            max_reply_lines: 65_536,
             max_list_entries: 1_000_000,
         }
     }

@@ -225,6 +225,27 @@ impl Control {
         }
     }
 
+    /// True when a reply (or the end of the connection) is waiting to be read, without
+    /// blocking.
+    pub(crate) fn has_input(&self) -> bool {
+        if !self.lines.buffered().is_empty() {
+            return true;
+        }
+        let Some(stream) = self.stream.as_ref() else {
+            return false;
+        };
+        let tcp = stream.tcp();
+        if tcp.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let r = tcp.peek(&mut [0u8; 1]);
+        let _ = tcp.set_nonblocking(false);
+        match r {
+            Ok(_) => true,
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+        }
+    }
+
     /// Sends a command.
     pub(crate) fn send(&mut self, cmd: &Command, phase: Phase) -> Result<()> {
         debug!("> {}", cmd.display());
@@ -269,6 +290,33 @@ impl Control {
         self.read_reply_within(phase, waiting_for, timeout)
     }
 
+    /// Reads one reply that must be complete by `deadline` (shared by several replies that
+    /// answer one command, so that a server cannot stretch the wait by sending them apart).
+    pub(crate) fn read_reply_by(
+        &mut self,
+        phase: Phase,
+        waiting_for: &str,
+        deadline: Instant,
+    ) -> Result<Reply> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            self.mark_broken(format!("no complete reply while {waiting_for}"));
+            return Err(Error::Timeout {
+                phase,
+                waiting_for: waiting_for.to_string(),
+                after: self.reply_wait(),
+                backend: self.tls_backend(),
+                last_reply: self.last_reply.clone(),
+            });
+        }
+        self.read_reply_within(phase, waiting_for, left)
+    }
+
+    /// When the replies that answer the command being sent now must all have arrived.
+    pub(crate) fn reply_deadline(&self) -> Instant {
+        far_instant(self.reply_wait())
+    }
+
     pub(crate) fn read_reply_within(
         &mut self,
         phase: Phase,
@@ -308,7 +356,8 @@ impl Control {
     ) -> Result<Reply> {
         let deadline = far_instant(timeout);
         let max_line = self.limits.max_line;
-        let mut parser = ReplyParser::new(self.limits.max_reply);
+        let mut parser =
+            ReplyParser::new(self.limits.max_reply).max_lines(self.limits.max_reply_lines);
         loop {
             if let Some(why) = &self.broken {
                 return Err(Error::Broken(why.clone()));
@@ -381,6 +430,9 @@ impl Control {
                         ReplyParseError::TooLong(max) => {
                             format!("a multi-line reply grew past {max} bytes while {waiting_for}")
                         }
+                        ReplyParseError::TooManyLines(max) => {
+                            format!("a multi-line reply grew past {max} lines while {waiting_for}")
+                        }
                     };
                     return Err(Error::Protocol {
                         phase,
@@ -401,10 +453,12 @@ impl Control {
     /// Reads the reply that ends a command: a preliminary `1yz` reply ("working on it") is
     /// logged and the next one read, so that it cannot shift every later reply by one.
     /// A server that sends nothing but preliminary replies is cut off after a few.
+    /// The preliminary replies and the final one share one reply deadline.
     pub(crate) fn read_final_reply(&mut self, phase: Phase, waiting_for: &str) -> Result<Reply> {
         const MAX_PRELIMINARY: usize = 8;
+        let deadline = self.reply_deadline();
         for _ in 0..MAX_PRELIMINARY {
-            let reply = self.read_reply(phase, waiting_for)?;
+            let reply = self.read_reply_by(phase, waiting_for, deadline)?;
             if !reply.is_preliminary() {
                 return Ok(reply);
             }

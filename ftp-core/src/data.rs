@@ -217,7 +217,7 @@ fn listen(control: &mut Control) -> Result<TcpListener> {
 /// then runs the TLS handshake when data is protected, and sets the idle deadline.
 pub(crate) fn complete(
     pending: Pending,
-    control: &Control,
+    control: &mut Control,
     config: &Config,
     protect: bool,
     command: &str,
@@ -226,12 +226,13 @@ pub(crate) fn complete(
         Pending::Connected(s) => s,
         Pending::Listening(l) => accept(
             &l,
-            control.peer.ip(),
+            control,
             config.active_accept_any_peer,
             config.wait(config.timeouts.data_connect),
-            control.last_reply.clone(),
+            command,
         )?,
     };
+    let control: &Control = control;
     let _ = tcp.set_nodelay(false);
     let stream = if protect {
         let tls = control
@@ -313,13 +314,20 @@ fn session_reuse_hint(e: Error, _last: Option<&Reply>) -> Error {
     }
 }
 
+/// Waits for the server to connect to us (active mode), watching the control connection
+/// meanwhile: a server that cannot connect says so there (`425`, `421`) and the wait ends
+/// at once with its reply, instead of running out the whole data-connect deadline.
 fn accept(
     listener: &TcpListener,
-    peer: IpAddr,
+    control: &mut Control,
     any_peer: bool,
     timeout: Duration,
-    last_reply: Option<Reply>,
+    command: &str,
 ) -> Result<TcpStream> {
+    /// How often the control connection is looked at while no connection comes.
+    const WATCH: Duration = Duration::from_millis(50);
+    let peer = control.peer.ip();
+    let last_reply = control.last_reply.clone();
     let deadline = far_instant(timeout);
     let timeout_err = || {
         Error::Timeout {
@@ -335,9 +343,26 @@ fn accept(
         if left.is_zero() {
             return Err(timeout_err());
         }
+        if control.has_input() {
+            let reply = control.read_reply(
+                Phase::DataConnect,
+                &format!("reading the server's reply while waiting for its data connection for {command}"),
+            )?;
+            let hint = match reply.code() {
+                425 | 426 => "the server could not connect to this client for the data (active mode): a firewall or NAT between them blocks it; use passive mode",
+                421 => "the server is closing the session; try again later",
+                _ => "the server gave up on the transfer before connecting for the data",
+            };
+            return Err(Error::Reply {
+                phase: Phase::DataConnect,
+                command: command.to_string(),
+                reply,
+                hint: Some(hint),
+            });
+        }
         // SO_RCVTIMEO bounds accept() on Linux and the BSDs.
         SockRef::from(listener)
-            .set_read_timeout(Some(left))
+            .set_read_timeout(Some(left.min(WATCH)))
             .map_err(|e| Error::Io {
                 phase: Phase::DataConnect,
                 source: e,
@@ -352,7 +377,7 @@ fn accept(
             Ok((_, from)) => {
                 warn!("active mode: refused a data connection from {from}, which is not the control peer {peer}");
             }
-            Err(e) if is_timeout_kind(&e) => return Err(timeout_err()),
+            Err(e) if is_timeout_kind(&e) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 return Err(Error::Io {

@@ -77,8 +77,9 @@ pub enum Error {
         source: io::Error,
     },
 
-    /// A deadline expired.
-    #[error("{phase}: no answer from server within {}s while {waiting_for}{}{}", secs(.after), backend_suffix(.backend), reply_suffix(.last_reply))]
+    /// A deadline expired. `after` is zero when the session's overall deadline
+    /// ([`crate::Config::deadline`]) cut the wait short.
+    #[error("{phase}: {}{}{}", timeout_text(.after, .waiting_for), backend_suffix(.backend), reply_suffix(.last_reply))]
     Timeout {
         /// Where it happened.
         phase: Phase,
@@ -172,6 +173,31 @@ pub enum Error {
         why: String,
     },
 
+    /// The server sent more bytes than it announced (`SIZE`, the `150` reply, or what was
+    /// left after `REST`): the file changed during the transfer, or the server ignored the
+    /// restart offset. The extra bytes were not handed on.
+    #[error("transfer: the server sent more than the {expected} bytes it announced ({received} arrived){}; the file changed while it was sent, or the server ignored the restart offset: the copy cannot be trusted, download it again from the start", reply_suffix(.reply))]
+    Overrun {
+        /// Bytes that arrived, counting the first extra read.
+        received: u64,
+        /// Bytes announced.
+        expected: u64,
+        /// The server's reply after the transfer was aborted, when one came.
+        reply: Option<Reply>,
+    },
+
+    /// A download was asked to resume from a byte offset past the end of the remote file:
+    /// the local part cannot be a prefix of this file.
+    #[error("transfer: cannot resume {path} from byte {offset}: the remote file has only {remote_size} bytes, so the local part is not the beginning of this file; delete the local part, or download without resuming")]
+    ResumePastEnd {
+        /// The remote path.
+        path: String,
+        /// The requested offset (the size of the local part).
+        offset: u64,
+        /// The remote size (`SIZE`).
+        remote_size: u64,
+    },
+
     /// An argument was refused before anything was sent (e.g. a line break in a path).
     #[error("command: invalid {what}: {detail}; nothing was sent to the server")]
     InvalidArgument {
@@ -184,6 +210,17 @@ pub enum Error {
     /// The session is unusable after an earlier failure left the control connection out of step.
     #[error("the control connection is out of step after an earlier failure ({0}); reconnect")]
     Broken(String),
+}
+
+fn timeout_text(after: &Duration, waiting_for: &str) -> String {
+    if after.is_zero() {
+        format!("the session's overall deadline passed while {waiting_for}")
+    } else {
+        format!(
+            "no answer from server within {}s while {waiting_for}",
+            secs(after)
+        )
+    }
 }
 
 fn secs(d: &Duration) -> String {
@@ -226,7 +263,9 @@ impl Error {
             | Error::Io { phase, .. }
             | Error::Tls { phase, .. }
             | Error::TlsRequired { phase, .. } => *phase,
-            Error::Incomplete { .. } => Phase::Transfer,
+            Error::Incomplete { .. } | Error::Overrun { .. } | Error::ResumePastEnd { .. } => {
+                Phase::Transfer
+            }
             Error::InvalidArgument { .. } | Error::Broken(_) => Phase::Command,
         }
     }
@@ -239,7 +278,7 @@ impl Error {
             | Error::Protocol { last_reply, .. }
             | Error::Closed { last_reply, .. }
             | Error::Io { last_reply, .. } => last_reply.as_ref(),
-            Error::Incomplete { reply, .. } => reply.as_ref(),
+            Error::Incomplete { reply, .. } | Error::Overrun { reply, .. } => reply.as_ref(),
             _ => None,
         }
     }
@@ -282,6 +321,7 @@ impl Error {
         let kind = match &self {
             Error::Timeout { .. } => io::ErrorKind::TimedOut,
             Error::Incomplete { .. } | Error::Closed { .. } => io::ErrorKind::UnexpectedEof,
+            Error::Overrun { .. } => io::ErrorKind::InvalidData,
             Error::Io { source, .. } => source.kind(),
             _ => io::ErrorKind::Other,
         };

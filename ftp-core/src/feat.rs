@@ -34,7 +34,14 @@ impl Features {
         let lines = reply.lines();
         // The first and last lines carry the code; features are the ones in between,
         // indented by one space (some servers forget the space).
-        for line in lines.iter().skip(1).take(lines.len().saturating_sub(2)) {
+        // Real servers announce a few dozen features; a reply of thousands of lines is not
+        // worth a map entry per line.
+        const MAX_FEATURES: usize = 1024;
+        for line in lines
+            .iter()
+            .skip(1)
+            .take(lines.len().saturating_sub(2).min(MAX_FEATURES))
+        {
             let line = line.trim();
             if line.is_empty() {
                 continue;

@@ -185,7 +185,7 @@ proptest! {
 
     /// Arbitrary byte lines against a reference model of the parser: no panic, each
     /// `feed` returns what the model says (reply, pending, bad first line, too long), and
-    /// every reply respects `max_reply_len` counted as decoded bytes (+2 per line end).
+    /// every reply respects `max_reply_len` counted as decoded bytes plus the per-line storage cost.
     #[test]
     fn reply_parser_matches_model(
         max in prop_oneof![0usize..64, 0usize..4096, Just(1usize << 20)],
@@ -199,7 +199,7 @@ proptest! {
         for line in &lines {
             let got = p.feed(line);
             let text = String::from_utf8_lossy(line).into_owned();
-            counted += text.len() + 2;
+            counted += text.len() + crate::reply::LINE_OVERHEAD;
             let want = if counted > max {
                 Err(ReplyParseError::TooLong(max))
             } else {
@@ -250,7 +250,7 @@ proptest! {
     }
 
     /// Strict memory bound: the decoded lines a reply keeps stay within `max_reply_len`
-    /// (plus 2 bytes per line for the line ends the limit also counts).
+    /// (plus the per-line storage cost the limit also counts).
     #[test]
     fn reply_kept_bytes_within_limit(
         max in 0usize..4096,
@@ -259,7 +259,11 @@ proptest! {
         let mut p = ReplyParser::new(max);
         for line in &lines {
             if let Ok(Some(reply)) = p.feed(line) {
-                let kept: usize = reply.lines().iter().map(|l| l.len() + 2).sum();
+                let kept: usize = reply
+                    .lines()
+                    .iter()
+                    .map(|l| l.len() + crate::reply::LINE_OVERHEAD)
+                    .sum();
                 prop_assert!(kept <= max, "kept {} > max_reply_len {}", kept, max);
             }
         }

@@ -5,6 +5,7 @@
 //! anything, digits included, so they are matched on the full `ddd ` prefix only.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A complete reply from the server.
 ///
@@ -17,13 +18,18 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     code: u16,
-    lines: Vec<String>,
+    // Shared: a reply is kept as the session's last reply and copied into errors, and a
+    // long multi-line reply must not be duplicated each time.
+    lines: Arc<[String]>,
 }
 
 impl Reply {
     /// Builds a reply from its code and its raw lines (without line endings).
     pub fn new(code: u16, lines: Vec<String>) -> Reply {
-        Reply { code, lines }
+        Reply {
+            code,
+            lines: lines.into(),
+        }
     }
 
     /// The three-digit reply code, as sent (unknown codes are kept, never mapped to 0).
@@ -87,7 +93,7 @@ impl fmt::Display for Reply {
             return write!(f, "{:03}", self.code);
         }
         let mut first = true;
-        for l in &self.lines {
+        for l in self.lines.iter() {
             if !first {
                 f.write_str(" | ")?;
             }
@@ -125,7 +131,14 @@ pub(crate) enum ReplyParseError {
     BadFirstLine(String),
     /// The reply grew past the configured size limit.
     TooLong(usize),
+    /// The reply has more lines than the configured limit.
+    TooManyLines(usize),
 }
+
+/// What one stored line costs beyond its text: the `String` itself and the allocator's
+/// bookkeeping. Counted so that a reply of a million one-byte lines hits the size limit
+/// long before it costs a hundred times that limit in memory.
+pub(crate) const LINE_OVERHEAD: usize = std::mem::size_of::<String>() + 16;
 
 /// Assembles a reply from lines, one at a time.
 ///
@@ -133,6 +146,7 @@ pub(crate) enum ReplyParseError {
 #[derive(Debug)]
 pub(crate) struct ReplyParser {
     max_reply_len: usize,
+    max_lines: usize,
     code: Option<u16>,
     lines: Vec<String>,
     len: usize,
@@ -142,20 +156,30 @@ impl ReplyParser {
     pub(crate) fn new(max_reply_len: usize) -> ReplyParser {
         ReplyParser {
             max_reply_len,
+            max_lines: usize::MAX,
             code: None,
             lines: Vec::new(),
             len: 0,
         }
     }
 
+    /// Also refuses replies of more than `n` lines.
+    pub(crate) fn max_lines(mut self, n: usize) -> ReplyParser {
+        self.max_lines = n.max(1);
+        self
+    }
+
     /// Feeds one line (without its line ending). Returns the reply once it is complete.
     pub(crate) fn feed(&mut self, line: &[u8]) -> Result<Option<Reply>, ReplyParseError> {
         let text = String::from_utf8_lossy(line).into_owned();
-        // Counted after decoding: each invalid byte becomes a 3-byte U+FFFD, and the limit
-        // is about the memory kept.
-        self.len += text.len() + 2;
+        // Counted after decoding (each invalid byte becomes a 3-byte U+FFFD) and with the
+        // cost of storing the line: the limit is about the memory kept.
+        self.len += text.len() + LINE_OVERHEAD;
         if self.len > self.max_reply_len {
             return Err(ReplyParseError::TooLong(self.max_reply_len));
+        }
+        if self.lines.len() >= self.max_lines {
+            return Err(ReplyParseError::TooManyLines(self.max_lines));
         }
         match self.code {
             None => {

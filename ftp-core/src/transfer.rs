@@ -67,6 +67,18 @@ impl<'a> Download<'a> {
         }
     }
 
+    /// A download with nothing left to transfer (a resume from the end of the file): it
+    /// reads as empty and finishes with `reply`.
+    pub(crate) fn already_complete(
+        control: &'a mut Control,
+        reply: Reply,
+        command: String,
+    ) -> Download<'a> {
+        let mut dl = Download::new(control, None, None, Some(0), Duration::ZERO, command);
+        dl.state = State::Done(reply);
+        dl
+    }
+
     /// Bytes received so far.
     pub fn received(&self) -> u64 {
         self.received
@@ -143,8 +155,20 @@ impl<'a> Download<'a> {
     /// Called at the end of the data stream: the final reply and the byte count decide.
     fn complete(&mut self) -> Result<Reply> {
         // Close our side first: some servers send the final reply only after the client
-        // closed the data connection.
-        drop(self.data.take());
+        // closed the data connection. Over TLS, a clean end is answered with our own
+        // close_notify: servers that harden their shutdown (vsftpd
+        // `strict_ssl_write_shutdown=YES`) wait for it and otherwise fail the transfer with
+        // 426, although every byte arrived.
+        if let Some(mut d) = self.data.take() {
+            if matches!(d, Stream::Tls(_)) && !self.unclean_end {
+                if let Err(e) = d.close_write() {
+                    debug!(
+                        "{}: sending close_notify on the data connection: {e}",
+                        self.command
+                    );
+                }
+            }
+        }
         let reply = match self.early_reply.take() {
             Some(r) => r,
             None => self.control.read_final_reply(
@@ -196,6 +220,45 @@ impl<'a> Download<'a> {
         self.state = State::Failed(err.to_string());
         err.into_io()
     }
+
+    fn session_expired(&self) -> bool {
+        self.control
+            .deadline
+            .is_some_and(|end| Instant::now() >= end)
+    }
+
+    /// With a session deadline ([`crate::Config::deadline`]), a data connection that keeps
+    /// trickling bytes must still stop there: each read waits at most until it.
+    fn clip_to_session_deadline(&mut self) -> Result<()> {
+        let Some(end) = self.control.deadline else {
+            return Ok(());
+        };
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(session_timeout(
+                &format!(
+                    "{} ({} bytes received so far; resume from there)",
+                    self.command, self.received
+                ),
+                self.control,
+            ));
+        }
+        if let Some(d) = &self.data {
+            let _ = d.tcp().set_read_timeout(Some(left.min(self.idle)));
+        }
+        Ok(())
+    }
+}
+
+/// The session's overall deadline passed while `what` was going on.
+fn session_timeout(what: &str, control: &Control) -> Error {
+    Error::Timeout {
+        phase: Phase::Transfer,
+        waiting_for: what.to_string(),
+        after: Duration::ZERO,
+        backend: None,
+        last_reply: control.last_reply.clone(),
+    }
 }
 
 impl Read for Download<'_> {
@@ -207,6 +270,10 @@ impl Read for Download<'_> {
         }
         if buf.is_empty() {
             return Ok(0);
+        }
+        if let Err(e) = self.clip_to_session_deadline() {
+            let _ = self.abort_reading_reply(false);
+            return Err(self.fail(e));
         }
         let n = match self.data.as_mut() {
             None => 0,
@@ -220,6 +287,17 @@ impl Read for Download<'_> {
                 {
                     self.unclean_end = true;
                     0
+                }
+                Err(e) if is_timeout_kind(&e) && self.session_expired() => {
+                    let err = session_timeout(
+                        &format!(
+                            "waiting for data for {} ({} bytes received so far; resume from there)",
+                            self.command, self.received
+                        ),
+                        self.control,
+                    );
+                    let _ = self.abort_reading_reply(false);
+                    return Err(self.fail(err));
                 }
                 Err(e) if is_timeout_kind(&e) => {
                     let err = Error::Timeout {
@@ -263,6 +341,21 @@ impl Read for Download<'_> {
                 Err(e) => Err(self.fail(e)),
             };
         }
+        if let Some(expected) = self.expected {
+            let got = self.received + n as u64;
+            if got > expected {
+                // More than announced is as wrong as less: the file changed while it was
+                // sent, or the server ignored REST and started again from byte 0. None of
+                // the extra bytes is handed on.
+                let reply = self.abort_reading_reply(true).ok().flatten();
+                let err = Error::Overrun {
+                    received: got,
+                    expected,
+                    reply,
+                };
+                return Err(self.fail(err));
+            }
+        }
         self.received += n as u64;
         Ok(n)
     }
@@ -290,6 +383,7 @@ pub struct Upload<'a> {
     data: Option<Stream>,
     sent: u64,
     idle: Duration,
+    progress: Progress,
     command: String,
     done: bool,
     started: Instant,
@@ -307,6 +401,7 @@ impl<'a> Upload<'a> {
             data: Some(data),
             sent: 0,
             idle,
+            progress: Progress::new(idle),
             command,
             done: false,
             started: Instant::now(),
@@ -330,6 +425,19 @@ impl<'a> Upload<'a> {
             .data
             .take()
             .ok_or_else(|| Error::Broken("upload already failed".into()))?;
+        // What is still buffered (a TLS record, close_notify) must go out within what is
+        // left of the progress deadline, not a fresh one.
+        match self.progress.next_wait(self.control.deadline) {
+            Ok(wait) => {
+                let _ = data.tcp().set_write_timeout(Some(wait));
+            }
+            Err(why) => {
+                self.data = Some(data);
+                let err = self.stall_error(why);
+                self.abort_inner(false);
+                return Err(err);
+            }
+        }
         if let Err(e) = data.flush().and_then(|_| data.close_write()) {
             self.data = Some(data);
             let reply = self.abort_inner(!is_timeout_kind(&e));
@@ -355,6 +463,23 @@ impl<'a> Upload<'a> {
         }
         log_done(&self.command, self.sent, self.started);
         Ok(reply)
+    }
+
+    fn stall_error(&self, why: Stall) -> Error {
+        let what = format!(
+            "waiting for the server to accept data for {} ({} bytes sent)",
+            self.command, self.sent
+        );
+        match why {
+            Stall::Idle => Error::Timeout {
+                phase: Phase::Transfer,
+                waiting_for: what,
+                after: self.idle,
+                backend: None,
+                last_reply: self.control.last_reply.clone(),
+            },
+            Stall::Session => session_timeout(&what, self.control),
+        }
     }
 
     fn write_error(&self, e: io::Error, reply: Option<Reply>) -> Error {
@@ -414,11 +539,22 @@ impl<'a> Upload<'a> {
 
 impl Write for Upload<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let wait = match self.progress.next_wait(self.control.deadline) {
+            Ok(w) => w,
+            Err(why) => {
+                let err = self.stall_error(why);
+                self.abort_inner(false);
+                return Err(err.into_io());
+            }
+        };
         let Some(d) = self.data.as_mut() else {
             return Err(Error::Broken("upload already failed".into()).into_io());
         };
+        let _ = d.tcp().set_write_timeout(Some(wait));
+        let call = Instant::now();
         match d.write(buf) {
             Ok(n) => {
+                self.progress.record(n, call, wait);
                 self.sent += n as u64;
                 Ok(n)
             }
@@ -435,6 +571,59 @@ impl Write for Upload<'_> {
         match self.data.as_mut() {
             Some(d) => d.flush(),
             None => Ok(()),
+        }
+    }
+}
+
+/// The idle deadline of an upload as a deadline for *progress*, whatever the call pattern.
+///
+/// A socket send timeout bounds one system call, and a call that times out after copying
+/// part of its buffer returns success; `write_all` then starts a fresh wait, and a TLS
+/// stream may swallow a timed-out flush and block again on the next write. So the deadline
+/// is kept here: it moves on only when bytes were accepted before the call waited out its
+/// timeout, and each call may wait only for what is left of it.
+#[derive(Debug)]
+struct Progress {
+    idle: Duration,
+    deadline: Instant,
+}
+
+/// Why an upload stopped moving.
+enum Stall {
+    Idle,
+    Session,
+}
+
+impl Progress {
+    fn new(idle: Duration) -> Progress {
+        Progress {
+            idle,
+            deadline: crate::deadline::far_instant(idle),
+        }
+    }
+
+    /// How long the next call may block, or why it may not.
+    fn next_wait(&self, session: Option<Instant>) -> Result<Duration, Stall> {
+        let now = Instant::now();
+        if session.is_some_and(|end| now >= end) {
+            return Err(Stall::Session);
+        }
+        let left = self.deadline.saturating_duration_since(now);
+        if left.is_zero() {
+            return Err(Stall::Idle);
+        }
+        let left = match session {
+            Some(end) => left.min(end.saturating_duration_since(now)),
+            None => left,
+        };
+        Ok(left.max(Duration::from_millis(1)))
+    }
+
+    /// After a call that started at `call` with `wait` allowed and accepted `n` bytes.
+    fn record(&mut self, n: usize, call: Instant, wait: Duration) {
+        // A call that used up its whole wait was stalled, even if it copied a few bytes.
+        if n > 0 && call.elapsed() < wait {
+            self.deadline = crate::deadline::far_instant(self.idle);
         }
     }
 }

@@ -11,9 +11,13 @@ use super::{parse_mlsd_time, parse_u64, EntryKind, ListEntry};
 pub(super) fn parse(line: &str) -> Option<ListEntry> {
     // Inside a `250-` MLST reply the entry is indented by exactly one space.
     let body = line.strip_prefix(' ').unwrap_or(line);
-    // Fact values cannot contain spaces (RFC 3659 RCHAR), so the first "; " ends the facts
-    // and everything after it, `;` and spaces included, is the name.
-    let (facts, name) = body.split_once("; ")?;
+    let (facts, name) = match split_facts(body) {
+        Some(split) => split,
+        // `entry = [facts] SP pathname`: an MLSD line that starts with the space has no
+        // facts at all, and the rest, whatever it holds, is the name.
+        None if line.starts_with(' ') && !body.is_empty() => ("", body),
+        None => return None,
+    };
     if name.is_empty() {
         return None;
     }
@@ -52,6 +56,19 @@ pub(super) fn parse(line: &str) -> Option<ListEntry> {
     entry.owner = owner_name.or(owner_id);
     entry.group = group_name.or(group_id);
     Some(entry)
+}
+
+/// Splits `facts; name`. Fact values cannot contain spaces (RFC 3659 RCHAR), so the first
+/// `;` followed by a space ends the facts (some servers put a tab there) and everything
+/// after it, `;` and spaces included, is the name. What comes before must hold at least one
+/// `name=value` fact (malformed ones among them are skipped later), or it is not facts.
+fn split_facts(body: &str) -> Option<(&str, &str)> {
+    let end = body.find([' ', '\t'])?;
+    let facts = body[..end].strip_suffix(';')?;
+    if !facts.split(';').any(|f| f.contains('=')) {
+        return None;
+    }
+    Some((facts, &body[end + 1..]))
 }
 
 /// The `type` fact: `file`, `dir`, `cdir`, `pdir`, or an `OS.name=type` value such as

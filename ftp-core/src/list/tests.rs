@@ -1231,3 +1231,26 @@ fn dos_variants() {
         );
     }
 }
+
+/// Nothing a server lists may be dropped: a name that is one space, an entry without facts,
+/// facts ended by `;` and a tab.
+#[test]
+fn mlsd_edge_cases_are_entries() {
+    let e = parse_mlsd_line("type=file;size=3;  ").expect("a name of one space");
+    assert_eq!(
+        (e.name.as_str(), e.kind, e.size),
+        (" ", EntryKind::File, Some(3))
+    );
+    let e = parse_mlsd_line(" name without facts").expect("no facts");
+    assert_eq!(
+        (e.name.as_str(), e.kind),
+        ("name without facts", EntryKind::Other)
+    );
+    let e = parse_mlsd_line(" a; b").expect("no facts, a name with '; '");
+    assert_eq!(e.name, "a; b");
+    let e = parse_mlsd_line("type=dir;modify=20240101000000;\tsub dir").expect("tab");
+    assert_eq!((e.name.as_str(), e.kind), ("sub dir", EntryKind::Dir));
+    // MLST's indented entry still reads its facts.
+    let e = parse_mlsd_line(" type=file;size=9; /abs/path").unwrap();
+    assert_eq!((e.name.as_str(), e.size), ("/abs/path", Some(9)));
+}

@@ -1,0 +1,523 @@
+//! Regression tests for the bugs that third-party servers, other projects' test cases and a
+//! hostile server found (issue 8), each against a scripted server that behaves exactly as
+//! the server that showed it. Every test here failed before its fix.
+
+mod support;
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use ftp_client::{Client, DataMode, Error, Phase, TlsMode};
+use support::fake::{Conn, FakeServer};
+
+/// What a scripted server's handler sees: the control connection, its passive listener and
+/// the data connections it keeps open.
+struct Ctx {
+    data: TcpListener,
+    port: u16,
+    held: Vec<TcpStream>,
+}
+
+impl Ctx {
+    fn accept(&mut self) -> TcpStream {
+        self.data.accept().unwrap().0
+    }
+}
+
+/// Runs a small FTP server: `handler` answers each command (`Some(reply)`, CRLF added), or
+/// leaves it to the defaults (`None`): USER 331, PASS 230, FEAT with SIZE, TYPE 200,
+/// EPSV 229, QUIT 221. Every command is sent to `log`.
+fn serve(
+    mut c: Conn,
+    greeting: &str,
+    log: Sender<String>,
+    mut handler: impl FnMut(&mut Conn, &mut Ctx, &str, &str) -> Option<String>,
+) {
+    c.send(format!("{greeting}\r\n").as_bytes());
+    let data = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = data.local_addr().unwrap().port();
+    let mut ctx = Ctx {
+        data,
+        port,
+        held: Vec::new(),
+    };
+    while let Some(line) = c.command() {
+        let _ = log.send(line.clone());
+        let (verb, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+        let verb = verb.to_ascii_uppercase();
+        let reply = match handler(&mut c, &mut ctx, &verb, arg) {
+            Some(r) => r,
+            None => match verb.as_str() {
+                "USER" => "331 password please".into(),
+                "PASS" => "230 logged in".into(),
+                "FEAT" => "211-Features:\r\n SIZE\r\n REST STREAM\r\n211 End".into(),
+                "TYPE" | "NOOP" => "200 ok".into(),
+                "EPSV" => format!("229 Entering Extended Passive Mode (|||{}|)", ctx.port),
+                "QUIT" => {
+                    c.send(b"221 bye\r\n");
+                    return;
+                }
+                _ => "502 not here".into(),
+            },
+        };
+        if reply.is_empty() {
+            continue;
+        }
+        c.send(format!("{reply}\r\n").as_bytes());
+    }
+}
+
+/// A server running `handler`, and the commands it received.
+fn server(
+    greeting: &'static str,
+    handler: impl FnMut(&mut Conn, &mut Ctx, &str, &str) -> Option<String> + Send + 'static,
+) -> (FakeServer, Receiver<String>) {
+    let (tx, rx) = channel();
+    let s = FakeServer::start(move |c| serve(c, greeting, tx, handler));
+    (s, rx)
+}
+
+fn plain(port: u16) -> ftp_client::ClientBuilder {
+    Client::builder("127.0.0.1")
+        .port(port)
+        .tls_mode(TlsMode::None)
+}
+
+fn connect(port: u16) -> Client {
+    let mut ftp = plain(port).connect().expect("connect");
+    ftp.login("u", "p").expect("login");
+    ftp
+}
+
+fn commands(rx: &Receiver<String>) -> Vec<String> {
+    rx.try_iter().collect()
+}
+
+fn verbs(rx: &Receiver<String>) -> Vec<String> {
+    commands(rx)
+        .iter()
+        .map(|l| l.split(' ').next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Sends `body` over a new data connection, closes it, and returns the final reply.
+fn send_data(c: &mut Conn, ctx: &mut Ctx, body: &[u8], fin: &str) -> Option<String> {
+    let mut d = ctx.accept();
+    c.send(b"150 Opening BINARY mode data connection\r\n");
+    let _ = d.write_all(body);
+    drop(d);
+    Some(fin.into())
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. A resume can rename a wrong file into place as complete
+
+#[test]
+fn a_resume_offset_past_the_remote_end_is_an_error_before_any_transfer() {
+    let (s, rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "SIZE" => Some("213 85".into()),
+        "REST" => Some("350 ok".into()),
+        "RETR" => send_data(c, ctx, &[b'x'; 85], "226 done"),
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    let mut out = Vec::new();
+    let err = ftp
+        .download_from_offset("f", 2000, &mut out, None)
+        .expect_err("a 2000-byte part cannot be the start of an 85-byte file");
+    assert!(
+        matches!(
+            err,
+            Error::ResumePastEnd {
+                offset: 2000,
+                remote_size: 85,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("2000") && msg.contains("85"), "{msg}");
+    assert!(out.is_empty());
+    let sent = verbs(&rx);
+    assert!(!sent.iter().any(|v| v == "RETR" || v == "REST"), "{sent:?}");
+    // The session is still usable.
+    ftp.noop().unwrap();
+}
+
+#[test]
+fn a_resume_from_the_end_is_complete_without_retr() {
+    let (s, rx) = server("220 hi", |_, _, verb, _| match verb {
+        "SIZE" => Some("213 85".into()),
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    let mut out = Vec::new();
+    assert_eq!(
+        ftp.download_from_offset("f", 85, &mut out, None).unwrap(),
+        0
+    );
+    let sent = verbs(&rx);
+    assert!(!sent.iter().any(|v| v == "RETR" || v == "EPSV"), "{sent:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Truncation detection depends on FEAT listing SIZE
+
+#[test]
+fn size_is_asked_when_feat_is_refused_and_a_lying_150_cannot_hide_a_cut() {
+    let (s, rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "FEAT" => Some("500 FEAT not understood".into()),
+        "SIZE" => Some("213 100".into()),
+        "RETR" => {
+            let mut d = ctx.accept();
+            // The 150 lies about the size too: only SIZE tells the truth.
+            c.send(b"150 Opening data connection (50 bytes)\r\n");
+            d.write_all(&[b'y'; 50]).unwrap();
+            drop(d);
+            Some("226 Transfer complete".into())
+        }
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    let mut out = Vec::new();
+    let err = ftp
+        .download_to("f", &mut out, None)
+        .expect_err("50 of 100 bytes is not a download");
+    assert!(
+        matches!(
+            err,
+            Error::Incomplete {
+                received: 50,
+                expected: Some(100),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(verbs(&rx).iter().any(|v| v == "SIZE"));
+}
+
+#[test]
+fn size_not_implemented_is_asked_once_per_session() {
+    let (s, rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "FEAT" => Some("500 no".into()),
+        "SIZE" => Some("502 Command not implemented".into()),
+        "RETR" => send_data(c, ctx, b"abc", "226 done"),
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    for _ in 0..3 {
+        let mut out = Vec::new();
+        assert_eq!(ftp.download_to("f", &mut out, None).unwrap(), 3);
+    }
+    let sizes = verbs(&rx).iter().filter(|v| *v == "SIZE").count();
+    assert_eq!(sizes, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Positive login replies refused
+
+#[test]
+fn any_2xx_after_user_means_logged_in() {
+    let (s, rx) = server("220 hi", |_, _, verb, _| match verb {
+        "USER" => Some("200 fine, proceed without password".into()),
+        _ => None,
+    });
+    let mut ftp = plain(s.port()).connect().unwrap();
+    ftp.login("anonymous", "x")
+        .expect("200 after USER is a login");
+    assert!(!verbs(&rx).iter().any(|v| v == "PASS"));
+}
+
+#[test]
+fn a_230_greeting_is_a_session_logged_in_without_credentials() {
+    let (s, rx) = server("230 logged in, no credentials needed", |_, _, _, _| None);
+    let mut ftp = plain(s.port()).connect().expect("230 greeting");
+    ftp.login("user", "secret").expect("already logged in");
+    ftp.noop().unwrap();
+    let sent = verbs(&rx);
+    assert!(
+        !sent.iter().any(|v| v == "USER" || v == "PASS"),
+        "no credentials for nothing: {sent:?}"
+    );
+}
+
+#[test]
+fn a_230_greeting_with_tls_required_still_asks_auth_tls_and_sends_no_credentials() {
+    let (s, rx) = server("230 welcome in", |_, _, verb, _| match verb {
+        "AUTH" => Some("500 AUTH not understood".into()),
+        _ => None,
+    });
+    let tls = ftp_client::Backend::default()
+        .connector(&ftp_client::TlsOptions::default())
+        .unwrap();
+    let err = Client::builder("127.0.0.1")
+        .port(s.port())
+        .tls_connector(tls)
+        .connect()
+        .expect_err("TLS is required and refused");
+    let msg = err.to_string();
+    assert!(matches!(err, Error::TlsRequired { .. }), "{msg}");
+    assert!(
+        msg.contains("230") && msg.contains("refused AUTH TLS"),
+        "{msg}"
+    );
+    let sent = verbs(&rx);
+    assert_eq!(sent, vec!["AUTH"], "{sent:?}");
+}
+
+#[test]
+fn login_hints_fit_the_reply() {
+    for (reply, want, not) in [
+        (
+            "530 Login incorrect",
+            "check the user name and password",
+            "try again later",
+        ),
+        (
+            "421 Too many connections",
+            "try again later",
+            "user name and password",
+        ),
+    ] {
+        let (s, _rx) = server("220 hi", move |_, _, verb, _| match verb {
+            "PASS" => Some(reply.into()),
+            _ => None,
+        });
+        let mut ftp = plain(s.port()).connect().unwrap();
+        let msg = ftp.login("u", "p").unwrap_err().to_string();
+        assert!(msg.contains(want) && !msg.contains(not), "{reply}: {msg}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Active mode waits out the whole deadline when the server already said no
+
+#[test]
+fn active_mode_fails_at_once_when_the_server_says_it_cannot_connect() {
+    let (s, _rx) = server("220 hi", |c, _, verb, _| match verb {
+        "PORT" | "EPRT" => Some("200 PORT ok".into()),
+        "RETR" => {
+            c.send(b"150 Opening data connection\r\n");
+            Some("425 Can't open data connection".into())
+        }
+        _ => None,
+    });
+    let data_connect = Duration::from_secs(20);
+    let mut ftp = plain(s.port())
+        .data_mode(DataMode::Active)
+        .data_connect_timeout(data_connect)
+        .connect()
+        .unwrap();
+    ftp.login("u", "p").unwrap();
+    let t0 = Instant::now();
+    let err = match ftp.retr("f") {
+        Ok(_) => panic!("the server never connected"),
+        Err(e) => e,
+    };
+    let took = t0.elapsed();
+    assert!(took < data_connect / 4, "waited {took:?}: {err}");
+    assert_eq!(err.phase(), Phase::DataConnect, "{err}");
+    assert_eq!(err.reply().map(|r| r.code()), Some(425), "{err}");
+    assert!(!err.to_string().contains("no answer"), "{err}");
+    ftp.noop().expect("the session stays in step");
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. A file longer than announced is accepted
+
+#[test]
+fn more_bytes_than_size_announced_is_an_error() {
+    for extra in [1usize, 5000] {
+        let (s, _rx) = server("220 hi", move |c, ctx, verb, _| match verb {
+            "SIZE" => Some("213 100".into()),
+            "RETR" => send_data(c, ctx, &vec![b'z'; 100 + extra], "226 done"),
+            _ => None,
+        });
+        let mut ftp = connect(s.port());
+        let mut out = Vec::new();
+        let err = ftp
+            .download_to("f", &mut out, None)
+            .expect_err("a padded file is not the file");
+        assert!(
+            matches!(err, Error::Overrun { expected: 100, .. }),
+            "{extra}: {err}"
+        );
+        assert!(
+            out.len() <= 100,
+            "extra bytes were handed on: {}",
+            out.len()
+        );
+    }
+}
+
+#[test]
+fn a_server_that_ignores_rest_cannot_double_a_resumed_file() {
+    let (s, _rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "SIZE" => Some("213 100".into()),
+        "REST" => Some("350 Restarting".into()),
+        // Accepts REST, then sends the whole file from byte 0.
+        "RETR" => send_data(c, ctx, &[b'w'; 100], "226 done"),
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    let mut out = Vec::new();
+    let err = ftp
+        .download_from_offset("f", 60, &mut out, None)
+        .expect_err("40 bytes were left, 100 came");
+    assert!(matches!(err, Error::Overrun { expected: 40, .. }), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 10. A stray reply is taken for the end of a listing
+
+#[test]
+fn a_duplicated_229_is_not_the_end_of_a_listing() {
+    let (s, _rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "EPSV" => {
+            let r = format!("229 Entering Extended Passive Mode (|||{}|)\r\n", ctx.port);
+            c.send(r.as_bytes());
+            // The same reply again, unasked.
+            Some(r.trim_end().to_string())
+        }
+        "LIST" => send_data(
+            c,
+            ctx,
+            b"-rw-r--r-- 1 ftp ftp 3 Jan 01 2024 a.txt\r\n",
+            "226 done",
+        ),
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    let entries = ftp.list(None).expect("listing");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].name, "a.txt");
+}
+
+// ---------------------------------------------------------------------------------------
+// 12. Deadlines that stretch
+
+#[test]
+fn preliminary_replies_share_one_reply_deadline() {
+    let reply = Duration::from_secs(1);
+    let (s, _rx) = server("220 hi", |c, _, verb, _| match verb {
+        "NOOP" => {
+            // Seven 1xx replies, each well inside the reply deadline, together far past it.
+            for i in 0..7 {
+                if !c.pause(Duration::from_millis(400)) {
+                    return Some(String::new());
+                }
+                c.send(format!("120 working {i}\r\n").as_bytes());
+            }
+            Some("200 ok".into())
+        }
+        _ => None,
+    });
+    let mut ftp = plain(s.port()).reply_timeout(reply).connect().unwrap();
+    ftp.login("u", "p").unwrap();
+    let t0 = Instant::now();
+    let err = ftp
+        .noop()
+        .expect_err("2.8 s of 1xx replies exceed a 1 s reply deadline");
+    let took = t0.elapsed();
+    assert!(err.is_timeout(), "{err}");
+    assert!(took < reply * 2, "took {took:?}");
+}
+
+#[test]
+fn an_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
+    let idle = Duration::from_secs(2);
+    let (s, _rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "STOR" => {
+            // Accepts the data connection and never reads from it.
+            let d = ctx.accept();
+            ctx.held.push(d);
+            c.send(b"150 go ahead\r\n");
+            Some(String::new())
+        }
+        _ => None,
+    });
+    let mut ftp = plain(s.port()).idle_timeout(idle).connect().unwrap();
+    ftp.login("u", "p").unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    let t0 = Instant::now();
+    let err = {
+        let mut up = ftp.stor("big").unwrap();
+        let mut err = None;
+        for _ in 0..512 {
+            if let Err(e) = up.write_all(&chunk) {
+                err = Some(Error::from_io(e, Phase::Transfer));
+                break;
+            }
+        }
+        err.expect("512 MiB cannot fit in the socket buffers")
+    };
+    let took = t0.elapsed();
+    assert!(err.is_timeout(), "{err}");
+    // One idle deadline, not one per system call: 3x before the fix.
+    assert!(
+        took < idle * 2,
+        "took {took:?} for an idle deadline of {idle:?}"
+    );
+}
+
+#[test]
+fn a_trickling_download_stops_at_the_session_deadline() {
+    let (s, _rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "RETR" => {
+            let mut d = ctx.accept();
+            c.send(b"150 here\r\n");
+            // One byte every 100 ms: alive, never idle, never done.
+            for _ in 0..200 {
+                if d.write_all(b".").is_err() || !c.pause(Duration::from_millis(100)) {
+                    break;
+                }
+            }
+            Some("226 done".into())
+        }
+        _ => None,
+    });
+    let budget = Duration::from_secs(2);
+    let mut ftp = plain(s.port())
+        .deadline(Instant::now() + budget)
+        .connect()
+        .unwrap();
+    ftp.login("u", "p").unwrap();
+    let t0 = Instant::now();
+    let mut out = Vec::new();
+    let err = ftp
+        .download_to("f", &mut out, None)
+        .expect_err("the session deadline passes");
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("overall deadline"), "{err}");
+    assert!(t0.elapsed() < budget + Duration::from_secs(1));
+    assert!(!out.is_empty(), "bytes did arrive before the deadline");
+}
+
+// ---------------------------------------------------------------------------------------
+// Also: nothing a server lists may be dropped silently
+
+#[test]
+fn mlsd_entries_that_look_odd_are_all_kept() {
+    let (s, _rx) = server("220 hi", |c, ctx, verb, _| match verb {
+        "FEAT" => Some("211-Features:\r\n MLST type*;size*;\r\n211 End".into()),
+        "MLSD" => send_data(
+            c,
+            ctx,
+            b"type=file;size=1;  \r\n name without facts\r\ntype=file;size=2;\ttabbed\r\n",
+            "226 done",
+        ),
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    let names: Vec<String> = ftp
+        .list_entries(None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names, vec![" ", "name without facts", "tabbed"]);
+}
