@@ -5,79 +5,10 @@
 mod support;
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use ftp_client::{Client, DataMode, Error, Phase, TlsMode};
-use support::fake::{Conn, FakeServer};
-
-/// What a scripted server's handler sees: the control connection, its passive listener and
-/// the data connections it keeps open.
-struct Ctx {
-    data: TcpListener,
-    port: u16,
-    held: Vec<TcpStream>,
-}
-
-impl Ctx {
-    fn accept(&mut self) -> TcpStream {
-        self.data.accept().unwrap().0
-    }
-}
-
-/// Runs a small FTP server: `handler` answers each command (`Some(reply)`, CRLF added), or
-/// leaves it to the defaults (`None`): USER 331, PASS 230, FEAT with SIZE, TYPE 200,
-/// EPSV 229, QUIT 221. Every command is sent to `log`.
-fn serve(
-    mut c: Conn,
-    greeting: &str,
-    log: Sender<String>,
-    mut handler: impl FnMut(&mut Conn, &mut Ctx, &str, &str) -> Option<String>,
-) {
-    c.send(format!("{greeting}\r\n").as_bytes());
-    let data = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = data.local_addr().unwrap().port();
-    let mut ctx = Ctx {
-        data,
-        port,
-        held: Vec::new(),
-    };
-    while let Some(line) = c.command() {
-        let _ = log.send(line.clone());
-        let (verb, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-        let verb = verb.to_ascii_uppercase();
-        let reply = match handler(&mut c, &mut ctx, &verb, arg) {
-            Some(r) => r,
-            None => match verb.as_str() {
-                "USER" => "331 password please".into(),
-                "PASS" => "230 logged in".into(),
-                "FEAT" => "211-Features:\r\n SIZE\r\n REST STREAM\r\n211 End".into(),
-                "TYPE" | "NOOP" => "200 ok".into(),
-                "EPSV" => format!("229 Entering Extended Passive Mode (|||{}|)", ctx.port),
-                "QUIT" => {
-                    c.send(b"221 bye\r\n");
-                    return;
-                }
-                _ => "502 not here".into(),
-            },
-        };
-        if reply.is_empty() {
-            continue;
-        }
-        c.send(format!("{reply}\r\n").as_bytes());
-    }
-}
-
-/// A server running `handler`, and the commands it received.
-fn server(
-    greeting: &'static str,
-    handler: impl FnMut(&mut Conn, &mut Ctx, &str, &str) -> Option<String> + Send + 'static,
-) -> (FakeServer, Receiver<String>) {
-    let (tx, rx) = channel();
-    let s = FakeServer::start(move |c| serve(c, greeting, tx, handler));
-    (s, rx)
-}
+use support::scripted::{send_data, server, verbs};
 
 fn plain(port: u16) -> ftp_client::ClientBuilder {
     Client::builder("127.0.0.1")
@@ -89,26 +20,6 @@ fn connect(port: u16) -> Client {
     let mut ftp = plain(port).connect().expect("connect");
     ftp.login("u", "p").expect("login");
     ftp
-}
-
-fn commands(rx: &Receiver<String>) -> Vec<String> {
-    rx.try_iter().collect()
-}
-
-fn verbs(rx: &Receiver<String>) -> Vec<String> {
-    commands(rx)
-        .iter()
-        .map(|l| l.split(' ').next().unwrap_or("").to_string())
-        .collect()
-}
-
-/// Sends `body` over a new data connection, closes it, and returns the final reply.
-fn send_data(c: &mut Conn, ctx: &mut Ctx, body: &[u8], fin: &str) -> Option<String> {
-    let mut d = ctx.accept();
-    c.send(b"150 Opening BINARY mode data connection\r\n");
-    let _ = d.write_all(body);
-    drop(d);
-    Some(fin.into())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -520,4 +431,116 @@ fn mlsd_entries_that_look_odd_are_all_kept() {
         .map(|e| e.name)
         .collect();
     assert_eq!(names, vec![" ", "name without facts", "tabbed"]);
+}
+
+/// The same over TLS, on every backend: a TLS stream may swallow a timed-out flush and
+/// block again on the next write (rustls did: 8x the idle deadline).
+#[test]
+fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::Arc;
+    let certs = support::certs::TestCerts::generate();
+    let chain: Vec<rustls::pki_types::CertificateDer<'static>> =
+        rustls::pki_types::pem::PemObject::pem_file_iter(&certs.cert)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key: rustls::pki_types::PrivateKeyDer<'static> =
+        rustls::pki_types::pem::PemObject::from_pem_file(&certs.key).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap(),
+    );
+    let mut opts = ftp_client::TlsOptions::default();
+    opts.ca_files.push(certs.ca.clone());
+    let idle = Duration::from_secs(1);
+    for backend in ftp_client::Backend::available() {
+        let cfg = config.clone();
+        let server = support::fake::FakeServer::start(move |mut c| {
+            c.send(b"220 tls\r\n");
+            let _ = c.command();
+            c.send(b"234 go\r\n");
+            let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+            let mut tls = BufReader::new(rustls::StreamOwned::new(
+                conn,
+                c.stream.try_clone().unwrap(),
+            ));
+            let data = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = data.local_addr().unwrap().port();
+            let mut held = Vec::new();
+            loop {
+                let mut line = String::new();
+                if !matches!(tls.read_line(&mut line), Ok(n) if n > 0) {
+                    return;
+                }
+                let verb = line
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_uppercase();
+                let reply = match verb.as_str() {
+                    "USER" => "230 in".to_string(),
+                    "FEAT" => "211 none".into(),
+                    "EPSV" => format!("229 (|||{port}|)"),
+                    "STOR" => {
+                        let (mut d, _) = data.accept().unwrap();
+                        let s = tls.get_mut();
+                        let _ = s.write_all(b"150 go ahead\r\n").and_then(|_| s.flush());
+                        let mut dconn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+                        while dconn.is_handshaking() {
+                            if dconn.complete_io(&mut d).is_err() {
+                                break;
+                            }
+                        }
+                        // Handshake done; the data is never read.
+                        held.push((dconn, d));
+                        continue;
+                    }
+                    _ => "200 ok".into(),
+                };
+                let s = tls.get_mut();
+                if s.write_all(format!("{reply}\r\n").as_bytes())
+                    .and_then(|_| s.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut ftp = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_connector(backend.connector(&opts).unwrap())
+            .idle_timeout(idle)
+            .connect()
+            .unwrap();
+        ftp.login("u", "p").unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        let t0 = Instant::now();
+        let err = {
+            let mut up = ftp.stor("big").unwrap();
+            let mut err = None;
+            for _ in 0..512 {
+                if let Err(e) = up.write_all(&chunk) {
+                    err = Some(Error::from_io(e, Phase::Transfer));
+                    break;
+                }
+            }
+            match err {
+                Some(e) => e,
+                None => up.finish().expect_err("the server never read a byte"),
+            }
+        };
+        let took = t0.elapsed();
+        assert!(err.is_timeout(), "{backend}: {err}");
+        assert!(
+            took < idle * 2,
+            "{backend}: took {took:?} for an idle deadline of {idle:?}"
+        );
+    }
 }
