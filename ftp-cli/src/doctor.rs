@@ -352,15 +352,9 @@ fn verdict(outcomes: &[Outcome], plaintext_tried: bool) -> (String, Option<Plan>
             o.phase,
             o.error.as_deref().unwrap_or("?")
         ));
-        let all_data = secure
-            .iter()
-            .filter(|o| o.logged_in)
-            .all(|o| matches!(o.phase.as_str(), "data-connect" | "transfer"));
-        if all_data {
-            text.push_str(
-                " This is about data connections, not TLS negotiation: check the server's data-connection settings (passive ports, firewall; try --active), and the errors above for each backend.",
-            );
-        }
+        text.push_str(
+            ". This is not a TLS negotiation problem, and plain FTP would not fix it: follow the advice in the error, or see the errors above for each backend.",
+        );
         return (text, None);
     }
     if all_hang {

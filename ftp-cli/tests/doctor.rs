@@ -233,3 +233,48 @@ fn doctor_retries_attempts_turned_away_by_a_connection_limit() {
     }
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// When the handshake and the login work and only the protected data transfer fails, the
+/// verdict says exactly that, with the server's reply, and never suggests plain FTP for a
+/// problem that is not TLS negotiation (issue 8). native-tls against vsftpd with
+/// `require_ssl_reuse=YES` is such a case: vsftpd answers 522 to its data connection.
+#[test]
+fn doctor_says_when_only_the_data_transfer_fails() {
+    if !require_vsftpd() {
+        return;
+    }
+    if !ftp_client::Backend::NativeTls.is_available() {
+        return;
+    }
+    let certs = TestCerts::generate();
+    let server = Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, false)
+        .start();
+    let url = format!("ftp://{}@127.0.0.1:{}/", server.user(), server.port());
+    let o = ftpc_env(
+        &[
+            "doctor",
+            &url,
+            "--tls",
+            "explicit",
+            "--backend",
+            "native-tls",
+            "--ca-file",
+            certs.ca.to_str().unwrap(),
+        ],
+        server.password(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(4), "{out}");
+    let verdict = out
+        .lines()
+        .find(|l| l.starts_with("no secure combination works"))
+        .unwrap_or_else(|| panic!("no verdict: {out}"));
+    assert!(
+        verdict.contains("handshake and the login work"),
+        "{verdict}"
+    );
+    assert!(verdict.contains("522"), "the server's reply: {verdict}");
+    assert!(!verdict.contains("plaintext"), "{verdict}");
+    assert!(!verdict.contains("--tls none"), "{verdict}");
+}
