@@ -5,4 +5,5 @@ pub mod check;
 pub mod embedded;
 pub mod fake;
 pub mod old_tls;
+pub mod proftpd;
 pub mod vsftpd;
