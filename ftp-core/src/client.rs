@@ -15,6 +15,7 @@ use crate::data::{self, PassiveKind};
 use crate::deadline::far_instant;
 use crate::error::{Error, Phase, Result};
 use crate::feat::Features;
+use crate::hash::{self, HashAlgorithm, RemoteHash};
 use crate::list::{self, ListEntry};
 use crate::reply::Reply;
 use crate::tls::{TlsConnector, TlsInfo};
@@ -746,20 +747,7 @@ impl Client {
                     )?;
                 }
                 let r = self.simple("HASH", "path", path, |c| c == 213, None)?;
-                // "213 SHA-256 0-49 169cd2…aa name"
-                let mut words = r.text().split_whitespace();
-                let (a, _range, hex) = (words.next(), words.next(), words.next());
-                return match (a, hex) {
-                    (Some(a), Some(hex)) if is_hex(hex) => Ok(Some(RemoteHash {
-                        algorithm: HashAlgorithm::from_name(a).unwrap_or(HashAlgorithm::Sha256),
-                        hex: hex.to_ascii_lowercase(),
-                    })),
-                    _ => Err(Error::Protocol {
-                        phase: Phase::Command,
-                        detail: format!("cannot read a hash in the HASH reply {r}"),
-                        last_reply: Some(r.clone()),
-                    }),
-                };
+                return hash::parse_hash_reply(&r).map(Some);
             }
         }
         for (cmd, algo) in [
@@ -770,19 +758,7 @@ impl Client {
         ] {
             if self.features.has(cmd) {
                 let r = self.simple(cmd, "path", path, |c| c / 100 == 2, None)?;
-                let hex = r
-                    .text()
-                    .split_whitespace()
-                    .find(|w| is_hex(w))
-                    .ok_or_else(|| Error::Protocol {
-                        phase: Phase::Command,
-                        detail: format!("cannot read a hash in the {cmd} reply {r}"),
-                        last_reply: Some(r.clone()),
-                    })?;
-                return Ok(Some(RemoteHash {
-                    algorithm: algo,
-                    hex: hex.to_ascii_lowercase(),
-                }));
+                return hash::parse_x_reply(cmd, algo, &r).map(Some);
             }
         }
         Ok(None)
@@ -1283,49 +1259,6 @@ fn copy_up<R: Read + ?Sized>(
     let sent = up.sent();
     up.finish()?;
     Ok(sent)
-}
-
-fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// A hash algorithm a server can compute for [`Client::remote_hash`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum HashAlgorithm {
-    /// SHA-256.
-    Sha256,
-    /// SHA-512.
-    Sha512,
-    /// SHA-1.
-    Sha1,
-    /// MD5.
-    Md5,
-    /// CRC-32 (IEEE).
-    Crc32,
-}
-
-impl HashAlgorithm {
-    fn from_name(s: &str) -> Option<HashAlgorithm> {
-        match s.to_ascii_uppercase().as_str() {
-            "SHA-256" => Some(HashAlgorithm::Sha256),
-            "SHA-512" => Some(HashAlgorithm::Sha512),
-            "SHA-1" => Some(HashAlgorithm::Sha1),
-            "MD5" => Some(HashAlgorithm::Md5),
-            "CRC32" => Some(HashAlgorithm::Crc32),
-            _ => None,
-        }
-    }
-}
-
-/// A hash the server computed, lower-case hex.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RemoteHash {
-    /// The algorithm.
-    pub algorithm: HashAlgorithm,
-    /// The digest in lower-case hexadecimal.
-    pub hex: String,
 }
 
 fn too_many_entries(max: usize) -> Error {

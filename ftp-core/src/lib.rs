@@ -33,18 +33,18 @@ mod error;
 mod feat;
 #[cfg(test)]
 mod fuzz_tests;
+mod hash;
 pub mod list;
 mod reply;
 pub mod tls;
 mod transfer;
 
 pub use auto::{AutoConnect, AutoConnectError, AutoReport};
-pub use client::{
-    Client, ClientBuilder, HashAlgorithm, ListStream, ProgressFn, RemoteHash, TransferType,
-};
+pub use client::{Client, ClientBuilder, ListStream, ProgressFn, TransferType};
 pub use config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 pub use error::{Error, Phase, Result};
 pub use feat::Features;
+pub use hash::{HashAlgorithm, RemoteHash};
 pub use list::{EntryKind, ListEntry};
 pub use reply::Reply;
 pub use tls::{CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsStream};

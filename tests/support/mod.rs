@@ -5,5 +5,6 @@ pub mod check;
 pub mod embedded;
 pub mod fake;
 pub mod old_tls;
+pub mod proftpd;
 pub mod scripted;
 pub mod vsftpd;
