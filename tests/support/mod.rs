@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod check;
+pub mod daemon;
 pub mod embedded;
 pub mod fake;
 pub mod old_tls;

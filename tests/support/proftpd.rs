@@ -60,12 +60,12 @@
 //! writes that to stderr), so they show up in the failing test's captured
 //! output.
 
+use super::daemon::{create_file, free_port, kill_server, read_lossy, set_mode};
 use std::collections::hash_map::RandomState;
 use std::fs;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
@@ -508,50 +508,6 @@ impl Drop for Proftpd {
     }
 }
 
-/// Stops our ProFTPD master and its session processes, by id: the master is
-/// stopped (so it forks no more sessions), its direct children (one per
-/// connection) are looked up in `/proc` and killed, then the master is killed
-/// and reaped.
-fn kill_server(child: &mut Child) {
-    let pid = child.id();
-    // Not reaped yet, so the pid cannot have been reused.
-    signal(&["-STOP".to_owned(), pid.to_string()]);
-    let sessions = children_of(pid);
-    if !sessions.is_empty() {
-        let mut args = vec!["-KILL".to_owned(), "--".to_owned()];
-        args.extend(sessions.iter().map(u32::to_string));
-        signal(&args);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-fn signal(args: &[String]) {
-    let _ = Command::new("kill")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Pids of the direct children of `parent`, from `/proc/*/stat`.
-fn children_of(parent: u32) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
-            let rest = &stat[stat.rfind(')')? + 1..];
-            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
-            (ppid == parent).then_some(pid)
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------------------
 // readiness
 
@@ -612,15 +568,6 @@ fn probe(addr: SocketAddr, banner: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap_or_else(|e| panic!("proftpd harness: cannot bind 127.0.0.1:0: {e}"));
-    listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("proftpd harness: local_addr: {e}"))
-        .port()
 }
 
 /// A random window of [`PASSIVE_PORTS`] ports in 49152..=60999. ProFTPD
@@ -760,23 +707,7 @@ fn write_private(path: &Path, contents: &str) {
     set_mode(path, 0o600);
 }
 
-fn set_mode(path: &Path, mode: u32) {
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .unwrap_or_else(|e| panic!("proftpd harness: cannot chmod {}: {e}", path.display()));
-}
-
 fn chown(path: &Path, uid: u32, gid: u32) {
     std::os::unix::fs::lchown(path, Some(uid), Some(gid))
         .unwrap_or_else(|e| panic!("proftpd harness: cannot chown {}: {e}", path.display()));
-}
-
-fn create_file(path: &Path) -> fs::File {
-    fs::File::create(path)
-        .unwrap_or_else(|e| panic!("proftpd harness: cannot create {}: {e}", path.display()))
-}
-
-fn read_lossy(path: &Path) -> String {
-    fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
 }

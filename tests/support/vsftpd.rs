@@ -28,10 +28,10 @@
 //! log and vsftpd's output to stderr, so they show up in the failing test's
 //! captured output.
 
+use super::daemon::{create_file, free_port, kill_server, read_lossy, set_mode};
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
@@ -481,62 +481,6 @@ impl Drop for Vsftpd {
     }
 }
 
-/// Kills our vsftpd child and its session processes, then reaps the child.
-///
-/// vsftpd's per-connection session processes call `setsid()` and survive
-/// the listener (until the client disconnects or the idle timeout), so they
-/// are killed explicitly, by id: the listener is stopped (so it cannot fork
-/// any more), its direct children are looked up in `/proc` and killed with
-/// their process groups (each session is its own group, holding the
-/// privileged and the unprivileged process), then the listener itself is
-/// killed with `Child::kill` and reaped.
-fn kill_server(child: &mut Child) {
-    let pid = child.id();
-    // Our child is not reaped yet, so its pid cannot have been reused.
-    signal(&["-STOP".to_owned(), pid.to_string()]);
-    let sessions = children_of(pid);
-    if !sessions.is_empty() {
-        let mut args = vec!["-KILL".to_owned(), "--".to_owned()];
-        for session in sessions {
-            // The process itself (in case it has not called setsid() yet)
-            // and its process group.
-            args.push(session.to_string());
-            args.push(format!("-{session}"));
-        }
-        signal(&args);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// Runs `kill ARGS` (procps); errors such as "no such process" are ignored.
-fn signal(args: &[String]) {
-    let _ = Command::new("kill")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Pids of the direct children of `parent`, from `/proc/*/stat`.
-fn children_of(parent: u32) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
-            // "pid (comm) state ppid ...": comm may contain spaces and ')'.
-            let rest = &stat[stat.rfind(')')? + 1..];
-            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
-            (ppid == parent).then_some(pid)
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------------------
 // readiness
 
@@ -644,16 +588,6 @@ fn probe(addr: SocketAddr, deadline: Instant, kind: Probe<'_>) -> Result<(), Pro
         }
     }
     Ok(())
-}
-
-/// An ephemeral port that was free a moment ago.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap_or_else(|e| panic!("vsftpd harness: cannot bind 127.0.0.1:0: {e}"));
-    listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("vsftpd harness: local_addr: {e}"))
-        .port()
 }
 
 /// Where vsftpd's output goes (files in the temp dir, not pipes).
@@ -941,16 +875,6 @@ fn make_dir(path: &Path, mode: u32) {
     set_mode(path, mode);
 }
 
-fn set_mode(path: &Path, mode: u32) {
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .unwrap_or_else(|e| panic!("vsftpd harness: cannot chmod {}: {e}", path.display()));
-}
-
-fn create_file(path: &Path) -> fs::File {
-    fs::File::create(path)
-        .unwrap_or_else(|e| panic!("vsftpd harness: cannot create {}: {e}", path.display()))
-}
-
 fn lchown(path: &Path, user: TestUser) {
     std::os::unix::fs::lchown(path, Some(user.uid), Some(user.gid))
         .unwrap_or_else(|e| panic!("vsftpd harness: cannot chown {}: {e}", path.display()));
@@ -969,10 +893,4 @@ fn chown_recursive(path: &Path, user: TestUser) {
             chown_recursive(&entry.path(), user);
         }
     }
-}
-
-fn read_lossy(path: &Path) -> String {
-    fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
 }
