@@ -157,9 +157,51 @@ impl fmt::Debug for NativeTlsStream {
 }
 
 impl Read for NativeTlsStream {
+    /// Reports a peer that closed TCP without close_notify as
+    /// [`io::ErrorKind::UnexpectedEof`], as the [`TlsStream`] contract demands.
+    ///
+    /// native-tls cannot tell: over OpenSSL it returns `Ok(0)` both for a close_notify and
+    /// for a bare TCP end (the `openssl` crate turns OpenSSL's `SSL_ERROR_SYSCALL` without
+    /// errno into `Ok(0)`), so a cut download would pass for a complete one. What tells them
+    /// apart is whether the TLS library read the TCP end before it gave up:
+    ///
+    /// - a close_notify is a TLS record; the library returns 0 as soon as it has decrypted
+    ///   it, without another socket read, so [`Observed`] has not seen the TCP end even when
+    ///   the peer's FIN arrived in the same segment (the library asks for exactly one
+    ///   record header, then exactly one record body: it does not read ahead);
+    /// - without close_notify, the library only stops because a socket read returned 0.
+    ///
+    /// So `Ok(0)` after the socket returned 0 is a truncation. Verified with OpenSSL 3 (see
+    /// the tests `tls_data_faults` and `ftp-tls-native/tests/eof.rs`). On SChannel and
+    /// Secure Transport the same holds as long as they stop reading once they have
+    /// decrypted a close_notify, which they do.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read(buf)
+        match self.stream.read(buf) {
+            Ok(0) if !buf.is_empty() && self.stream.get_ref().tcp_eof() => {
+                debug!("native-tls: the server closed the TCP connection without close_notify");
+                Err(unexpected_eof())
+            }
+            // Today OpenSSL reports every bare TCP end, even one inside a record, as
+            // `SSL_ERROR_SYSCALL` without errno (the `openssl` crate's stream BIO does not
+            // answer `BIO_CTRL_EOF`), which becomes `Ok(0)` above. Should it ever report
+            // `SSL_R_UNEXPECTED_EOF_WHILE_READING` instead, that is the same truncation.
+            Err(e)
+                if self.stream.get_ref().tcp_eof()
+                    && e.to_string().to_lowercase().contains("unexpected eof") =>
+            {
+                debug!("native-tls: the TCP connection ended inside a TLS record: {e}");
+                Err(unexpected_eof())
+            }
+            other => other,
+        }
     }
+}
+
+fn unexpected_eof() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the peer closed the connection without TLS close_notify",
+    )
 }
 
 impl Write for NativeTlsStream {
