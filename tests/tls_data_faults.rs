@@ -254,9 +254,9 @@ fn a_reply_trickled_inside_tls_records_hits_the_whole_reply_deadline() {
     }
 }
 
-/// Serves RETR over TLS and closes the data connection without close_notify; `size`
-/// decides whether SIZE is offered.
-fn no_close_notify_server(mut c: Conn, config: Arc<rustls::ServerConfig>, size: bool) {
+/// Serves RETR over TLS: five bytes, then a TCP close, with close_notify before it only if
+/// `close_notify`; `size` decides whether SIZE is offered.
+fn data_end_server(mut c: Conn, config: Arc<rustls::ServerConfig>, size: bool, close_notify: bool) {
     let mut tls = upgrade(&mut c, config.clone());
     let data = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = data.local_addr().unwrap().port();
@@ -276,8 +276,12 @@ fn no_close_notify_server(mut c: Conn, config: Arc<rustls::ServerConfig>, size: 
                 let _ = tls.write_all(b"150 here\r\n").and_then(|_| tls.flush());
                 let conn = rustls::ServerConnection::new(config.clone()).unwrap();
                 let mut dtls = rustls::StreamOwned::new(conn, d);
-                // All five bytes, then a plain TCP close: no close_notify.
+                // All five bytes, then (maybe) close_notify, then a plain TCP close.
                 let _ = dtls.write_all(b"hello").and_then(|_| dtls.flush());
+                if close_notify {
+                    dtls.conn.send_close_notify();
+                    let _ = dtls.flush();
+                }
                 drop(dtls);
                 "226 done\r\n".into()
             }
@@ -299,14 +303,12 @@ fn a_tls_data_stream_cut_without_close_notify_needs_a_known_size() {
     let config = server_config(&certs);
     let mut opts = TlsOptions::default();
     opts.ca_files.push(certs.ca.clone());
-    // rustls and openssl report the missing close_notify; native-tls on OpenSSL 3 cannot.
-    for backend in Backend::available()
-        .into_iter()
-        .filter(|b| *b != Backend::NativeTls)
-    {
+    // Every backend must report the missing close_notify (native-tls cannot by itself: its
+    // backend watches the TCP end).
+    for backend in Backend::available() {
         for size in [false, true] {
             let cfg = config.clone();
-            let server = FakeServer::start(move |c| no_close_notify_server(c, cfg, size));
+            let server = FakeServer::start(move |c| data_end_server(c, cfg, size, false));
             let mut ftp = Client::builder("127.0.0.1")
                 .port(server.port())
                 .tls_connector(backend.connector(&opts).unwrap())
@@ -321,8 +323,31 @@ fn a_tls_data_stream_cut_without_close_notify_needs_a_known_size() {
             } else {
                 let err = r.expect_err("nothing proves the stream was not cut");
                 assert!(matches!(err, Error::Incomplete { .. }), "{backend}: {err}");
-                assert!(err.to_string().contains("close_notify"), "{err}");
+                assert!(err.to_string().contains("close_notify"), "{backend}: {err}");
             }
         }
+    }
+}
+
+#[test]
+fn a_tls_data_stream_ended_with_close_notify_is_complete_without_a_size() {
+    let certs = TestCerts::generate();
+    let config = server_config(&certs);
+    let mut opts = TlsOptions::default();
+    opts.ca_files.push(certs.ca.clone());
+    for backend in Backend::available() {
+        let cfg = config.clone();
+        let server = FakeServer::start(move |c| data_end_server(c, cfg, false, true));
+        let mut ftp = Client::builder("127.0.0.1")
+            .port(server.port())
+            .tls_connector(backend.connector(&opts).unwrap())
+            .connect()
+            .unwrap();
+        ftp.login("u", "p").unwrap();
+        let mut got = Vec::new();
+        let n = ftp
+            .download_to("f", &mut got, None)
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!((n, got.as_slice()), (5, &b"hello"[..]), "{backend}");
     }
 }

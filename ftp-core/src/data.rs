@@ -441,11 +441,13 @@ pub(crate) fn tls_handshake(
                 last_reply,
             })
         }
-        Err(TlsError::Certificate(detail)) => Err(Error::Tls {
+        // The advice depends on the cause: trusting a CA fixes an unknown issuer, not an
+        // expired certificate or a wrong name; turning verification off fixes none of them.
+        Err(TlsError::Certificate(problem)) => Err(Error::Tls {
             phase,
             backend,
-            detail: format!("certificate rejected: {detail}"),
-            hint: Some("if you trust this server, pass its CA with --ca-file, or --insecure to skip verification (dangerous)"),
+            detail: format!("certificate rejected: {problem}"),
+            hint: Some(problem.advice()),
         }),
         Err(e) => Err(Error::Tls {
             phase,

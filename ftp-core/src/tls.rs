@@ -108,15 +108,213 @@ pub enum TlsError {
     /// The peer did not answer within the socket timeout set by the core.
     #[error("the TLS handshake did not complete in time: {0}")]
     Timeout(String),
-    /// The certificate was rejected (unknown issuer, expired, wrong name, …).
+    /// The server's certificate was rejected; the problem says why (unknown issuer, expired,
+    /// wrong name, …), and what to do about it ([`CertificateProblem::advice`]).
     #[error("certificate rejected: {0}")]
-    Certificate(String),
+    Certificate(CertificateProblem),
     /// Any other handshake failure (alert, protocol mismatch, garbage from the peer…).
     #[error("handshake failed: {0}")]
     Handshake(String),
     /// The options cannot be honoured by this backend.
     #[error("configuration: {0}")]
     Config(String),
+}
+
+/// Why a server certificate was rejected: filled in by each backend from its own error, so
+/// that the words (and the advice) are the same whichever TLS library found the problem.
+///
+/// `Display` gives one plain sentence about the server's certificate;
+/// [`advice`](CertificateProblem::advice) what to do about it.
+///
+/// ```
+/// use ftp_core::tls::CertificateProblem;
+/// let p = CertificateProblem::NameMismatch {
+///     expected: "10.0.0.7".into(),
+///     presented: Some(vec!["ftp.example.com".into()]),
+/// };
+/// assert_eq!(
+///     p.to_string(),
+///     "the server's certificate is not valid for \"10.0.0.7\": it carries only the name \"ftp.example.com\""
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// The certificate is self-signed and is not one of the trusted certificates.
+    SelfSigned,
+    /// The certificate was issued by a certificate authority that is not trusted, or the
+    /// server did not send the intermediate certificates that lead to a trusted one.
+    UnknownIssuer,
+    /// The certificate's validity period is over.
+    Expired {
+        /// Its end, when the backend knows it.
+        not_after: Option<SystemTime>,
+    },
+    /// The certificate's validity period has not begun.
+    NotYetValid {
+        /// Its start, when the backend knows it.
+        not_before: Option<SystemTime>,
+    },
+    /// The certificate does not carry the name (or IP address) the client connected to.
+    NameMismatch {
+        /// The name checked: the host connected to, or the TLS server name set instead.
+        expected: String,
+        /// The DNS names and IP addresses the certificate carries; `None` when the backend
+        /// cannot tell.
+        presented: Option<Vec<String>>,
+    },
+    /// The server presents a certificate authority's certificate (`CA:TRUE`) as its own.
+    CaUsedAsServerCertificate,
+    /// The certificate is not meant for TLS servers (its extended key usage lacks
+    /// serverAuth).
+    NotForServers,
+    /// The certificate has been revoked.
+    Revoked,
+    /// A certificate of the chain is not allowed to issue certificates, or breaks a
+    /// constraint of the chain (path length, name constraints).
+    InvalidChain,
+    /// A signature of the certificate chain does not verify.
+    BadSignature,
+    /// A key or signature algorithm that is too weak, or not supported by the backend.
+    WeakOrUnsupportedAlgorithm,
+    /// The certificate cannot be parsed, or has an invalid or unsupported field.
+    Malformed,
+    /// Anything else, in the backend's own plain words.
+    Other(String),
+}
+
+impl CertificateProblem {
+    /// What the user can do about it, in one clause.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            CertificateProblem::SelfSigned => {
+                "if you trust this server, trust exactly this certificate with --ca-file (TlsOptions::ca_files), using a copy you got from the server's administrator, not one fetched over this connection"
+            }
+            CertificateProblem::UnknownIssuer => {
+                "if you trust this server, trust the certificate authority that issued its certificate with --ca-file (TlsOptions::ca_files)"
+            }
+            CertificateProblem::Expired { .. } => {
+                "the server's administrator must renew the certificate (if it should still be valid, check this computer's clock)"
+            }
+            CertificateProblem::NotYetValid { .. } => {
+                "check this computer's clock; if it is right, the server's administrator installed a certificate that starts in the future"
+            }
+            CertificateProblem::NameMismatch { .. } => {
+                "connect with one of the names the certificate carries, or set the TLS server name to one of them (ClientBuilder::tls_server_name)"
+            }
+            CertificateProblem::CaUsedAsServerCertificate => {
+                "if this is the server's own self-signed certificate, trust exactly that certificate with --ca-file (TlsOptions::ca_files); otherwise the server's administrator must install a server certificate"
+            }
+            CertificateProblem::NotForServers => {
+                "the server's administrator must install a certificate issued for TLS servers"
+            }
+            CertificateProblem::Revoked => {
+                "its issuer withdrew it; the server's administrator must install a new certificate"
+            }
+            CertificateProblem::InvalidChain => {
+                "the server's administrator must fix the certificate chain the server sends"
+            }
+            CertificateProblem::BadSignature => {
+                "the certificate is damaged or forged: do not connect, and tell the server's administrator"
+            }
+            CertificateProblem::WeakOrUnsupportedAlgorithm => {
+                "try another TLS backend (--backend), or ask the server's administrator for a certificate with a current key and signature algorithm"
+            }
+            CertificateProblem::Malformed | CertificateProblem::Other(_) => {
+                "try another TLS backend (--backend) to compare, and ask the server's administrator about its certificate"
+            }
+        }
+    }
+}
+
+impl fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const CERT: &str = "the server's certificate";
+        match self {
+            CertificateProblem::SelfSigned => {
+                write!(f, "{CERT} is self-signed, and it is not one of the trusted certificates")
+            }
+            CertificateProblem::UnknownIssuer => write!(
+                f,
+                "{CERT} was issued by an unknown certificate authority: none of the trusted certificates vouches for it"
+            ),
+            CertificateProblem::Expired { not_after: Some(t) } => {
+                write!(f, "{CERT} expired on {}", utc(*t))
+            }
+            CertificateProblem::Expired { not_after: None } => write!(f, "{CERT} has expired"),
+            CertificateProblem::NotYetValid {
+                not_before: Some(t),
+            } => write!(f, "{CERT} is not valid before {}", utc(*t)),
+            CertificateProblem::NotYetValid { not_before: None } => {
+                write!(f, "{CERT} is not valid yet")
+            }
+            CertificateProblem::NameMismatch {
+                expected,
+                presented,
+            } => {
+                write!(f, "{CERT} is not valid for {expected:?}")?;
+                match presented.as_deref() {
+                    None => Ok(()),
+                    Some([]) => write!(f, ": it carries no host name or IP address"),
+                    Some([one]) => write!(f, ": it carries only the name {one:?}"),
+                    Some(names) => {
+                        f.write_str(": it carries only the names ")?;
+                        for (i, name) in names.iter().enumerate() {
+                            if i > 0 {
+                                f.write_str(", ")?;
+                            }
+                            write!(f, "{name:?}")?;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            CertificateProblem::CaUsedAsServerCertificate => write!(
+                f,
+                "{CERT} is a certificate authority's certificate (CA:TRUE), not a server certificate"
+            ),
+            CertificateProblem::NotForServers => write!(
+                f,
+                "{CERT} is not meant for TLS servers (its extended key usage lacks serverAuth)"
+            ),
+            CertificateProblem::Revoked => write!(f, "{CERT} has been revoked"),
+            CertificateProblem::InvalidChain => write!(
+                f,
+                "{CERT} chain is invalid: a certificate in it may not issue certificates, or breaks a constraint of the chain"
+            ),
+            CertificateProblem::BadSignature => {
+                write!(f, "a signature in {CERT} chain does not verify")
+            }
+            CertificateProblem::WeakOrUnsupportedAlgorithm => write!(
+                f,
+                "{CERT} uses a key or signature algorithm that is too weak or not supported"
+            ),
+            CertificateProblem::Malformed => {
+                write!(f, "{CERT} is malformed or has a field this backend does not accept")
+            }
+            CertificateProblem::Other(words) => f.write_str(words),
+        }
+    }
+}
+
+/// `2020-01-01 00:00:00 UTC`.
+fn utc(t: SystemTime) -> String {
+    let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    };
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(secs) else {
+        return format!("{secs} seconds after 1970-01-01 00:00:00 UTC");
+    };
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 impl TlsError {

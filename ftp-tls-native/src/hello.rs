@@ -20,12 +20,14 @@ pub(crate) struct Negotiated {
     pub cipher: String,
 }
 
-/// The TCP stream given to native-tls, watched until the `ServerHello` has been seen.
+/// The TCP stream given to native-tls, watched until the `ServerHello` has been seen, and
+/// for the end of the TCP stream (see [`Observed::tcp_eof`]).
 #[derive(Debug)]
 pub(crate) struct Observed {
     tcp: TcpStream,
     parser: Option<HelloParser>,
     negotiated: Option<Negotiated>,
+    tcp_eof: bool,
 }
 
 impl Observed {
@@ -34,6 +36,7 @@ impl Observed {
             tcp,
             parser: Some(HelloParser::default()),
             negotiated: None,
+            tcp_eof: false,
         }
     }
 
@@ -44,11 +47,21 @@ impl Observed {
     pub(crate) fn negotiated(&self) -> Option<&Negotiated> {
         self.negotiated.as_ref()
     }
+
+    /// Whether a read of the TCP socket, asked for at least one byte, returned 0: the peer
+    /// closed (or shut down the sending half of) the TCP connection, and the TLS library
+    /// has seen that end.
+    pub(crate) fn tcp_eof(&self) -> bool {
+        self.tcp_eof
+    }
 }
 
 impl Read for Observed {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.tcp.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.tcp_eof = true;
+        }
         if let Some(parser) = self.parser.as_mut() {
             match parser.feed(buf.get(..n).unwrap_or_default()) {
                 Progress::NeedMore => {}

@@ -51,7 +51,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 
-use ftp_core::tls::{TlsOptions, TlsVersion};
+use ftp_core::tls::{CertificateProblem, TlsOptions, TlsVersion};
 use ftp_core::{TlsConnector, TlsError, TlsInfo, TlsStream};
 use log::debug;
 use native_tls::{Certificate, HandshakeError, Identity, Protocol};
@@ -157,9 +157,51 @@ impl fmt::Debug for NativeTlsStream {
 }
 
 impl Read for NativeTlsStream {
+    /// Reports a peer that closed TCP without close_notify as
+    /// [`io::ErrorKind::UnexpectedEof`], as the [`TlsStream`] contract demands.
+    ///
+    /// native-tls cannot tell: over OpenSSL it returns `Ok(0)` both for a close_notify and
+    /// for a bare TCP end (the `openssl` crate turns OpenSSL's `SSL_ERROR_SYSCALL` without
+    /// errno into `Ok(0)`), so a cut download would pass for a complete one. What tells them
+    /// apart is whether the TLS library read the TCP end before it gave up:
+    ///
+    /// - a close_notify is a TLS record; the library returns 0 as soon as it has decrypted
+    ///   it, without another socket read, so [`Observed`] has not seen the TCP end even when
+    ///   the peer's FIN arrived in the same segment (the library asks for exactly one
+    ///   record header, then exactly one record body: it does not read ahead);
+    /// - without close_notify, the library only stops because a socket read returned 0.
+    ///
+    /// So `Ok(0)` after the socket returned 0 is a truncation. Verified with OpenSSL 3 (see
+    /// the tests `tls_data_faults` and `ftp-tls-native/tests/eof.rs`). On SChannel and
+    /// Secure Transport the same holds as long as they stop reading once they have
+    /// decrypted a close_notify, which they do.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read(buf)
+        match self.stream.read(buf) {
+            Ok(0) if !buf.is_empty() && self.stream.get_ref().tcp_eof() => {
+                debug!("native-tls: the server closed the TCP connection without close_notify");
+                Err(unexpected_eof())
+            }
+            // Today OpenSSL reports every bare TCP end, even one inside a record, as
+            // `SSL_ERROR_SYSCALL` without errno (the `openssl` crate's stream BIO does not
+            // answer `BIO_CTRL_EOF`), which becomes `Ok(0)` above. Should it ever report
+            // `SSL_R_UNEXPECTED_EOF_WHILE_READING` instead, that is the same truncation.
+            Err(e)
+                if self.stream.get_ref().tcp_eof()
+                    && e.to_string().to_lowercase().contains("unexpected eof") =>
+            {
+                debug!("native-tls: the TCP connection ended inside a TLS record: {e}");
+                Err(unexpected_eof())
+            }
+            other => other,
+        }
     }
+}
+
+fn unexpected_eof() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the peer closed the connection without TLS close_notify",
+    )
 }
 
 impl Write for NativeTlsStream {
@@ -224,13 +266,13 @@ fn handshake(
         }
         Err(HandshakeError::Failure(e)) => {
             debug!("native-tls: handshake with {server_name} failed: {e:?}");
-            Err(classify_failure(&e))
+            Err(classify_failure(&e, server_name))
         }
     }
 }
 
 /// Sorts a handshake failure into timeout, certificate or other.
-fn classify_failure(e: &native_tls::Error) -> TlsError {
+fn classify_failure(e: &native_tls::Error, server_name: &str) -> TlsError {
     let message = e.to_string();
     let mut source: Option<&(dyn StdError + 'static)> = e.source();
     while let Some(s) = source {
@@ -244,47 +286,107 @@ fn classify_failure(e: &native_tls::Error) -> TlsError {
         }
         source = s.source();
     }
-    classify_message(message)
+    classify_message(message, server_name)
 }
 
 /// Recognizes, by their wording, the certificate verification failures of OpenSSL, SChannel
-/// and Secure Transport. Alerts the server sends about *our* certificate ("alert bad
-/// certificate", "certificate required", "unknown ca") are deliberately not matched: they
-/// are handshake failures, not a rejection of the server's certificate.
-fn classify_message(message: String) -> TlsError {
-    const CERTIFICATE_FAILURES: &[&str] = &[
-        // OpenSSL
-        "certificate verify failed",
-        "self-signed certificate",
-        "self signed certificate",
-        "unable to get local issuer certificate",
-        "unable to get issuer certificate",
-        "unable to verify the first certificate",
-        "certificate has expired",
-        "certificate is not yet valid",
-        "certificate has been revoked",
-        "hostname mismatch",
-        "ip address mismatch",
-        "email address mismatch",
+/// and Secure Transport, and sorts them into the causes every backend reports. Alerts the
+/// server sends about *our* certificate ("alert bad certificate", "certificate required",
+/// "unknown ca") are deliberately not matched: they are handshake failures, not a rejection
+/// of the server's certificate.
+///
+/// native-tls exposes neither the verify code nor the certificate of a failed handshake, so
+/// a name mismatch cannot list the names the certificate carries, and expiry comes without
+/// its date.
+fn classify_message(message: String, server_name: &str) -> TlsError {
+    use CertificateProblem as P;
+    let name_mismatch = || P::NameMismatch {
+        expected: server_name.to_string(),
+        presented: None,
+    };
+    // Most specific first: "self-signed certificate in certificate chain" before
+    // "self-signed certificate".
+    let known: &[(&str, &dyn Fn() -> CertificateProblem)] = &[
+        // OpenSSL's verify results, as native-tls appends them: "... (self-signed certificate)".
+        ("self-signed certificate in certificate chain", &|| {
+            P::UnknownIssuer
+        }),
+        ("self signed certificate in certificate chain", &|| {
+            P::UnknownIssuer
+        }),
+        ("self-signed certificate", &|| P::SelfSigned),
+        ("self signed certificate", &|| P::SelfSigned),
+        ("unable to get local issuer certificate", &|| {
+            P::UnknownIssuer
+        }),
+        ("unable to get issuer certificate", &|| P::UnknownIssuer),
+        ("unable to verify the first certificate", &|| {
+            P::UnknownIssuer
+        }),
+        ("certificate not trusted", &|| P::UnknownIssuer),
+        ("certificate has expired", &|| P::Expired {
+            not_after: None,
+        }),
+        ("certificate is not yet valid", &|| P::NotYetValid {
+            not_before: None,
+        }),
+        ("certificate revoked", &|| P::Revoked),
+        ("certificate has been revoked", &|| P::Revoked),
+        ("hostname mismatch", &name_mismatch),
+        ("ip address mismatch", &name_mismatch),
+        ("email address mismatch", &name_mismatch),
+        ("invalid ca certificate", &|| P::InvalidChain),
+        ("invalid non-ca certificate", &|| P::InvalidChain),
+        ("path length constraint exceeded", &|| P::InvalidChain),
+        ("unsuitable certificate purpose", &|| P::NotForServers),
+        ("certificate signature failure", &|| P::BadSignature),
+        ("key too weak", &|| P::WeakOrUnsupportedAlgorithm),
+        ("digest algorithm too weak", &|| {
+            P::WeakOrUnsupportedAlgorithm
+        }),
+        ("unhandled critical extension", &|| P::Malformed),
         // SChannel
-        "issued by an authority that is not trusted",
-        "root certificate which is not trusted",
-        "target principal name is incorrect",
-        "cn name does not match",
-        "not within its validity period",
+        ("issued by an authority that is not trusted", &|| {
+            P::UnknownIssuer
+        }),
+        ("root certificate which is not trusted", &|| {
+            P::UnknownIssuer
+        }),
+        ("target principal name is incorrect", &name_mismatch),
+        ("cn name does not match", &name_mismatch),
+        ("certificate is revoked", &|| P::Revoked),
+        ("not within its validity period", &|| {
+            P::Other("the server's certificate is outside its validity period (expired, or not valid yet)".into())
+        }),
         // Secure Transport
-        "certificate was not trusted",
-        "invalid certificate chain",
-        "not verified by root",
-        "expired cert",
-        "cert chain not verified",
+        ("certificate was not trusted", &|| P::UnknownIssuer),
+        ("not verified by root", &|| P::UnknownIssuer),
+        ("expired cert", &|| P::Expired { not_after: None }),
+        ("invalid certificate chain", &|| P::InvalidChain),
+        ("hostname does not match", &name_mismatch),
     ];
     let lower = message.to_lowercase();
-    if CERTIFICATE_FAILURES.iter().any(|p| lower.contains(p)) {
-        TlsError::Certificate(message)
-    } else {
-        TlsError::Handshake(message)
+    if lower.contains("alert ") && !lower.contains("certificate verify failed") {
+        // The server's alert about our side ("sslv3 alert certificate revoked" is about a
+        // client certificate).
+        return TlsError::Handshake(message);
     }
+    if let Some((_, problem)) = known.iter().find(|(words, _)| lower.contains(words)) {
+        return TlsError::Certificate(problem());
+    }
+    if lower.contains("certificate verify failed") {
+        // A verify result this list does not know: OpenSSL's own words are in parentheses
+        // at the end ("... certificate verify failed:...: (some reason)").
+        let reason = message
+            .rsplit_once(" (")
+            .and_then(|(_, r)| r.strip_suffix(')'))
+            .filter(|r| !r.is_empty())
+            .unwrap_or("the platform's TLS library did not say why");
+        return TlsError::Certificate(P::Other(format!(
+            "the server's certificate was refused: {reason}"
+        )));
+    }
+    TlsError::Handshake(message)
 }
 
 fn min_protocol(v: TlsVersion) -> Result<Option<Protocol>, TlsError> {
@@ -465,28 +567,41 @@ mod tests {
 
     #[test]
     fn messages_are_classified() {
+        let name = || CertificateProblem::NameMismatch {
+            expected: "h".into(),
+            presented: None,
+        };
         let cert = [
-            "error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate)",
-            "error:0A000086:SSL routines::certificate verify failed (hostname mismatch)",
-            "The certificate chain was issued by an authority that is not trusted.",
-            "The target principal name is incorrect.",
+            ("error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate)", CertificateProblem::SelfSigned),
+            ("error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate in certificate chain)", CertificateProblem::UnknownIssuer),
+            ("error:0A000086:SSL routines::certificate verify failed (unable to get local issuer certificate)", CertificateProblem::UnknownIssuer),
+            ("error:0A000086:SSL routines::certificate verify failed (certificate has expired)", CertificateProblem::Expired { not_after: None }),
+            ("error:0A000086:SSL routines::certificate verify failed (certificate is not yet valid)", CertificateProblem::NotYetValid { not_before: None }),
+            ("error:0A000086:SSL routines::certificate verify failed (hostname mismatch)", name()),
+            ("error:0A000086:SSL routines::certificate verify failed (IP address mismatch)", name()),
+            ("error:0A000086:SSL routines::certificate verify failed (invalid CA certificate)", CertificateProblem::InvalidChain),
+            ("error:0A000086:SSL routines::certificate verify failed (certificate revoked)", CertificateProblem::Revoked),
+            ("error:0A000086:SSL routines::certificate verify failed (some new reason)", CertificateProblem::Other("the server's certificate was refused: some new reason".into())),
+            ("The certificate chain was issued by an authority that is not trusted.", CertificateProblem::UnknownIssuer),
+            ("The target principal name is incorrect.", name()),
         ];
-        for m in cert {
-            assert!(
-                matches!(classify_message(m.into()), TlsError::Certificate(_)),
-                "{m}"
-            );
+        for (m, expected) in cert {
+            match classify_message(m.into(), "h") {
+                TlsError::Certificate(p) => assert_eq!(p, expected, "{m}"),
+                other => panic!("{m}: {other:?}"),
+            }
         }
         let other = [
             "error:0A00010B:SSL routines:ssl3_get_record:wrong version number",
             "error:0A000412:SSL routines::sslv3 alert bad certificate",
             "error:0A00045C:SSL routines::tlsv13 alert certificate required",
             "error:0A000418:SSL routines::tlsv1 alert unknown ca",
+            "error:0A000414:SSL routines::sslv3 alert certificate revoked",
             "unexpected EOF",
         ];
         for m in other {
             assert!(
-                matches!(classify_message(m.into()), TlsError::Handshake(_)),
+                matches!(classify_message(m.into(), "h"), TlsError::Handshake(_)),
                 "{m}"
             );
         }

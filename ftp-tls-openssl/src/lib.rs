@@ -50,12 +50,14 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use ftp_core::tls::{
-    CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
+    CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
+    TlsVersion,
 };
 use log::{debug, warn};
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::error::ErrorStack;
 use openssl::ex_data::Index;
+use openssl::nid::Nid;
 use openssl::pkey::PKey;
 use openssl::ssl::{
     ConnectConfiguration, ErrorCode, HandshakeError, ShutdownState, Ssl, SslConnector,
@@ -63,7 +65,8 @@ use openssl::ssl::{
     SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::{X509NameRef, X509VerifyResult, X509};
+use openssl::x509::{X509NameRef, X509Ref, X509VerifyResult, X509};
+use openssl_sys as ffi;
 
 const BACKEND: &str = "openssl";
 
@@ -538,21 +541,20 @@ fn classify_failure(error: &openssl::ssl::Error, ssl: &SslRef, name: &str) -> Tl
     }
     let verify = ssl.verify_result();
     if ssl.verify_mode().contains(SslVerifyMode::PEER) && verify != X509VerifyResult::OK {
-        let subject = ssl
+        let chain: Vec<&X509Ref> = ssl
             .peer_cert_chain()
-            .and_then(|chain| chain.iter().next())
-            .map(|cert| {
-                format!(
-                    "; the server's certificate is {}",
-                    name_to_string(cert.subject_name())
-                )
-            })
+            .map(|chain| chain.iter().collect())
             .unwrap_or_default();
-        return TlsError::Certificate(format!(
-            "{} (X509 verify error {}, connecting to {name:?}{subject})",
+        debug!(
+            "openssl: X509 verify error {} ({}) connecting to {name:?}; the server's certificate is {}",
+            verify.as_raw(),
             verify.error_string(),
-            verify.as_raw()
-        ));
+            chain
+                .first()
+                .map(|c| name_to_string(c.subject_name()))
+                .unwrap_or_else(|| "unknown".into())
+        );
+        return TlsError::Certificate(certificate_problem(verify, &chain, name));
     }
     let detail = match (error.code(), error.io_error(), error.ssl_error()) {
         (_, Some(io), _) => format!("I/O error: {io}"),
@@ -563,6 +565,103 @@ fn classify_failure(error: &openssl::ssl::Error, ssl: &SslRef, name: &str) -> Tl
         _ => error.to_string(),
     };
     TlsError::Handshake(detail)
+}
+
+/// OpenSSL 1.1.0 and later, not declared by `openssl-sys` for every library it supports.
+const X509_V_ERR_EE_KEY_TOO_SMALL: i32 = 66;
+const X509_V_ERR_CA_KEY_TOO_SMALL: i32 = 67;
+const X509_V_ERR_CA_MD_TOO_WEAK: i32 = 68;
+
+/// Sorts OpenSSL's verify result into the causes every backend reports. `chain` is the chain
+/// the server sent, its own certificate first; `name` the name it was checked against.
+fn certificate_problem(
+    verify: X509VerifyResult,
+    chain: &[&X509Ref],
+    name: &str,
+) -> CertificateProblem {
+    let leaf = chain.first().copied();
+    // Only fails when OpenSSL cannot allocate; then no date is given.
+    let now = Asn1Time::days_from_now(0).ok();
+    match verify.as_raw() {
+        ffi::X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT => CertificateProblem::SelfSigned,
+        ffi::X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN
+        | ffi::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+        | ffi::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        | ffi::X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
+        | ffi::X509_V_ERR_CERT_UNTRUSTED => CertificateProblem::UnknownIssuer,
+        ffi::X509_V_ERR_CERT_HAS_EXPIRED => CertificateProblem::Expired {
+            // The chain's first expired certificate: usually the server's own.
+            not_after: chain
+                .iter()
+                .filter(|c| now.as_ref().is_some_and(|now| c.not_after() < now))
+                .find_map(|c| asn1_to_system_time(c.not_after())),
+        },
+        ffi::X509_V_ERR_CERT_NOT_YET_VALID => CertificateProblem::NotYetValid {
+            not_before: chain
+                .iter()
+                .filter(|c| now.as_ref().is_some_and(|now| c.not_before() > now))
+                .find_map(|c| asn1_to_system_time(c.not_before())),
+        },
+        ffi::X509_V_ERR_HOSTNAME_MISMATCH
+        | ffi::X509_V_ERR_IP_ADDRESS_MISMATCH
+        | ffi::X509_V_ERR_EMAIL_MISMATCH => CertificateProblem::NameMismatch {
+            expected: name.to_string(),
+            presented: leaf.map(names_of),
+        },
+        ffi::X509_V_ERR_CERT_REVOKED => CertificateProblem::Revoked,
+        ffi::X509_V_ERR_INVALID_PURPOSE => CertificateProblem::NotForServers,
+        ffi::X509_V_ERR_INVALID_CA
+        | ffi::X509_V_ERR_INVALID_NON_CA
+        | ffi::X509_V_ERR_PATH_LENGTH_EXCEEDED
+        | ffi::X509_V_ERR_CERT_CHAIN_TOO_LONG
+        | ffi::X509_V_ERR_KEYUSAGE_NO_CERTSIGN
+        | ffi::X509_V_ERR_PERMITTED_VIOLATION
+        | ffi::X509_V_ERR_EXCLUDED_VIOLATION
+        | ffi::X509_V_ERR_SUBJECT_ISSUER_MISMATCH
+        | ffi::X509_V_ERR_AKID_SKID_MISMATCH
+        | ffi::X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH => CertificateProblem::InvalidChain,
+        ffi::X509_V_ERR_CERT_SIGNATURE_FAILURE
+        | ffi::X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE => CertificateProblem::BadSignature,
+        X509_V_ERR_EE_KEY_TOO_SMALL | X509_V_ERR_CA_KEY_TOO_SMALL | X509_V_ERR_CA_MD_TOO_WEAK => {
+            CertificateProblem::WeakOrUnsupportedAlgorithm
+        }
+        ffi::X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD
+        | ffi::X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD
+        | ffi::X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY
+        | ffi::X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION
+        | ffi::X509_V_ERR_INVALID_EXTENSION => CertificateProblem::Malformed,
+        _ => CertificateProblem::Other(format!(
+            "the server's certificate was refused by OpenSSL: {}",
+            verify.error_string()
+        )),
+    }
+}
+
+/// The DNS names and IP addresses of a certificate's subjectAltName, or, when it has none,
+/// its common names (which OpenSSL then matches host names against).
+fn names_of(cert: &X509Ref) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Some(alt) = cert.subject_alt_names() {
+        for name in &alt {
+            if let Some(dns) = name.dnsname() {
+                names.push(dns.to_string());
+            } else if let Some(ip) = name.ipaddress() {
+                if let Ok(v4) = <[u8; 4]>::try_from(ip) {
+                    names.push(std::net::IpAddr::from(v4).to_string());
+                } else if let Ok(v6) = <[u8; 16]>::try_from(ip) {
+                    names.push(std::net::IpAddr::from(v6).to_string());
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        for cn in cert.subject_name().entries_by_nid(Nid::COMMONNAME) {
+            if let Ok(cn) = cn.data().to_string() {
+                names.push(cn);
+            }
+        }
+    }
+    names
 }
 
 fn is_unexpected_eof(error: &openssl::ssl::Error) -> bool {

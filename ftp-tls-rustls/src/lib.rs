@@ -6,6 +6,11 @@
 //! connections that do not. TLS 1.3 tickets that arrive after the handshake land in the same
 //! store as soon as the core reads the next reply.
 //!
+//! Certificates are verified by webpki, with one exception: a server certificate that is
+//! byte for byte one of [`TlsOptions::ca_files`] is accepted even when it is a CA
+//! certificate (as `openssl req -x509` makes them), after checking its validity period and
+//! the server name, as OpenSSL does for such a certificate.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use ftp_core::{Client, TlsMode, tls::TlsOptions};
@@ -24,6 +29,8 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod verify;
+
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -35,13 +42,13 @@ use ftp_core::tls::{
     CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ClientSessionMemoryCache, Resumption};
+use rustls::client::{ClientSessionMemoryCache, Resumption, WebPkiServerVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{
-    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind,
-    RootCertStore, SignatureScheme, StreamOwned,
+    ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind, RootCertStore,
+    SignatureScheme, StreamOwned,
 };
 
 const BACKEND: &str = "rustls";
@@ -94,7 +101,18 @@ impl RustlsConnector {
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate { provider }))
         } else {
-            builder.with_root_certificates(roots(opts)?)
+            // webpki with these roots, except that a server certificate identical to one of
+            // the CA files is accepted even when it is a CA certificate: see `verify`.
+            let (roots, explicitly_trusted) = roots(opts)?;
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| TlsError::Config(format!("certificate verifier: {e}")))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verify::Verifier::new(
+                    webpki,
+                    explicitly_trusted,
+                )))
         };
         let mut config = match &opts.client_identity {
             None => builder.with_no_client_auth(),
@@ -145,7 +163,8 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     Ok(certs)
 }
 
-fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsError> {
+/// The trusted roots (system and CA files), and the certificates of the CA files alone.
+fn roots(opts: &TlsOptions) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), TlsError> {
     let mut store = RootCertStore::empty();
     if opts.system_roots {
         // Reading and parsing the system store costs milliseconds; it does not change while
@@ -163,11 +182,13 @@ fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsError> {
         });
         store.roots.extend(system.roots.iter().cloned());
     }
+    let mut explicitly_trusted = Vec::new();
     for file in &opts.ca_files {
         for cert in read_certs(file)? {
-            store.add(cert).map_err(|e| {
+            store.add(cert.clone()).map_err(|e| {
                 TlsError::Config(format!("CA certificate in {}: {e}", file.display()))
             })?;
+            explicitly_trusted.push(cert);
         }
     }
     if store.is_empty() {
@@ -175,7 +196,7 @@ fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsError> {
             "no trusted root certificate: the system has none and no CA file was given".into(),
         ));
     }
-    Ok(store)
+    Ok((store, explicitly_trusted))
 }
 
 impl TlsConnector for RustlsConnector {
@@ -217,30 +238,14 @@ fn handshake(
 fn classify(e: &io::Error) -> TlsError {
     if let Some(err) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         return match err {
-            rustls::Error::InvalidCertificate(c) => TlsError::Certificate(describe_cert_error(c)),
+            rustls::Error::InvalidCertificate(c) => {
+                log::debug!("rustls: certificate error {c:?}");
+                TlsError::Certificate(verify::problem(c))
+            }
             other => TlsError::Handshake(other.to_string()),
         };
     }
     TlsError::from_io(e)
-}
-
-fn describe_cert_error(c: &CertificateError) -> String {
-    match c {
-        CertificateError::UnknownIssuer => {
-            "unknown issuer (self-signed, or signed by a CA that is not trusted)".into()
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            "the certificate has expired".into()
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "the certificate is not valid yet".into()
-        }
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            format!("the certificate does not match the server name ({c})")
-        }
-        CertificateError::Revoked => "the certificate is revoked".into(),
-        other => other.to_string(),
-    }
 }
 
 /// A TLS stream over TCP, remembering how to open data connections that resume it.
