@@ -237,6 +237,43 @@ fn active_mode_fails_at_once_when_the_server_says_it_cannot_connect() {
     ftp.noop().expect("the session stays in step");
 }
 
+/// The other side of watching the control connection: a server that connects, sends a
+/// small file and writes its 226 before the client looks must still be a success (vsftpd
+/// does exactly this on loopback).
+#[test]
+fn active_mode_takes_a_connection_whose_226_came_first() {
+    for _ in 0..20 {
+        let target = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let t2 = target.clone();
+        let (s, _rx) = server("220 hi", move |c, _, verb, arg| match verb {
+            "PORT" => {
+                let n: Vec<u16> = arg.split(',').filter_map(|x| x.parse().ok()).collect();
+                *t2.lock().unwrap() = Some(format!("127.0.0.1:{}", n[4] << 8 | n[5]));
+                Some("200 PORT ok".into())
+            }
+            "SIZE" => Some("213 3".into()),
+            "RETR" => {
+                c.send(b"150 Opening data connection\r\n");
+                let addr = t2.lock().unwrap().clone().unwrap();
+                let mut d = std::net::TcpStream::connect(addr).unwrap();
+                d.write_all(b"abc").unwrap();
+                drop(d);
+                Some("226 Transfer complete".into())
+            }
+            _ => None,
+        });
+        let mut ftp = plain(s.port())
+            .data_mode(DataMode::Active)
+            .connect()
+            .unwrap();
+        ftp.login("u", "p").unwrap();
+        let mut out = Vec::new();
+        assert_eq!(ftp.download_to("f", &mut out, None).unwrap(), 3);
+        assert_eq!(out, b"abc");
+        drop(target);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 8. A file longer than announced is accepted
 

@@ -173,6 +173,8 @@ pub(crate) struct Control {
     /// See [`crate::Config::deadline`].
     pub(crate) deadline: Option<Instant>,
     broken: Option<String>,
+    /// A reply read ahead of its turn; see [`Control::push_back`].
+    pushed_back: Option<Reply>,
 }
 
 impl Control {
@@ -194,6 +196,7 @@ impl Control {
             reply_timeout,
             deadline: None,
             broken: None,
+            pushed_back: None,
         })
     }
 
@@ -317,12 +320,21 @@ impl Control {
         far_instant(self.reply_wait())
     }
 
+    /// Keeps a reply that was read early (while watching for a data connection) so that
+    /// the next read returns it.
+    pub(crate) fn push_back(&mut self, reply: Reply) {
+        self.pushed_back = Some(reply);
+    }
+
     pub(crate) fn read_reply_within(
         &mut self,
         phase: Phase,
         waiting_for: &str,
         timeout: Duration,
     ) -> Result<Reply> {
+        if let Some(r) = self.pushed_back.take() {
+            return Ok(r);
+        }
         // Over TLS one `read` may make many socket reads, each within the socket timeout:
         // a server trickling a record byte by byte would stretch the wait without bound.
         // The watchdog closes the socket at the deadline (the session is then broken).

@@ -329,64 +329,87 @@ fn accept(
     let peer = control.peer.ip();
     let last_reply = control.last_reply.clone();
     let deadline = far_instant(timeout);
-    let timeout_err = || {
-        Error::Timeout {
-        phase: Phase::DataConnect,
-        waiting_for: "waiting for the server to connect to us (active mode; a firewall or NAT may block it: try passive mode)".into(),
-        after: timeout,
-        backend: None,
-        last_reply: last_reply.clone(),
-    }
-    };
+    let mut reply_kept = false;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(timeout_err());
-        }
-        if control.has_input() {
-            let reply = control.read_reply(
-                Phase::DataConnect,
-                &format!("reading the server's reply while waiting for its data connection for {command}"),
-            )?;
-            let hint = match reply.code() {
-                425 | 426 => "the server could not connect to this client for the data (active mode): a firewall or NAT between them blocks it; use passive mode",
-                421 => "the server is closing the session; try again later",
-                _ => "the server gave up on the transfer before connecting for the data",
-            };
-            return Err(Error::Reply {
+            return Err(Error::Timeout {
                 phase: Phase::DataConnect,
-                command: command.to_string(),
-                reply,
-                hint: Some(hint),
+                waiting_for: "waiting for the server to connect to us (active mode; a firewall or NAT may block it: try passive mode)".into(),
+                after: timeout,
+                backend: None,
+                last_reply,
             });
         }
-        // SO_RCVTIMEO bounds accept() on Linux and the BSDs.
-        SockRef::from(listener)
-            .set_read_timeout(Some(left.min(WATCH)))
-            .map_err(|e| Error::Io {
-                phase: Phase::DataConnect,
-                source: e,
-                last_reply: last_reply.clone(),
-            })?;
-        match listener.accept() {
-            Ok((s, from)) if any_peer || from.ip() == peer => {
-                debug!("data: accepted connection from {from}");
-                s.set_nonblocking(false).ok();
-                return Ok(s);
-            }
-            Ok((_, from)) => {
-                warn!("active mode: refused a data connection from {from}, which is not the control peer {peer}");
-            }
-            Err(e) if is_timeout_kind(&e) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(Error::Io {
-                    phase: Phase::DataConnect,
-                    source: e,
-                    last_reply,
-                })
-            }
+        if let Some(s) = accept_within(listener, peer, any_peer, left.min(WATCH), &last_reply)? {
+            return Ok(s);
         }
+        if reply_kept || !control.has_input() {
+            continue;
+        }
+        // A small file may be sent and its 226 written in the moment since we looked: a
+        // connection waiting in the backlog wins over whatever the control connection says.
+        let now = Duration::from_millis(1);
+        if let Some(s) = accept_within(listener, peer, any_peer, now, &last_reply)? {
+            return Ok(s);
+        }
+        let reply = control.read_reply(
+            Phase::DataConnect,
+            &format!(
+                "reading the server's reply while waiting for its data connection for {command}"
+            ),
+        )?;
+        if !reply.is_transient_failure() && !reply.is_permanent_failure() {
+            // Not a refusal: the connection must be on its way. The reply is read again as
+            // the transfer's own.
+            control.push_back(reply);
+            reply_kept = true;
+            continue;
+        }
+        let hint = match reply.code() {
+            425 | 426 => "the server could not connect to this client for the data (active mode): a firewall or NAT between them blocks it; use passive mode",
+            421 => "the server is closing the session; try again later",
+            _ => "the server gave up on the transfer before connecting for the data",
+        };
+        return Err(Error::Reply {
+            phase: Phase::DataConnect,
+            command: command.to_string(),
+            reply,
+            hint: Some(hint),
+        });
+    }
+}
+
+/// One `accept` that waits at most `wait`: the connection when one came from the allowed
+/// peer, `None` when none came (or one from another host was refused).
+fn accept_within(
+    listener: &TcpListener,
+    peer: IpAddr,
+    any_peer: bool,
+    wait: Duration,
+    last_reply: &Option<Reply>,
+) -> Result<Option<TcpStream>> {
+    let io_err = |e| Error::Io {
+        phase: Phase::DataConnect,
+        source: e,
+        last_reply: last_reply.clone(),
+    };
+    // SO_RCVTIMEO bounds accept() on Linux and the BSDs.
+    SockRef::from(listener)
+        .set_read_timeout(Some(wait))
+        .map_err(io_err)?;
+    match listener.accept() {
+        Ok((s, from)) if any_peer || from.ip() == peer => {
+            debug!("data: accepted connection from {from}");
+            s.set_nonblocking(false).ok();
+            Ok(Some(s))
+        }
+        Ok((_, from)) => {
+            warn!("active mode: refused a data connection from {from}, which is not the control peer {peer}");
+            Ok(None)
+        }
+        Err(e) if is_timeout_kind(&e) || e.kind() == io::ErrorKind::Interrupted => Ok(None),
+        Err(e) => Err(io_err(e)),
     }
 }
 
