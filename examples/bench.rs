@@ -15,7 +15,7 @@ mod embedded;
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
-use ftp_client::{Backend, Client, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, TlsMode, TlsOptions};
 
 /// A reader of `left` pseudo-random bytes, generated on the fly.
 struct Source {

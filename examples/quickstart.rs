@@ -17,7 +17,7 @@ mod embedded;
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use ftp_client::{Backend, Client, TlsInfo, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, TlsInfo, TlsMode, TlsOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_log();

@@ -1,13 +1,13 @@
-//! `ftp-client`: a blocking FTP and FTPS client that never hangs and says why it failed.
+//! `ftpkit`: a blocking FTP and FTPS client that never hangs and says why it failed.
 //!
-//! This is the facade: it re-exports the protocol core ([`ftp_core`]) and the TLS backends
+//! This is the facade: it re-exports the protocol core ([`ftpkit_core`]) and the TLS backends
 //! compiled in through Cargo features: `rustls` (default), `openssl`, `native-tls`. They are
 //! additive; [`Backend`] picks one at run time, so an application (or `ftpc --backend`) can
 //! swap TLS stacks without recompiling, which is the quickest way to tell a server problem
 //! from a TLS library problem.
 //!
 //! ```no_run
-//! use ftp_client::{Backend, Client, TlsMode, TlsOptions};
+//! use ftpkit::{Backend, Client, TlsMode, TlsOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let tls = Backend::default().connector(&TlsOptions::default())?;
 //! let mut ftp = Client::builder("ftp.example.com")
@@ -28,20 +28,20 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-pub use ftp_core::tls::{TlsOptions, TlsVersion};
-pub use ftp_core::*;
+pub use ftpkit_core::tls::{TlsOptions, TlsVersion};
+pub use ftpkit_core::*;
 
 #[cfg(feature = "native-tls")]
-pub use ftp_tls_native;
+pub use ftpkit_native_tls;
 #[cfg(feature = "openssl")]
-pub use ftp_tls_openssl;
+pub use ftpkit_openssl;
 #[cfg(feature = "rustls")]
-pub use ftp_tls_rustls;
+pub use ftpkit_rustls;
 
 /// A TLS implementation, chosen at run time among those compiled in.
 ///
 /// ```
-/// use ftp_client::Backend;
+/// use ftpkit::Backend;
 /// // Every backend compiled into this build:
 /// for b in Backend::available() {
 ///     println!("{b}");
@@ -95,11 +95,11 @@ impl Backend {
         let _ = options;
         match self {
             #[cfg(feature = "rustls")]
-            Backend::Rustls => Ok(Arc::new(ftp_tls_rustls::RustlsConnector::new(options)?)),
+            Backend::Rustls => Ok(Arc::new(ftpkit_rustls::RustlsConnector::new(options)?)),
             #[cfg(feature = "openssl")]
-            Backend::OpenSsl => Ok(Arc::new(ftp_tls_openssl::OpenSslConnector::new(options)?)),
+            Backend::OpenSsl => Ok(Arc::new(ftpkit_openssl::OpenSslConnector::new(options)?)),
             #[cfg(feature = "native-tls")]
-            Backend::NativeTls => Ok(Arc::new(ftp_tls_native::NativeTlsConnector::new(options)?)),
+            Backend::NativeTls => Ok(Arc::new(ftpkit_native_tls::NativeTlsConnector::new(options)?)),
             #[allow(unreachable_patterns)]
             other => Err(TlsError::Config(format!(
                 "the {} backend is not compiled into this build (enable the Cargo feature \"{}\"); available: {}",
@@ -115,7 +115,7 @@ impl Backend {
 /// [`AutoConnect`] tries.
 ///
 /// ```
-/// use ftp_client::{connectors, Backend, TlsOptions};
+/// use ftpkit::{connectors, Backend, TlsOptions};
 /// let all = connectors(None, &TlsOptions::default()).unwrap();
 /// assert_eq!(all.len(), Backend::available().len());
 /// ```

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ftp_client::{connectors, AutoConnect, Backend, Client, Phase, TlsMode, TlsOptions};
+use ftpkit::{connectors, AutoConnect, Backend, Client, Phase, TlsMode, TlsOptions};
 use support::fake::{incident_server, FakeServer};
 
 const HANDSHAKE: Duration = Duration::from_millis(700);

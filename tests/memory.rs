@@ -9,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ftp_client::{Client, Error, TlsMode};
+use ftpkit::{Client, Error, TlsMode};
 use support::fake::FakeServer;
 
 struct Counting;

@@ -9,7 +9,7 @@ use support::check::{assert_reply, prng_bytes};
 use std::fs;
 use std::io::{Read, Write};
 
-use ftp_client::{Client, DataMode, EntryKind, Error, Phase, TlsMode};
+use ftpkit::{Client, DataMode, EntryKind, Error, Phase, TlsMode};
 use support::embedded::EmbeddedServer;
 
 /// Connects in plain FTP with the given data mode and logs in (any user is accepted).
@@ -300,7 +300,7 @@ fn listing_cap_applies_to_vecs_not_to_streams() {
     for i in 0..5 {
         fs::write(server.root().join(format!("f{i}")), vec![b'x'; i]).unwrap();
     }
-    let mut limits = ftp_client::Limits::default();
+    let mut limits = ftpkit::Limits::default();
     limits.max_list_entries = 3;
     let mut ftp = Client::builder("127.0.0.1")
         .port(server.port())

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use ftp_client::{Client, DataMode, Error, PasvAddress, Phase, TlsMode};
+use ftpkit::{Client, DataMode, Error, PasvAddress, Phase, TlsMode};
 use support::fake::{Conn, FakeServer};
 
 const SLACK: Duration = Duration::from_millis(500);
@@ -126,7 +126,7 @@ fn start(s: Script) -> (FakeServer, std::sync::mpsc::Receiver<String>) {
     (FakeServer::start(move |c| run(c, s, tx)), rx)
 }
 
-fn client(port: u16) -> ftp_client::ClientBuilder {
+fn client(port: u16) -> ftpkit::ClientBuilder {
     Client::builder("127.0.0.1")
         .port(port)
         .tls_mode(TlsMode::None)

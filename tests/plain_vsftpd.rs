@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftp_client::{Client, DataMode, EntryKind, Error, Phase, TlsMode, TransferType};
+use ftpkit::{Client, DataMode, EntryKind, Error, Phase, TlsMode, TransferType};
 use sha2::{Digest, Sha256};
 use support::vsftpd::{require_vsftpd, Vsftpd};
 

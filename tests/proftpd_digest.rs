@@ -11,7 +11,7 @@ mod support;
 use std::io::Write;
 use std::sync::Arc;
 
-use ftp_client::{Backend, Client, Error, HashAlgorithm, Phase, TlsConnector, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, HashAlgorithm, Phase, TlsConnector, TlsMode, TlsOptions};
 use sha2::{Digest, Sha256};
 use support::certs::TestCerts;
 use support::check::{assert_reply, prng_bytes};

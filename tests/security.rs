@@ -6,7 +6,7 @@ mod support;
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
-use ftp_client::{Backend, Client, Error, Phase, TlsMode, TlsOptions, TlsVersion};
+use ftpkit::{Backend, Client, Error, Phase, TlsMode, TlsOptions, TlsVersion};
 use support::certs::TestCerts;
 use support::embedded::EmbeddedServer;
 use support::fake::FakeServer;

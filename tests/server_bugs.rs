@@ -7,10 +7,10 @@ mod support;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use ftp_client::{Client, DataMode, Error, Phase, TlsMode};
+use ftpkit::{Client, DataMode, Error, Phase, TlsMode};
 use support::scripted::{send_data, server, verbs};
 
-fn plain(port: u16) -> ftp_client::ClientBuilder {
+fn plain(port: u16) -> ftpkit::ClientBuilder {
     Client::builder("127.0.0.1")
         .port(port)
         .tls_mode(TlsMode::None)
@@ -162,8 +162,8 @@ fn a_230_greeting_with_tls_required_still_asks_auth_tls_and_sends_no_credentials
         "AUTH" => Some("500 AUTH not understood".into()),
         _ => None,
     });
-    let tls = ftp_client::Backend::default()
-        .connector(&ftp_client::TlsOptions::default())
+    let tls = ftpkit::Backend::default()
+        .connector(&ftpkit::TlsOptions::default())
         .unwrap();
     let err = Client::builder("127.0.0.1")
         .port(s.port())
@@ -494,10 +494,10 @@ fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
         .with_single_cert(chain, key)
         .unwrap(),
     );
-    let mut opts = ftp_client::TlsOptions::default();
+    let mut opts = ftpkit::TlsOptions::default();
     opts.ca_files.push(certs.ca.clone());
     let idle = Duration::from_secs(1);
-    for backend in ftp_client::Backend::available() {
+    for backend in ftpkit::Backend::available() {
         let cfg = config.clone();
         let server = support::fake::FakeServer::start(move |mut c| {
             c.send(b"220 tls\r\n");

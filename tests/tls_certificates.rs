@@ -18,7 +18,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ftp_client::{Backend, Client, Error, Phase, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, TlsOptions};
 use support::vsftpd::{require_vsftpd, Vsftpd};
 
 /// A certificate and its key, made by the `openssl` command-line tool.

@@ -6,7 +6,7 @@ mod support;
 
 use std::io::{Read, Write};
 
-use ftp_client::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
 use support::certs::TestCerts;
 use support::embedded::EmbeddedServer;
 use support::vsftpd::{require_vsftpd, Vsftpd};

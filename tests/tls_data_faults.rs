@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ftp_client::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use support::certs::TestCerts;

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ftp_client::{Backend, Client, ClientBuilder, Error, Phase, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, ClientBuilder, Error, Phase, TlsMode, TlsOptions};
 use support::fake::{Conn, FakeServer};
 
 const DEADLINE: Duration = Duration::from_secs(1);

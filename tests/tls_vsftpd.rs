@@ -10,7 +10,7 @@ mod support;
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use ftp_client::{Backend, Client, Error, Phase, TlsConnector, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, TlsConnector, TlsMode, TlsOptions};
 use support::certs::TestCerts;
 use support::vsftpd::{require_vsftpd, Vsftpd};
 

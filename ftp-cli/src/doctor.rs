@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftp_client::tls::CertificateInfo;
-use ftp_client::{
+use ftpkit::tls::CertificateInfo;
+use ftpkit::{
     Backend, ClientBuilder, Error, Phase, TlsConnector, TlsError, TlsMode, TlsOptions, TlsVersion,
 };
 

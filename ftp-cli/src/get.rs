@@ -10,7 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use ftp_client::{Client, Error, RemoteHash};
+use ftpkit::{Client, Error, RemoteHash};
 
 use crate::hash::{Hasher, HashingWriter};
 use crate::{local, usage, Failure, Progress};

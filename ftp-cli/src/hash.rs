@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use ftp_client::HashAlgorithm;
+use ftpkit::HashAlgorithm;
 use sha2::Digest;
 
 /// A running digest of one of the algorithms servers offer.

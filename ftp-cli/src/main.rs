@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ftp_client::{
+use ftpkit::{
     connectors, AutoConnect, Backend, Client, ClientBuilder, DataMode, EntryKind, Error, ListEntry,
     Phase, TlsMode, TlsOptions, TlsVersion,
 };
@@ -486,7 +486,7 @@ fn backend_of(arg: Option<BackendArg>) -> Option<Backend> {
     })
 }
 
-fn tls_failure(backend: impl std::fmt::Display, e: ftp_client::TlsError) -> Failure {
+fn tls_failure(backend: impl std::fmt::Display, e: ftpkit::TlsError) -> Failure {
     Failure {
         code: 4,
         message: format!("tls-upgrade: TLS via {backend}: {e}"),

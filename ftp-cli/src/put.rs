@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
-use ftp_client::{Client, Error};
+use ftpkit::{Client, Error};
 
 use crate::{local, Failure, Progress};
 
@@ -76,7 +76,7 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         } else {
             let mut up = ftp.appe(&remote)?;
             let r = std::io::copy(&mut input, &mut up)
-                .map_err(|e| Error::from_io(e, ftp_client::Phase::Transfer));
+                .map_err(|e| Error::from_io(e, ftpkit::Phase::Transfer));
             r.and_then(|n| up.finish().map(|_| n))
         };
         bar.finish();

@@ -1,6 +1,6 @@
 //! Property-based fuzz tests of `url::parse` (`ftp://` and `ftps://` URLs from the user).
 //!
-//! Long run: `FTP_FUZZ_CASES=100000 cargo test -p ftp-cli url_fuzz --release`
+//! Long run: `FTP_FUZZ_CASES=100000 cargo test -p ftpkit-cli url_fuzz --release`
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 

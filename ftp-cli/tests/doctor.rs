@@ -243,7 +243,7 @@ fn doctor_says_when_only_the_data_transfer_fails() {
     if !require_vsftpd() {
         return;
     }
-    if !ftp_client::Backend::NativeTls.is_available() {
+    if !ftpkit::Backend::NativeTls.is_available() {
         return;
     }
     let certs = TestCerts::generate();

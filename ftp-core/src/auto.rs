@@ -112,8 +112,8 @@ fn stop_suffix(s: &Option<String>) -> String {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use ftp_core::{Client, auto::AutoConnect};
-/// # fn connectors() -> Vec<std::sync::Arc<dyn ftp_core::TlsConnector>> { vec![] }
+/// use ftpkit_core::{Client, auto::AutoConnect};
+/// # fn connectors() -> Vec<std::sync::Arc<dyn ftpkit_core::TlsConnector>> { vec![] }
 /// let auto = AutoConnect::new(Client::builder("ftp.example.com"), connectors())
 ///     .budget(Duration::from_secs(30));
 /// match auto.connect("user", "secret") {

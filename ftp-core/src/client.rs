@@ -39,8 +39,8 @@ pub type ProgressFn<'p> = &'p mut dyn FnMut(u64, Option<u64>);
 /// Settings for a new session; [`ClientBuilder::connect`] opens it.
 ///
 /// ```no_run
-/// use ftp_core::{Client, TlsMode};
-/// # fn main() -> Result<(), ftp_core::Error> {
+/// use ftpkit_core::{Client, TlsMode};
+/// # fn main() -> Result<(), ftpkit_core::Error> {
 /// // Plain FTP must be asked for by name: the default is explicit TLS.
 /// let mut ftp = Client::builder("127.0.0.1").port(2121).tls_mode(TlsMode::None).connect()?;
 /// ftp.login("anonymous", "guest@")?;
@@ -182,7 +182,7 @@ impl ClientBuilder {
                 return Err(Error::TlsRequired {
                     phase: Phase::Connect,
                     detail: format!(
-                        "TLS mode {mode:?} needs a TLS backend, and none was given; pass a connector (e.g. from ftp-client's Backend), or choose TlsMode::None explicitly for plain FTP"
+                        "TLS mode {mode:?} needs a TLS backend, and none was given; pass a connector (e.g. from ftpkit's Backend), or choose TlsMode::None explicitly for plain FTP"
                     ),
                 })
             }
@@ -1071,7 +1071,7 @@ impl Client {
     /// surfaces as the last item when it fails.
     ///
     /// ```no_run
-    /// # fn f(ftp: &mut ftp_core::Client) -> ftp_core::Result<()> {
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
     /// let mut total = 0;
     /// for entry in ftp.list_stream(Some("/big/dir"))? {
     ///     total += entry?.size.unwrap_or(0);

@@ -10,7 +10,7 @@ use crate::tls::TlsConnector;
 ///
 /// ```
 /// use std::time::Duration;
-/// use ftp_core::Timeouts;
+/// use ftpkit_core::Timeouts;
 /// let t = Timeouts::default();
 /// assert_eq!(t.connect, Duration::from_secs(15));
 /// assert_eq!(t.reply, Duration::from_secs(30));

@@ -59,7 +59,7 @@ impl fmt::Display for Phase {
 /// Everything that can go wrong in an FTP session.
 ///
 /// ```
-/// use ftp_core::{Error, Phase};
+/// use ftpkit_core::{Error, Phase};
 /// let e = Error::InvalidArgument { what: "path", detail: "contains a line break".into() };
 /// assert_eq!(e.phase(), Phase::Command);
 /// assert!(e.to_string().contains("path"));

@@ -7,7 +7,7 @@ use crate::reply::Reply;
 /// The features a server announced in its `FEAT` reply.
 ///
 /// ```
-/// use ftp_core::{Features, Reply};
+/// use ftpkit_core::{Features, Reply};
 /// let reply = Reply::new(211, vec![
 ///     "211-Features:".into(), " EPSV".into(), " MLST type*;size*;modify*;".into(),
 ///     " AUTH TLS".into(), " UTF8".into(), "211 End".into(),

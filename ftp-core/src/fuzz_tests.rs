@@ -1,7 +1,7 @@
 //! Property-based fuzz tests of every parser that reads server input: replies, control
 //! lines, `FEAT`, `PASV`/`EPSV`/`PORT`, `LIST`/`MLSD` lines and RFC 3659 times.
 //!
-//! Long run: `FTP_FUZZ_CASES=100000 cargo test -p ftp-core fuzz_tests --release`
+//! Long run: `FTP_FUZZ_CASES=100000 cargo test -p ftpkit-core fuzz_tests --release`
 //! (add `-- --ignored` to run the properties that document known bugs).
 
 use std::io::{self, Read};

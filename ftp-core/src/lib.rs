@@ -3,12 +3,12 @@
 //! This crate speaks the protocol: the control connection, replies, commands, data
 //! connections, listings and streaming transfers, every phase under a deadline. It depends
 //! on no TLS library: TLS backends implement [`TlsConnector`] in their own crates
-//! (`ftp-tls-rustls`, `ftp-tls-openssl`, `ftp-tls-native`), and the `ftp-client` facade picks
+//! (`ftpkit-rustls`, `ftpkit-openssl`, `ftpkit-native-tls`), and the `ftpkit` facade picks
 //! one at run time.
 //!
 //! ```no_run
 //! use std::io::Read;
-//! use ftp_core::{Client, TlsMode};
+//! use ftpkit_core::{Client, TlsMode};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut ftp = Client::builder("127.0.0.1").port(2121).tls_mode(TlsMode::None).connect()?;
 //! ftp.login("user", "secret")?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// A complete reply from the server.
 ///
 /// ```
-/// use ftp_core::Reply;
+/// use ftpkit_core::Reply;
 /// let r = Reply::new(226, vec!["226 Transfer complete.".into()]);
 /// assert!(r.is_positive_completion());
 /// assert_eq!(r.text(), "Transfer complete.");

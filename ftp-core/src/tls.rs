@@ -1,7 +1,7 @@
 //! The TLS abstraction that backends implement.
 //!
-//! `ftp-core` depends on no TLS library. A backend crate (`ftp-tls-rustls`,
-//! `ftp-tls-openssl`, `ftp-tls-native`) implements [`TlsConnector`]; the core hands it a
+//! `ftpkit-core` depends on no TLS library. A backend crate (`ftpkit-rustls`,
+//! `ftpkit-openssl`, `ftpkit-native-tls`) implements [`TlsConnector`]; the core hands it a
 //! connected [`TcpStream`] whose read and write timeouts are already set to the handshake
 //! deadline, so a backend that performs the handshake with blocking I/O cannot hang: a
 //! silent peer makes a socket read fail with `WouldBlock`/`TimedOut`, which the backend
@@ -127,7 +127,7 @@ pub enum TlsError {
 /// [`advice`](CertificateProblem::advice) what to do about it.
 ///
 /// ```
-/// use ftp_core::tls::CertificateProblem;
+/// use ftpkit_core::tls::CertificateProblem;
 /// let p = CertificateProblem::NameMismatch {
 ///     expected: "10.0.0.7".into(),
 ///     presented: Some(vec!["ftp.example.com".into()]),
@@ -347,7 +347,7 @@ pub enum TlsVersion {
 /// refuses it when the connector is built ([`TlsError::Config`]), never silently.
 ///
 /// ```
-/// use ftp_core::tls::{TlsOptions, TlsVersion};
+/// use ftpkit_core::tls::{TlsOptions, TlsVersion};
 /// let opts = TlsOptions::default();
 /// assert_eq!(opts.min_version, TlsVersion::Tls12);
 /// assert!(!opts.dangerous_accept_invalid_certs);

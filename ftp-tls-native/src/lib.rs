@@ -1,16 +1,16 @@
-//! TLS backend for `ftp-core` built on [`native-tls`](native_tls): OpenSSL on Linux and the
+//! TLS backend for `ftpkit-core` built on [`native-tls`](native_tls): OpenSSL on Linux and the
 //! other Unixes, SChannel on Windows, Secure Transport on macOS and iOS.
 //!
-//! [`NativeTlsConnector`] implements [`ftp_core::TlsConnector`]. Build it from the
+//! [`NativeTlsConnector`] implements [`ftpkit_core::TlsConnector`]. Build it from the
 //! backend-neutral [`TlsOptions`], or wrap a [`native_tls::TlsConnector`] you configured
 //! yourself with [`NativeTlsConnector::from_connector`]; `native_tls` is re-exported so you
 //! need not depend on it directly.
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftp_core::tls::TlsOptions;
-//! use ftp_core::Client;
-//! use ftp_tls_native::NativeTlsConnector;
+//! use ftpkit_core::tls::TlsOptions;
+//! use ftpkit_core::Client;
+//! use ftpkit_native_tls::NativeTlsConnector;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut options = TlsOptions::default();
@@ -51,8 +51,8 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 
-use ftp_core::tls::{CertificateProblem, TlsOptions, TlsVersion};
-use ftp_core::{TlsConnector, TlsError, TlsInfo, TlsStream};
+use ftpkit_core::tls::{CertificateProblem, TlsOptions, TlsVersion};
+use ftpkit_core::{TlsConnector, TlsError, TlsInfo, TlsStream};
 use log::debug;
 use native_tls::{Certificate, HandshakeError, Identity, Protocol};
 
@@ -76,8 +76,8 @@ pub const BACKEND: &str = "native-tls";
 /// settings (no `TLSOptions NoSessionReuseRequired`) reject such data connections: usually
 /// the handshake itself succeeds, then the server drops the data connection and answers on
 /// the control connection with an error such as `522 SSL connection failed: session reuse
-/// required` or a `425`/`450` reply. For those servers use the `ftp-tls-rustls` or
-/// `ftp-tls-openssl` backend, which resume the session.
+/// required` or a `425`/`450` reply. For those servers use the `ftpkit-rustls` or
+/// `ftpkit-openssl` backend, which resume the session.
 #[derive(Clone, Debug)]
 pub struct NativeTlsConnector {
     connector: native_tls::TlsConnector,

@@ -10,9 +10,9 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::*;
-use ftp_core::tls::TlsVersion;
-use ftp_core::TlsConnector;
-use ftp_tls_native::NativeTlsConnector;
+use ftpkit_core::tls::TlsVersion;
+use ftpkit_core::TlsConnector;
+use ftpkit_native_tls::NativeTlsConnector;
 use openssl::pkey::PKey;
 use openssl::ssl::{SslAcceptor, SslMethod, SslVersion};
 use openssl::x509::X509;

@@ -7,10 +7,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ftp_core::tls::{TlsOptions, TlsVersion};
-use ftp_core::{TlsConnector, TlsError};
-use ftp_tls_native::native_tls::{self, Protocol, TlsAcceptor};
-use ftp_tls_native::NativeTlsConnector;
+use ftpkit_core::tls::{TlsOptions, TlsVersion};
+use ftpkit_core::{TlsConnector, TlsError};
+use ftpkit_native_tls::native_tls::{self, Protocol, TlsAcceptor};
+use ftpkit_native_tls::NativeTlsConnector;
 
 #[test]
 fn a_connect_with_ca_and_exchange_data() {

@@ -9,9 +9,9 @@ use std::net::TcpListener;
 use std::thread;
 
 use common::*;
-use ftp_core::tls::{TlsOptions, TlsVersion};
-use ftp_core::{TlsConnector, TlsError};
-use ftp_tls_native::NativeTlsConnector;
+use ftpkit_core::tls::{TlsOptions, TlsVersion};
+use ftpkit_core::{TlsConnector, TlsError};
+use ftpkit_native_tls::NativeTlsConnector;
 use openssl::pkey::PKey;
 use openssl::ssl::{SslAcceptor, SslMethod, SslStream};
 use openssl::x509::X509;

@@ -1,7 +1,7 @@
-//! TLS backend for [`ftp_core`] using [OpenSSL](https://docs.rs/openssl) (the system's
+//! TLS backend for [`ftpkit_core`] using [OpenSSL](https://docs.rs/openssl) (the system's
 //! `libssl`).
 //!
-//! [`OpenSslConnector`] implements [`ftp_core::TlsConnector`]. Build it from the options every
+//! [`OpenSslConnector`] implements [`ftpkit_core::TlsConnector`]. Build it from the options every
 //! backend understands ([`OpenSslConnector::new`]), or from your own
 //! [`SslConnectorBuilder`] / [`SslConnector`] when you need OpenSSL settings that
 //! [`TlsOptions`] does not cover ([`OpenSslConnector::from_builder`],
@@ -22,8 +22,8 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftp_core::{Client, TlsMode, tls::TlsOptions};
-//! use ftp_tls_openssl::OpenSslConnector;
+//! use ftpkit_core::{Client, TlsMode, tls::TlsOptions};
+//! use ftpkit_openssl::OpenSslConnector;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut opts = TlsOptions::default();
 //! opts.ca_files.push("ca.pem".into());
@@ -49,7 +49,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use ftp_core::tls::{
+use ftpkit_core::tls::{
     CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
     TlsVersion,
 };

@@ -8,10 +8,10 @@ use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use ftp_core::tls::{
+use ftpkit_core::tls::{
     CertificateProblem, TlsConnector, TlsError, TlsOptions, TlsStream, TlsVersion,
 };
-use ftp_tls_openssl::OpenSslConnector;
+use ftpkit_openssl::OpenSslConnector;
 use openssl::pkey::PKey;
 use openssl::ssl::{
     ErrorCode, NameType, SslAcceptor, SslAcceptorBuilder, SslMethod, SslOptions, SslStream,
@@ -40,7 +40,7 @@ impl Pki {
     fn new() -> Pki {
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::OrganizationName, "ftp-client tests");
+        dn.push(DnType::OrganizationName, "ftpkit tests");
         dn.push(DnType::CommonName, "Test CA");
         ca_params.distinguished_name = dn;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -75,7 +75,7 @@ impl Pki {
         let mut params =
             CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::OrganizationName, "ftp-client tests");
+        dn.push(DnType::OrganizationName, "ftpkit tests");
         dn.push(DnType::CommonName, cn);
         params.distinguished_name = dn;
         if let Some((from, to)) = validity {
@@ -114,7 +114,7 @@ fn acceptor_with(cert: &str, key: &str, min: SslVersion, max: SslVersion) -> Ssl
         .set_private_key(&PKey::private_key_from_pem(key.as_bytes()).unwrap())
         .unwrap();
     builder
-        .set_session_id_context(b"ftp-tls-openssl tests")
+        .set_session_id_context(b"ftpkit-openssl tests")
         .unwrap();
     builder.set_min_proto_version(Some(min)).unwrap();
     builder.set_max_proto_version(Some(max)).unwrap();
@@ -183,8 +183,8 @@ fn a_ca_file_makes_the_server_trusted() {
     assert!(info.cipher.as_deref().is_some_and(|c| !c.is_empty()));
     assert_eq!(info.resumed, Some(false));
     let cert = info.peer_certificate.expect("peer certificate");
-    assert_eq!(cert.subject, "O=ftp-client tests, CN=localhost");
-    assert_eq!(cert.issuer, "O=ftp-client tests, CN=Test CA");
+    assert_eq!(cert.subject, "O=ftpkit tests, CN=localhost");
+    assert_eq!(cert.issuer, "O=ftpkit tests, CN=Test CA");
     let not_after = cert.not_after.expect("not_after");
     // rcgen's default end of validity: 4096-01-01.
     assert_eq!(
@@ -587,7 +587,7 @@ fn a_close_without_close_notify_reads_as_unexpected_eof() {
 #[test]
 fn a_client_certificate_is_presented() {
     let pki = Pki::new();
-    let (cert, key) = pki.leaf("ftp-client", &["client.example"], None);
+    let (cert, key) = pki.leaf("ftpkit", &["client.example"], None);
     let cert_file = pki.write("client.pem", &cert);
     let key_file = pki.write("client.key", &key);
     let (min, max) = tls13();
@@ -608,7 +608,7 @@ fn a_client_certificate_is_presented() {
     // With TLS 1.3 the server checks the client certificate after our handshake is done.
     stream.close_notify().unwrap();
     let cn = server.join().unwrap().pop().unwrap().unwrap();
-    assert_eq!(cn.as_deref(), Some("ftp-client"));
+    assert_eq!(cn.as_deref(), Some("ftpkit"));
 }
 
 #[test]
@@ -634,7 +634,7 @@ fn bad_options_are_config_errors() {
     config_error(&opts);
 
     // A key that does not belong to the certificate.
-    let (cert, _) = pki.leaf("ftp-client", &["client.example"], None);
+    let (cert, _) = pki.leaf("ftpkit", &["client.example"], None);
     let (_, other_key) = pki.leaf("other", &["other.example"], None);
     let mut opts = pki.options();
     opts.client_identity = Some((

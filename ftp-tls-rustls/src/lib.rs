@@ -1,4 +1,4 @@
-//! TLS backend for [`ftp_core`] using [rustls](https://docs.rs/rustls): pure Rust, no system
+//! TLS backend for [`ftpkit_core`] using [rustls](https://docs.rs/rustls): pure Rust, no system
 //! TLS library.
 //!
 //! Each control connection gets its own session store, so that its data connections resume
@@ -13,8 +13,8 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftp_core::{Client, TlsMode, tls::TlsOptions};
-//! use ftp_tls_rustls::RustlsConnector;
+//! use ftpkit_core::{Client, TlsMode, tls::TlsOptions};
+//! use ftpkit_rustls::RustlsConnector;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut opts = TlsOptions::default();
 //! opts.ca_files.push("ca.pem".into());
@@ -38,7 +38,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ftp_core::tls::{
+use ftpkit_core::tls::{
     CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};

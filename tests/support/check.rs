@@ -1,6 +1,6 @@
 //! Small helpers shared by the integration tests.
 
-use ftp_client::{Error, Phase};
+use ftpkit::{Error, Phase};
 
 /// Asserts that `err` is an `Error::Reply` in `phase` with reply `code`.
 #[track_caller]

@@ -249,7 +249,7 @@ impl ProftpdBuilder {
         write_private(
             &files.passwd,
             &format!(
-                "{PROFTPD_USER}:{hash}:{uid}:{gid}:ftp-client test suite:{}:/bin/false\n",
+                "{PROFTPD_USER}:{hash}:{uid}:{gid}:ftpkit test suite:{}:/bin/false\n",
                 path_str(&root)
             ),
         );
@@ -341,7 +341,7 @@ impl ProftpdBuilder {
             line("LoadModule mod_tls.c".into());
         }
         line("ServerType standalone".into());
-        line("ServerName \"ftp-client test\"".into());
+        line("ServerName \"ftpkit test\"".into());
         line(format!("ServerIdent on \"{banner}\""));
         line("DefaultAddress 127.0.0.1".into());
         line("SocketBindTight on".into());

@@ -696,7 +696,7 @@ fn setup_test_user() -> Result<TestUser, String> {
         let result = run(
             Command::new("useradd")
                 .args(["-M", "-d", "/", "-s", shell])
-                .args(["-c", "ftp-client test suite (vsftpd harness)", TEST_USER]),
+                .args(["-c", "ftpkit test suite (vsftpd harness)", TEST_USER]),
             None,
         );
         // Should another process have created the user meanwhile (without

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use ftp_core::tls::TlsOptions;
-use ftp_core::TlsStream;
-use ftp_tls_native::native_tls::{Identity, TlsAcceptor};
+use ftpkit_core::tls::TlsOptions;
+use ftpkit_core::TlsStream;
+use ftpkit_native_tls::native_tls::{Identity, TlsAcceptor};
 
 /// The handshake deadline used by most tests.
 pub const T: Duration = Duration::from_secs(5);
