@@ -32,6 +32,8 @@ fn falls_back_to_plain_only_when_allowed_and_reports_the_timed_out_tls_attempts(
     for a in &report.attempts[..n] {
         assert_eq!(a.profile.mode, TlsMode::Explicit);
         assert_eq!(a.failed_in, Some(Phase::TlsUpgrade), "{report}");
+        // The server went silent: the handshake deadline, not the budget.
+        assert_eq!(a.deadline, Some(ftpkit::Deadline::Handshake), "{report}");
         let e = a.error.as_deref().unwrap();
         assert!(
             e.contains("no answer from server within 0.7s") && e.contains("AUTH TLS/234"),
@@ -128,12 +130,19 @@ fn a_slow_server_cannot_stretch_an_attempt_past_the_budget() {
         started.elapsed()
     );
     assert_eq!(err.report.attempts.len(), 1, "{err}");
+    // The budget, not a silent server, ended it, and the report can tell.
+    assert_eq!(
+        err.report.attempts[0].deadline,
+        Some(ftpkit::Deadline::Session),
+        "{err}"
+    );
     assert!(
         err.report.attempts[0]
             .error
             .as_deref()
             .unwrap_or("")
-            .contains("no answer"),
+            .contains("overall deadline"),
         "{err}"
     );
+    assert!(err.to_string().contains("time budget"), "{err}");
 }

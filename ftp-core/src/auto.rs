@@ -15,6 +15,7 @@ use log::info;
 
 use crate::client::{Client, ClientBuilder};
 use crate::config::TlsMode;
+use crate::deadline::Deadline;
 use crate::error::{Error, Phase};
 use crate::tls::{TlsConnector, TlsInfo};
 
@@ -50,6 +51,9 @@ pub struct Attempt {
     pub failed_in: Option<Phase>,
     /// The error, when it failed.
     pub error: Option<String>,
+    /// The deadline that ended it, when it timed out: [`Deadline::Session`] means the
+    /// budget ran out, anything else that the server went silent.
+    pub deadline: Option<Deadline>,
     /// What the control connection's TLS negotiated, when the handshake completed.
     pub tls: Option<TlsInfo>,
     /// What the data connection's TLS negotiated, when a protected listing ran.
@@ -261,6 +265,7 @@ impl AutoConnect {
                         profile,
                         failed_in: None,
                         error: None,
+                        deadline: None,
                         tls,
                         data_tls,
                         elapsed,
@@ -270,14 +275,26 @@ impl AutoConnect {
                 Err(e) => {
                     info!("auto-connect: {profile} failed after {elapsed:.1?}: {e}");
                     let wrong_password = matches!(&e, Error::Reply { phase: Phase::Login, reply, .. } if reply.code() == 530);
+                    let budget_over = e.deadline() == Some(Deadline::Session);
+                    let stopped_in = profile.to_string();
                     report.attempts.push(Attempt {
                         profile,
                         failed_in: Some(e.phase()),
                         error: Some(e.to_string()),
+                        deadline: e.deadline(),
                         tls,
                         data_tls,
                         elapsed,
                     });
+                    if budget_over {
+                        return Err(AutoConnectError {
+                            report,
+                            stopped: Some(format!(
+                                "the time budget of {:?} ran out during {stopped_in}",
+                                self.budget
+                            )),
+                        });
+                    }
                     if wrong_password {
                         return Err(AutoConnectError {
                             report,

@@ -12,7 +12,7 @@ use crate::command::{check_arg, Command};
 use crate::config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 use crate::control::{Control, LineBuf, LineError, Stream};
 use crate::data::{self, PassiveKind};
-use crate::deadline::far_instant;
+use crate::deadline::{far_instant, Deadline, Wait};
 use crate::error::{Error, Phase, Result};
 use crate::feat::Features;
 use crate::hash::{self, HashAlgorithm, RemoteHash};
@@ -194,7 +194,7 @@ impl ClientBuilder {
         });
         let started = Instant::now();
         let phase = PhaseLog::start(Phase::Connect);
-        let tcp = connect_tcp(&host, port, config.wait(config.timeouts.connect))?;
+        let tcp = connect_tcp(&host, port, config.wait(Deadline::Connect))?;
         phase.done();
         info!(
             "connected to {} in {:?}",
@@ -212,7 +212,7 @@ impl ClientBuilder {
                 c.backend(),
                 Phase::TlsUpgrade,
                 "performing the TLS handshake (implicit FTPS: TLS from the first byte)",
-                config.wait(config.timeouts.handshake),
+                config.wait(Deadline::Handshake),
                 None,
                 tcp,
                 |tcp| c.connect(&server_name, tcp),
@@ -268,11 +268,7 @@ impl ClientBuilder {
                     ),
                 });
             }
-            control.upgrade(
-                c.as_ref(),
-                &server_name,
-                config.wait(config.timeouts.handshake),
-            )?;
+            control.upgrade(c.as_ref(), &server_name, config.wait(Deadline::Handshake))?;
         }
         if let Some(tls) = control.stream().and_then(Stream::tls) {
             log_tls("control", &tls.info());
@@ -351,7 +347,8 @@ fn log_tls(what: &str, info: &TlsInfo) {
     );
 }
 
-fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
+fn connect_tcp(host: &str, port: u16, wait: Wait) -> Result<TcpStream> {
+    let timeout = wait.after;
     let target = format!("{host}:{port}");
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = (bare, port)
@@ -395,6 +392,7 @@ fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
     if Instant::now() >= deadline {
         return Err(Error::Timeout {
             phase: Phase::Connect,
+            deadline: wait.deadline,
             waiting_for: format!("connecting to {target}"),
             after: timeout,
             backend: None,
@@ -995,7 +993,7 @@ impl Client {
         if expected.is_none() && self.transfer_type == Some(TransferType::Binary) && offset == 0 {
             expected = announced_size(reply.text());
         }
-        let idle = self.config.wait(self.config.timeouts.idle);
+        let idle = self.config.wait(Deadline::Idle).after;
         Ok(Download::new(
             &mut self.control,
             data,
@@ -1033,7 +1031,7 @@ impl Client {
                 last_reply: Some(reply),
             });
         };
-        let idle = self.config.wait(self.config.timeouts.idle);
+        let idle = self.config.wait(Deadline::Idle).after;
         Ok(Upload::new(&mut self.control, data, idle, cmd.display()))
     }
 
@@ -1046,7 +1044,7 @@ impl Client {
         let max_line = self.config.limits.max_line;
         let (data, reply) = self.open_data(&cmd, None)?;
         let early = reply.is_positive_completion().then_some(reply);
-        let idle = self.config.wait(self.config.timeouts.idle);
+        let idle = self.config.wait(Deadline::Idle).after;
         let dl = Download::new(&mut self.control, data, early, None, idle, cmd.display());
         Ok(DataLines::new(dl, max_line))
     }

@@ -135,10 +135,17 @@ pub struct Config {
 }
 
 impl Config {
-    /// `d`, cut to the time left before [`Config::deadline`] (never zero: a socket timeout
-    /// of zero would mean "no timeout").
-    pub fn wait(&self, d: Duration) -> Duration {
-        crate::deadline::clip(d, self.deadline)
+    /// The next wait for deadline `kind`, cut to [`Config::deadline`].
+    pub(crate) fn wait(&self, kind: crate::Deadline) -> crate::deadline::Wait {
+        let t = &self.timeouts;
+        let d = match kind {
+            crate::Deadline::Connect => t.connect,
+            crate::Deadline::Reply => t.reply,
+            crate::Deadline::Handshake => t.handshake,
+            crate::Deadline::DataConnect => t.data_connect,
+            _ => t.idle,
+        };
+        crate::deadline::next_wait(d, kind, self.deadline)
     }
 }
 

@@ -8,7 +8,15 @@ use log::debug;
 
 use crate::command::Command;
 use crate::config::Limits;
-use crate::deadline::far_instant;
+use crate::deadline::{far_instant, Deadline, Wait};
+
+/// When the replies that answer one command must all have arrived, and which deadline
+/// that is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReplyDeadline {
+    at: Instant,
+    wait: Wait,
+}
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::reply::{truncate_for_display, Reply, ReplyParseError, ReplyParser};
 use crate::tls::{TlsConnector, TlsStream};
@@ -252,7 +260,8 @@ impl Control {
     /// Sends a command.
     pub(crate) fn send(&mut self, cmd: &Command, phase: Phase) -> Result<()> {
         debug!("> {}", cmd.display());
-        let timeout = self.reply_wait();
+        let wait = self.reply_wait();
+        let timeout = wait.after;
         let last_reply = self.last_reply.clone();
         let stream = self.stream_mut()?;
         let r = stream
@@ -264,6 +273,7 @@ impl Control {
             let err = if is_timeout_kind(&e) {
                 Error::Timeout {
                     phase,
+                    deadline: wait.deadline,
                     waiting_for: format!("sending {}", cmd.verb()),
                     after: timeout,
                     backend: None,
@@ -282,15 +292,15 @@ impl Control {
         Ok(())
     }
 
-    /// Reads one complete reply; the whole reply must arrive within the reply deadline.
     /// The reply timeout, cut to the session deadline.
-    fn reply_wait(&self) -> Duration {
-        crate::deadline::clip(self.reply_timeout, self.deadline)
+    fn reply_wait(&self) -> Wait {
+        crate::deadline::next_wait(self.reply_timeout, Deadline::Reply, self.deadline)
     }
 
+    /// Reads one complete reply; the whole reply must arrive within the reply deadline.
     pub(crate) fn read_reply(&mut self, phase: Phase, waiting_for: &str) -> Result<Reply> {
-        let timeout = self.reply_wait();
-        self.read_reply_within(phase, waiting_for, timeout)
+        let wait = self.reply_wait();
+        self.read_reply_within(phase, waiting_for, wait, wait.after)
     }
 
     /// Reads one reply that must be complete by `deadline` (shared by several replies that
@@ -299,25 +309,30 @@ impl Control {
         &mut self,
         phase: Phase,
         waiting_for: &str,
-        deadline: Instant,
+        deadline: ReplyDeadline,
     ) -> Result<Reply> {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = deadline.at.saturating_duration_since(Instant::now());
         if left.is_zero() {
             self.mark_broken(format!("no complete reply while {waiting_for}"));
             return Err(Error::Timeout {
                 phase,
+                deadline: deadline.wait.deadline,
                 waiting_for: waiting_for.to_string(),
-                after: self.reply_wait(),
+                after: deadline.wait.after,
                 backend: self.tls_backend(),
                 last_reply: self.last_reply.clone(),
             });
         }
-        self.read_reply_within(phase, waiting_for, left)
+        self.read_reply_within(phase, waiting_for, deadline.wait, left)
     }
 
     /// When the replies that answer the command being sent now must all have arrived.
-    pub(crate) fn reply_deadline(&self) -> Instant {
-        far_instant(self.reply_wait())
+    pub(crate) fn reply_deadline(&self) -> ReplyDeadline {
+        let wait = self.reply_wait();
+        ReplyDeadline {
+            at: far_instant(wait.after),
+            wait,
+        }
     }
 
     /// Keeps a reply that was read early (while watching for a data connection) so that
@@ -326,12 +341,15 @@ impl Control {
         self.pushed_back = Some(reply);
     }
 
+    /// Reads one reply within `left`, part of `wait` (which the error names).
     pub(crate) fn read_reply_within(
         &mut self,
         phase: Phase,
         waiting_for: &str,
-        timeout: Duration,
+        wait: Wait,
+        left: Duration,
     ) -> Result<Reply> {
+        let timeout = left;
         if let Some(r) = self.pushed_back.take() {
             return Ok(r);
         }
@@ -346,13 +364,14 @@ impl Control {
                 .and_then(|tcp| crate::deadline::Watchdog::arm(&tcp, timeout).ok()),
             _ => None,
         };
-        let result = self.read_reply_unguarded(phase, waiting_for, timeout);
+        let result = self.read_reply_unguarded(phase, waiting_for, wait, timeout);
         if watchdog.is_some_and(crate::deadline::Watchdog::disarm) {
             self.mark_broken(format!("no complete reply while {waiting_for}"));
             return Err(Error::Timeout {
                 phase,
+                deadline: wait.deadline,
                 waiting_for: waiting_for.to_string(),
-                after: timeout,
+                after: wait.after,
                 backend: self.tls_backend(),
                 last_reply: self.last_reply.clone(),
             });
@@ -364,6 +383,7 @@ impl Control {
         &mut self,
         phase: Phase,
         waiting_for: &str,
+        wait: Wait,
         timeout: Duration,
     ) -> Result<Reply> {
         let deadline = far_instant(timeout);
@@ -408,8 +428,9 @@ impl Control {
                     self.mark_broken(format!("no reply while {waiting_for}"));
                     return Err(Error::Timeout {
                         phase,
+                        deadline: wait.deadline,
                         waiting_for: waiting_for.to_string(),
-                        after: timeout,
+                        after: wait.after,
                         backend: None,
                         last_reply: self.last_reply.clone(),
                     });
@@ -516,7 +537,7 @@ impl Control {
         &mut self,
         connector: &dyn TlsConnector,
         server_name: &str,
-        handshake_timeout: Duration,
+        handshake: Wait,
     ) -> Result<()> {
         if !self.lines.buffered().is_empty() {
             let n = self.lines.buffered().len();
@@ -545,7 +566,7 @@ impl Control {
             connector.backend(),
             Phase::TlsUpgrade,
             "performing the TLS handshake after AUTH TLS/234",
-            handshake_timeout,
+            handshake,
             self.last_reply.clone(),
             tcp,
             |tcp| connector.connect(server_name, tcp),

@@ -11,7 +11,7 @@ use socket2::SockRef;
 use crate::command::Command;
 use crate::config::{Config, DataMode, PasvAddress};
 use crate::control::{Control, Stream};
-use crate::deadline::{far_instant, Watchdog};
+use crate::deadline::{far_instant, Deadline, Wait, Watchdog};
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::reply::Reply;
 use crate::tls::{TlsError, TlsStream};
@@ -118,7 +118,7 @@ fn connect_passive(
                 last_reply: Some(reply.clone()),
             })?;
             let addr = SocketAddr::new(control.peer.ip(), port);
-            match connect_data(addr, config.wait(config.timeouts.data_connect), &reply) {
+            match connect_data(addr, config.wait(Deadline::DataConnect), &reply) {
                 Ok(s) => {
                     *passive = PassiveKind::Epsv;
                     return Ok(s);
@@ -165,17 +165,19 @@ fn connect_passive(
         }
         PasvAddress::UseControlPeer => announced,
     };
-    let s = connect_data(addr, config.wait(config.timeouts.data_connect), &reply)?;
+    let s = connect_data(addr, config.wait(Deadline::DataConnect), &reply)?;
     *passive = PassiveKind::Pasv;
     Ok(s)
 }
 
-fn connect_data(addr: SocketAddr, timeout: Duration, reply: &Reply) -> Result<TcpStream> {
+fn connect_data(addr: SocketAddr, wait: Wait, reply: &Reply) -> Result<TcpStream> {
+    let timeout = wait.after;
     debug!("data: connecting to {addr}");
     TcpStream::connect_timeout(&addr, timeout).map_err(|e| {
         if is_timeout_kind(&e) {
             Error::Timeout {
                 phase: Phase::DataConnect,
+                deadline: wait.deadline,
                 waiting_for: format!("connecting the data connection to {addr} (a firewall may drop it; try --active)"),
                 after: timeout,
                 backend: None,
@@ -228,7 +230,7 @@ pub(crate) fn complete(
             &l,
             control,
             config.active_accept_any_peer,
-            config.wait(config.timeouts.data_connect),
+            config.wait(Deadline::DataConnect),
             command,
         )?,
     };
@@ -247,7 +249,7 @@ pub(crate) fn complete(
             backend,
             Phase::DataConnect,
             &format!("performing the TLS handshake on the data connection for {command}"),
-            config.wait(config.timeouts.handshake),
+            config.wait(Deadline::Handshake),
             control.last_reply.clone(),
             tcp,
             |tcp| tls.connect_data(tcp),
@@ -266,7 +268,7 @@ pub(crate) fn complete(
     } else {
         Stream::Plain(tcp)
     };
-    let idle = Some(config.wait(config.timeouts.idle));
+    let idle = Some(config.wait(Deadline::Idle).after);
     let tcp = stream.tcp();
     tcp.set_read_timeout(idle)
         .and_then(|_| tcp.set_write_timeout(idle))
@@ -321,9 +323,10 @@ fn accept(
     listener: &TcpListener,
     control: &mut Control,
     any_peer: bool,
-    timeout: Duration,
+    wait: Wait,
     command: &str,
 ) -> Result<TcpStream> {
+    let timeout = wait.after;
     /// How often the control connection is looked at while no connection comes.
     const WATCH: Duration = Duration::from_millis(50);
     let peer = control.peer.ip();
@@ -335,6 +338,7 @@ fn accept(
         if left.is_zero() {
             return Err(Error::Timeout {
                 phase: Phase::DataConnect,
+                deadline: wait.deadline,
                 waiting_for: "waiting for the server to connect to us (active mode; a firewall or NAT may block it: try passive mode)".into(),
                 after: timeout,
                 backend: None,
@@ -419,7 +423,7 @@ pub(crate) fn tls_handshake(
     backend: &'static str,
     phase: Phase,
     waiting_for: &str,
-    timeout: Duration,
+    wait: Wait,
     last_reply: Option<Reply>,
     tcp: TcpStream,
     handshake: impl FnOnce(TcpStream) -> Result<Box<dyn TlsStream>, TlsError>,
@@ -429,6 +433,7 @@ pub(crate) fn tls_handshake(
         source: e,
         last_reply: last_reply.clone(),
     };
+    let timeout = wait.after;
     tcp.set_read_timeout(Some(timeout)).map_err(io_err)?;
     tcp.set_write_timeout(Some(timeout)).map_err(io_err)?;
     let started = Instant::now();
@@ -457,6 +462,7 @@ pub(crate) fn tls_handshake(
         Err(TlsError::Timeout(detail)) => {
             debug!("{phase}: TLS via {backend} timed out after {:?}: {detail}", started.elapsed());
             Err(Error::Timeout {
+                deadline: wait.deadline,
                 phase,
                 waiting_for: waiting_for.to_string(),
                 after: timeout,

@@ -5,14 +5,80 @@ use std::io;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// `d`, cut to the time left before `deadline` (never zero: a socket timeout of zero would
-/// mean "no timeout").
-pub(crate) fn clip(d: Duration, deadline: Option<Instant>) -> Duration {
-    match deadline {
-        Some(end) => d
-            .min(end.saturating_duration_since(Instant::now()))
-            .max(Duration::from_millis(1)),
-        None => d,
+/// Which deadline fired, carried by [`crate::Error::Timeout`]: the server went silent in one
+/// phase (`Reply`, `Handshake`, …), or the caller's overall budget ran out (`Session`).
+///
+/// ```
+/// use ftpkit_core::Deadline;
+/// assert_eq!(Deadline::Handshake.to_string(), "handshake");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Deadline {
+    /// Opening the TCP control connection ([`crate::Timeouts::connect`]).
+    Connect,
+    /// One whole reply, preliminary replies included ([`crate::Timeouts::reply`]).
+    Reply,
+    /// A TLS handshake ([`crate::Timeouts::handshake`]).
+    Handshake,
+    /// Opening a data connection ([`crate::Timeouts::data_connect`]).
+    DataConnect,
+    /// No progress on a data connection ([`crate::Timeouts::idle`]).
+    Idle,
+    /// The session's absolute end ([`crate::Config::deadline`]).
+    Session,
+}
+
+impl Deadline {
+    /// A short, stable name for logs and scripts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deadline::Connect => "connect",
+            Deadline::Reply => "reply",
+            Deadline::Handshake => "handshake",
+            Deadline::DataConnect => "data-connect",
+            Deadline::Idle => "idle",
+            Deadline::Session => "session",
+        }
+    }
+}
+
+impl std::fmt::Display for Deadline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How long the next wait may last, and which deadline ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Wait {
+    pub(crate) after: Duration,
+    pub(crate) deadline: Deadline,
+}
+
+/// The one place a wait is computed: the configured `d` for `kind`, cut to what is left of
+/// the session's absolute end, together with the deadline that will end it (never zero: a
+/// socket timeout of zero would mean "no timeout").
+pub(crate) fn next_wait(d: Duration, kind: Deadline, session: Option<Instant>) -> Wait {
+    match session {
+        Some(end) => {
+            let left = end.saturating_duration_since(Instant::now());
+            if left < d {
+                Wait {
+                    after: left.max(Duration::from_millis(1)),
+                    deadline: Deadline::Session,
+                }
+            } else {
+                Wait {
+                    after: d,
+                    deadline: kind,
+                }
+            }
+        }
+        None => Wait {
+            after: d,
+            deadline: kind,
+        },
     }
 }
 

@@ -7,6 +7,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use crate::deadline::Deadline;
 use crate::reply::Reply;
 
 /// The protocol phase an error happened in.
@@ -77,15 +78,18 @@ pub enum Error {
         source: io::Error,
     },
 
-    /// A deadline expired. `after` is zero when the session's overall deadline
-    /// ([`crate::Config::deadline`]) cut the wait short.
-    #[error("{phase}: {}{}{}", timeout_text(.after, .waiting_for), backend_suffix(.backend), reply_suffix(.last_reply))]
+    /// A deadline expired: [`Deadline`] says which one (the server went silent, or the
+    /// caller's overall budget, [`Deadline::Session`], ran out).
+    #[error("{phase}: {}{}{}", timeout_text(.deadline, .after, .waiting_for), backend_suffix(.backend), reply_suffix(.last_reply))]
     Timeout {
         /// Where it happened.
         phase: Phase,
+        /// Which deadline fired.
+        deadline: Deadline,
         /// What was awaited (e.g. "waiting for the reply to PBSZ").
         waiting_for: String,
-        /// The deadline that fired.
+        /// How long the wait that ran out was allowed to last; for [`Deadline::Session`],
+        /// what was left of the caller's budget when it began (zero when it had run out).
         after: Duration,
         /// The TLS backend involved, if any.
         backend: Option<&'static str>,
@@ -212,14 +216,15 @@ pub enum Error {
     Broken(String),
 }
 
-fn timeout_text(after: &Duration, waiting_for: &str) -> String {
-    if after.is_zero() {
-        format!("the session's overall deadline passed while {waiting_for}")
-    } else {
-        format!(
-            "no answer from server within {}s while {waiting_for}",
+fn timeout_text(deadline: &Deadline, after: &Duration, waiting_for: &str) -> String {
+    match deadline {
+        Deadline::Session => {
+            format!("the session's overall deadline passed while {waiting_for}")
+        }
+        d => format!(
+            "no answer from server within {}s ({d} deadline) while {waiting_for}",
             secs(after)
-        )
+        ),
     }
 }
 
@@ -286,6 +291,14 @@ impl Error {
     /// True when a deadline fired.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
+    }
+
+    /// Which deadline fired, for a timeout.
+    pub fn deadline(&self) -> Option<Deadline> {
+        match self {
+            Error::Timeout { deadline, .. } => Some(*deadline),
+            _ => None,
+        }
     }
 
     /// The TLS backend involved, if any.
@@ -369,6 +382,7 @@ mod tests {
     fn timeout_message_names_phase_backend_and_reply() {
         let e = Error::Timeout {
             phase: Phase::TlsUpgrade,
+            deadline: Deadline::Handshake,
             waiting_for: "performing the TLS handshake after AUTH TLS/234".into(),
             after: Duration::from_secs(5),
             backend: Some("openssl"),

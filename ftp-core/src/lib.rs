@@ -42,6 +42,7 @@ mod transfer;
 pub use auto::{AutoConnect, AutoConnectError, AutoReport};
 pub use client::{Client, ClientBuilder, ListStream, ProgressFn, TransferType};
 pub use config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
+pub use deadline::Deadline;
 pub use error::{Error, Phase, Result};
 pub use feat::Features;
 pub use hash::{HashAlgorithm, RemoteHash};

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use log::{debug, warn};
 
 use crate::control::{Control, Stream};
+use crate::deadline::Deadline;
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::reply::Reply;
 
@@ -254,6 +255,7 @@ impl<'a> Download<'a> {
 fn session_timeout(what: &str, control: &Control) -> Error {
     Error::Timeout {
         phase: Phase::Transfer,
+        deadline: Deadline::Session,
         waiting_for: what.to_string(),
         after: Duration::ZERO,
         backend: None,
@@ -302,6 +304,7 @@ impl Read for Download<'_> {
                 Err(e) if is_timeout_kind(&e) => {
                     let err = Error::Timeout {
                         phase: Phase::Transfer,
+                        deadline: Deadline::Idle,
                         waiting_for: format!(
                             "waiting for data for {} ({} bytes received so far; resume from there)",
                             self.command, self.received
@@ -473,6 +476,7 @@ impl<'a> Upload<'a> {
         match why {
             Stall::Idle => Error::Timeout {
                 phase: Phase::Transfer,
+                deadline: Deadline::Idle,
                 waiting_for: what,
                 after: self.idle,
                 backend: None,
@@ -483,9 +487,17 @@ impl<'a> Upload<'a> {
     }
 
     fn write_error(&self, e: io::Error, reply: Option<Reply>) -> Error {
+        let session_over = self
+            .control
+            .deadline
+            .is_some_and(|end| Instant::now() >= end);
+        if is_timeout_kind(&e) && session_over {
+            return self.stall_error(Stall::Session);
+        }
         if is_timeout_kind(&e) {
             Error::Timeout {
                 phase: Phase::Transfer,
+                deadline: Deadline::Idle,
                 waiting_for: format!(
                     "waiting for the server to accept data for {} ({} bytes sent)",
                     self.command, self.sent
