@@ -337,7 +337,7 @@ fn an_untrusted_self_signed_certificate_asks_to_trust_it() {
             "{backend}: {msg}"
         );
         assert!(
-            msg.contains("trust exactly this certificate with --ca-file (TlsOptions::ca_files)"),
+            msg.contains("trust exactly this certificate with TlsOptions::ca_files"),
             "{backend}: {msg}"
         );
     }

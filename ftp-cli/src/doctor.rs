@@ -249,7 +249,7 @@ fn attempt(
                 // Fetch the certificate anyway, without logging in, to show what it is.
                 o.certificate = probe_certificate(plan, inp);
             }
-            o.error = Some(e.to_string());
+            o.error = Some(crate::cli_message(&e));
         }
     }
     o

@@ -18,8 +18,8 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ftpkit::{
-    connectors, AutoConnect, Backend, Client, ClientBuilder, DataMode, EntryKind, Error, ListEntry,
-    Phase, TlsMode, TlsOptions, TlsVersion,
+    connectors, AutoConnect, Backend, Client, ClientBuilder, DataMode, EntryKind, Error, Hint,
+    ListEntry, Phase, TlsMode, TlsOptions, TlsVersion,
 };
 
 #[derive(Parser, Debug)]
@@ -216,9 +216,60 @@ impl From<Error> for Failure {
         };
         Failure {
             code,
-            message: e.to_string(),
+            message: cli_message(&e),
         }
     }
+}
+
+/// The error in ftpc's words: the library's hint names API settings (`DataMode::Active`,
+/// `TlsOptions::ca_files`…); here it names the flag that does the same.
+pub(crate) fn cli_message(e: &Error) -> String {
+    let text = e.to_string().replace(
+        "another backend may get further",
+        "try another with --backend",
+    );
+    match e.hint() {
+        Some(h) => text.replace(&h.to_string(), &cli_hint(h)),
+        None => text,
+    }
+}
+
+fn cli_hint(h: &Hint) -> String {
+    let s = match h {
+        Hint::UseActiveMode => {
+            "the server refused passive mode or its data connection failed; try --active"
+        }
+        Hint::UsePassiveMode => {
+            "the server could not connect to this client for the data (active mode): a firewall or NAT between them blocks it; leave out --active (passive mode is the default)"
+        }
+        Hint::UseActiveModeOrAnotherBackend => {
+            "the server could not use the data connection; try --active, or another --backend"
+        }
+        Hint::UseResumingBackend => {
+            "the server requires data connections to resume the control connection's TLS session, which native-tls cannot do: use --backend rustls or --backend openssl"
+        }
+        Hint::TryOtherResumingBackend => {
+            "the server requires data connections to resume the control connection's TLS session and refused this one: try the other resuming backend (--backend rustls or --backend openssl)"
+        }
+        Hint::TryAnotherBackend => {
+            "try another TLS backend (--backend), or other TLS versions (--tls-min, --tls-max)"
+        }
+        Hint::TryImplicitTls => {
+            "it may not offer explicit FTPS: try implicit TLS (--tls implicit, port 990), or plain FTP (--tls none) only on a network you trust"
+        }
+        Hint::NeedAccount => "the server asks for an account (ACCT), which ftpc cannot send",
+        Hint::Certificate(p) => {
+            return p
+                .advice()
+                .replace("TlsOptions::ca_files", "--ca-file")
+                .replace(
+                    ", or set the TLS server name to one of them (ClientBuilder::tls_server_name)",
+                    " in the URL",
+                )
+        }
+        other => return other.to_string(),
+    };
+    s.to_string()
 }
 
 fn usage(message: impl Into<String>) -> Failure {
@@ -652,3 +703,39 @@ impl Progress {
 
 #[allow(dead_code)]
 fn _assert_read<R: Read>() {}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+    use ftpkit::tls::CertificateProblem;
+
+    /// Every hint the library words in API terms comes out in ftpc's flags.
+    #[test]
+    fn hints_name_flags_not_api_items() {
+        let hints = [
+            Hint::UseActiveMode,
+            Hint::UsePassiveMode,
+            Hint::UseActiveModeOrAnotherBackend,
+            Hint::UseResumingBackend,
+            Hint::TryOtherResumingBackend,
+            Hint::TryAnotherBackend,
+            Hint::TryImplicitTls,
+            Hint::NeedAccount,
+            Hint::Certificate(CertificateProblem::SelfSigned),
+            Hint::Certificate(CertificateProblem::UnknownIssuer),
+            Hint::Certificate(CertificateProblem::CaUsedAsServerCertificate),
+            Hint::Certificate(CertificateProblem::NameMismatch {
+                expected: "10.0.0.7".into(),
+                presented: Some(vec!["a".into()]),
+            }),
+        ];
+        for h in &hints {
+            let words = cli_hint(h);
+            assert!(!words.contains("::"), "{h:?}: {words}");
+            assert_ne!(words, h.to_string(), "{h:?} is not reworded");
+        }
+        assert!(cli_hint(&Hint::UseActiveMode).contains("--active"));
+        assert!(cli_hint(&Hint::UseResumingBackend).contains("--backend rustls"));
+        assert!(cli_hint(&Hint::Certificate(CertificateProblem::SelfSigned)).contains("--ca-file"));
+    }
+}

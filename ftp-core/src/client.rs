@@ -16,6 +16,7 @@ use crate::deadline::{far_instant, Deadline, Wait};
 use crate::error::{Error, Phase, Result};
 use crate::feat::Features;
 use crate::hash::{self, HashAlgorithm, RemoteHash};
+use crate::hint::Hint;
 use crate::list::{self, ListEntry};
 use crate::reply::Reply;
 use crate::tls::{TlsConnector, TlsInfo};
@@ -184,6 +185,7 @@ impl ClientBuilder {
                     detail: format!(
                         "TLS mode {mode:?} needs a TLS backend, and none was given; pass a connector (e.g. from ftpkit's Backend), or choose TlsMode::None explicitly for plain FTP"
                     ),
+                    hint: None,
                 })
             }
         };
@@ -241,8 +243,10 @@ impl ClientBuilder {
         let logged_in = welcome.code() == 230;
         if welcome.code() != 220 && !logged_in {
             let hint = match welcome.code() {
-                421 | 120 => "the server is not accepting sessions now; try again later",
-                _ => "the server did not greet with 220; is this an FTP server?",
+                421 | 120 => {
+                    Hint::Note("the server is not accepting sessions now; try again later")
+                }
+                _ => Hint::Note("the server did not greet with 220; is this an FTP server?"),
             };
             return Err(Error::Reply {
                 phase: Phase::Greeting,
@@ -264,8 +268,9 @@ impl ClientBuilder {
                 return Err(Error::TlsRequired {
                     phase: Phase::TlsUpgrade,
                     detail: format!(
-                        "{already}refused AUTH TLS ({reply}), so nothing was sent in clear; it may not offer explicit FTPS: try implicit TLS (--tls implicit, port 990), or plain FTP (--tls none) only on a network you trust"
+                        "{already}refused AUTH TLS ({reply}), so nothing was sent in clear"
                     ),
+                    hint: Some(Hint::TryImplicitTls),
                 });
             }
             control.upgrade(c.as_ref(), &server_name, config.wait(Deadline::Handshake))?;
@@ -515,7 +520,7 @@ impl Client {
                     phase: Phase::Login,
                     command: last_cmd,
                     reply,
-                    hint: Some("the server asks for an account (ACCT); pass one"),
+                    hint: Some(Hint::NeedAccount),
                 });
             };
             reply = self.control.execute(acct, Phase::Login)?;
@@ -554,6 +559,7 @@ impl Client {
                     detail: format!(
                         "the server refused to protect data connections (PROT P: {reply}); refusing to transfer files in plaintext over a TLS session"
                     ),
+                    hint: None,
                 });
             }
             self.protect_data = true;
@@ -578,7 +584,7 @@ impl Client {
         what: &'static str,
         arg: &str,
         ok: impl Fn(u16) -> bool,
-        hint: Option<&'static str>,
+        hint: Option<Hint>,
     ) -> Result<Reply> {
         let cmd = Command::with_arg(verb, what, arg)?;
         self.control.expect(&cmd, Phase::Command, ok, hint)
@@ -611,7 +617,7 @@ impl Client {
             "path",
             path,
             |c| c / 100 == 2,
-            Some("check that the directory exists"),
+            Some(Hint::Note("check that the directory exists")),
         )
         .map(drop)
     }
@@ -635,7 +641,9 @@ impl Client {
             "path",
             path,
             |c| c == 257 || c / 100 == 2,
-            Some("the directory may exist already, or the parent may be missing"),
+            Some(Hint::Note(
+                "the directory may exist already, or the parent may be missing",
+            )),
         )?;
         Ok(parse_257(r.text()).unwrap_or_else(|| path.to_string()))
     }
@@ -647,7 +655,7 @@ impl Client {
             "path",
             path,
             |c| c / 100 == 2,
-            Some("the directory must exist and be empty"),
+            Some(Hint::Note("the directory must exist and be empty")),
         )
         .map(drop)
     }
@@ -659,7 +667,7 @@ impl Client {
             "path",
             path,
             |c| c / 100 == 2,
-            Some("check the path and your permissions"),
+            Some(Hint::CheckPath),
         )
         .map(drop)
     }
@@ -672,7 +680,7 @@ impl Client {
             "path",
             from,
             |c| c == 350,
-            Some("check that the source exists"),
+            Some(Hint::Note("check that the source exists")),
         )?;
         self.control
             .expect(&rnto, Phase::Command, |c| c / 100 == 2, None)
@@ -844,7 +852,7 @@ impl Client {
                 &Command::bare(&format!("REST {offset}")),
                 Phase::DataConnect,
                 |c| c == 350,
-                Some("the server cannot resume transfers"),
+                Some(Hint::Note("the server cannot resume transfers")),
             )?;
         }
         self.control.send(cmd, Phase::Transfer)?;
@@ -854,11 +862,11 @@ impl Client {
             return Ok((None, reply));
         }
         if !reply.is_preliminary() {
-            let reuse = data::reuse_diagnosis(&reply, self.control.tls_backend());
+            let reuse = data::reuse_diagnosis(&reply, self.control.tls_resumes());
             let hint = match reply.code() {
                 _ if reuse.is_some() => reuse,
-                550 | 553 => Some("check the path and your permissions"),
-                425 => Some("the server could not use the data connection; try --active, or another TLS backend"),
+                550 | 553 => Some(Hint::CheckPath),
+                425 => Some(Hint::UseActiveModeOrAnotherBackend),
                 _ => None,
             };
             // An active-mode listener or a passive connection is simply dropped.
@@ -1354,16 +1362,20 @@ impl Iterator for DataLines<'_> {
 }
 
 /// What to try after a login reply that is not a success, fitted to the reply.
-fn login_hint(reply: &Reply) -> Option<&'static str> {
+fn login_hint(reply: &Reply) -> Option<Hint> {
     match reply.code() {
-        530 | 430 => Some("check the user name and password"),
-        331 | 332 => Some("the server asked for more credentials than it was given"),
-        421 => Some(
+        530 | 430 => Some(Hint::CheckCredentials),
+        331 | 332 => Some(Hint::Note(
+            "the server asked for more credentials than it was given",
+        )),
+        421 => Some(Hint::Note(
             "the server is closing the session (busy, or too many connections); try again later",
-        ),
-        500..=504 => Some("the server does not accept this login command sequence"),
-        534 | 533 => Some("the server's security policy refuses this login: it may require TLS"),
-        c if c / 100 == 4 => Some("a temporary failure on the server; try again later"),
+        )),
+        500..=504 => Some(Hint::Note(
+            "the server does not accept this login command sequence",
+        )),
+        534 | 533 => Some(Hint::MayRequireTls),
+        c if c / 100 == 4 => Some(Hint::TryLater),
         _ => None,
     }
 }

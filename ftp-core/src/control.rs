@@ -208,6 +208,14 @@ impl Control {
         })
     }
 
+    /// Whether the control connection's TLS backend resumes its session on data
+    /// connections; `None` for plain FTP.
+    pub(crate) fn tls_resumes(&self) -> Option<bool> {
+        self.stream()
+            .and_then(Stream::tls)
+            .map(|t| t.resumes_sessions())
+    }
+
     /// The TLS backend of the control connection, if it is encrypted.
     pub(crate) fn tls_backend(&self) -> Option<&'static str> {
         self.stream()
@@ -513,7 +521,7 @@ impl Control {
         cmd: &Command,
         phase: Phase,
         ok: impl Fn(u16) -> bool,
-        hint: Option<&'static str>,
+        hint: Option<crate::hint::Hint>,
     ) -> Result<Reply> {
         let reply = self.execute(cmd, phase)?;
         if ok(reply.code()) {

@@ -13,6 +13,7 @@ use crate::config::{Config, DataMode, PasvAddress};
 use crate::control::{Control, Stream};
 use crate::deadline::{far_instant, Deadline, Wait, Watchdog};
 use crate::error::{is_timeout_kind, Error, Phase, Result};
+use crate::hint::Hint;
 use crate::reply::Reply;
 use crate::tls::{TlsError, TlsStream};
 
@@ -135,7 +136,7 @@ fn connect_passive(
                 phase: Phase::DataConnect,
                 command: "EPSV".into(),
                 reply,
-                hint: Some("the server refused passive mode; try active mode (--active)"),
+                hint: Some(Hint::UseActiveMode),
             });
         } else {
             debug!("EPSV refused ({}); using PASV from now on", reply.code());
@@ -145,7 +146,7 @@ fn connect_passive(
         &Command::bare("PASV"),
         Phase::DataConnect,
         |c| c == 227,
-        Some("the server refused passive mode; try active mode (--active)"),
+        Some(Hint::UseActiveMode),
     )?;
     let announced = parse_pasv(reply.text()).ok_or_else(|| Error::Protocol {
         phase: Phase::DataConnect,
@@ -178,7 +179,7 @@ fn connect_data(addr: SocketAddr, wait: Wait, reply: &Reply) -> Result<TcpStream
             Error::Timeout {
                 phase: Phase::DataConnect,
                 deadline: wait.deadline,
-                waiting_for: format!("connecting the data connection to {addr} (a firewall may drop it; try --active)"),
+                waiting_for: format!("connecting the data connection to {addr} (a firewall may drop it: try active mode)"),
                 after: timeout,
                 backend: None,
                 last_reply: Some(reply.clone()),
@@ -186,7 +187,7 @@ fn connect_data(addr: SocketAddr, wait: Wait, reply: &Reply) -> Result<TcpStream
         } else {
             Error::Io {
                 phase: Phase::DataConnect,
-                source: io::Error::new(e.kind(), format!("data connection to {addr}: {e}; try --active")),
+                source: io::Error::new(e.kind(), format!("data connection to {addr}: {e}; try active mode")),
                 last_reply: Some(reply.clone()),
             }
         }
@@ -210,7 +211,9 @@ fn listen(control: &mut Control) -> Result<TcpListener> {
         &active_command(addr),
         Phase::DataConnect,
         |c| c / 100 == 2,
-        Some("the server refused active mode; use passive mode (the default)"),
+        Some(Hint::Note(
+            "the server refused active mode; use passive mode (the default)",
+        )),
     )?;
     Ok(listener)
 }
@@ -243,6 +246,7 @@ pub(crate) fn complete(
             .ok_or_else(|| Error::TlsRequired {
                 phase: Phase::DataConnect,
                 detail: "data protection is on but the control connection is not encrypted".into(),
+                hint: None,
             })?;
         let backend = tls.info().backend;
         let s = tls_handshake(
@@ -254,7 +258,7 @@ pub(crate) fn complete(
             tcp,
             |tcp| tls.connect_data(tcp),
         )
-        .map_err(|e| session_reuse_hint(e, control.last_reply.as_ref()))?;
+        .map_err(|e| session_reuse_hint(e, tls.resumes_sessions()))?;
         let info = s.info();
         debug!(
             "data TLS via {}: {} {} resumed={}",
@@ -282,35 +286,34 @@ pub(crate) fn complete(
 
 /// Recognises a server's refusal of a data connection that did not resume the control TLS
 /// session (vsftpd: `522 SSL connection failed: session reuse required`; ProFTPD: `425`/`450`
-/// after the handshake), and says which backends can do it.
-pub(crate) fn reuse_diagnosis(reply: &Reply, backend: Option<&str>) -> Option<&'static str> {
-    let backend = backend?;
+/// after the handshake), from the reply and from whether the backend can resume at all
+/// (`resumes`: `None` for plain FTP, where there is nothing to resume).
+pub(crate) fn reuse_diagnosis(reply: &Reply, resumes: Option<bool>) -> Option<Hint> {
+    let resumes = resumes?;
     let text = reply.full_text().to_ascii_lowercase();
     let about_reuse = text.contains("reuse") || text.contains("resum") || reply.code() == 522;
     let data_refused = matches!(reply.code(), 425 | 450 | 522);
-    match (backend, about_reuse, data_refused) {
-        ("native-tls", true, _) | ("native-tls", _, true) => Some(
-            "the server requires data connections to resume the control connection's TLS session, which native-tls cannot do: use --backend rustls or --backend openssl",
-        ),
-        (_, true, true) => Some(
-            "the server requires data connections to resume the control connection's TLS session and refused this one: try the other resuming backend (rustls or openssl)",
-        ),
+    match (resumes, about_reuse, data_refused) {
+        (false, true, _) | (false, _, true) => Some(Hint::UseResumingBackend),
+        (true, true, true) => Some(Hint::TryOtherResumingBackend),
         _ => None,
     }
 }
 
-fn session_reuse_hint(e: Error, _last: Option<&Reply>) -> Error {
+/// A data-connection handshake that failed with a backend that cannot resume sessions:
+/// the server may have refused it for that.
+fn session_reuse_hint(e: Error, resumes: bool) -> Error {
     match e {
         Error::Tls {
             phase,
             backend,
             detail,
             ..
-        } if backend == "native-tls" => Error::Tls {
+        } if !resumes => Error::Tls {
             phase,
             backend,
             detail,
-            hint: Some("the server may require the data connection to resume the control TLS session, which native-tls cannot do; use --backend rustls or --backend openssl"),
+            hint: Some(Hint::UseResumingBackend),
         },
         other => other,
     }
@@ -371,9 +374,9 @@ fn accept(
             continue;
         }
         let hint = match reply.code() {
-            425 | 426 => "the server could not connect to this client for the data (active mode): a firewall or NAT between them blocks it; use passive mode",
-            421 => "the server is closing the session; try again later",
-            _ => "the server gave up on the transfer before connecting for the data",
+            425 | 426 => Hint::UsePassiveMode,
+            421 => Hint::Note("the server is closing the session; try again later"),
+            _ => Hint::Note("the server gave up on the transfer before connecting for the data"),
         };
         return Err(Error::Reply {
             phase: Phase::DataConnect,
@@ -460,7 +463,10 @@ pub(crate) fn tls_handshake(
             Ok(s)
         }
         Err(TlsError::Timeout(detail)) => {
-            debug!("{phase}: TLS via {backend} timed out after {:?}: {detail}", started.elapsed());
+            debug!(
+                "{phase}: TLS via {backend} timed out after {:?}: {detail}",
+                started.elapsed()
+            );
             Err(Error::Timeout {
                 deadline: wait.deadline,
                 phase,
@@ -476,13 +482,13 @@ pub(crate) fn tls_handshake(
             phase,
             backend,
             detail: format!("certificate rejected: {problem}"),
-            hint: Some(problem.advice()),
+            hint: Some(Hint::Certificate(problem)),
         }),
         Err(e) => Err(Error::Tls {
             phase,
             backend,
             detail: e.to_string(),
-            hint: Some("try another TLS backend (--backend), or check which TLS versions the server accepts"),
+            hint: Some(Hint::TryAnotherBackend),
         }),
     }
 }
@@ -543,18 +549,22 @@ mod tests {
             vec!["425 Unable to build data connection: Operation not permitted".into()],
         );
         let missing = Reply::new(550, vec!["550 Failed to open file.".into()]);
-        let native = reuse_diagnosis(&vsftpd, Some("native-tls")).unwrap();
-        assert!(
-            native.contains("native-tls cannot")
-                && native.contains("rustls")
-                && native.contains("openssl")
+        // A backend that cannot resume: every data refusal is put down to that.
+        assert_eq!(
+            reuse_diagnosis(&vsftpd, Some(false)),
+            Some(Hint::UseResumingBackend)
         );
-        assert!(reuse_diagnosis(&proftpd, Some("native-tls")).is_some());
-        assert!(reuse_diagnosis(&vsftpd, Some("rustls"))
-            .unwrap()
-            .contains("refused this one"));
-        assert_eq!(reuse_diagnosis(&proftpd, Some("rustls")), None);
-        assert_eq!(reuse_diagnosis(&missing, Some("native-tls")), None);
+        assert_eq!(
+            reuse_diagnosis(&proftpd, Some(false)),
+            Some(Hint::UseResumingBackend)
+        );
+        // One that resumes: only a refusal that speaks of reuse.
+        assert_eq!(
+            reuse_diagnosis(&vsftpd, Some(true)),
+            Some(Hint::TryOtherResumingBackend)
+        );
+        assert_eq!(reuse_diagnosis(&proftpd, Some(true)), None);
+        assert_eq!(reuse_diagnosis(&missing, Some(false)), None);
         assert_eq!(reuse_diagnosis(&vsftpd, None), None);
     }
 

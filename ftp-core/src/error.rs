@@ -8,6 +8,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::deadline::Deadline;
+use crate::hint::Hint;
 use crate::reply::Reply;
 
 /// The protocol phase an error happened in.
@@ -107,7 +108,7 @@ pub enum Error {
         /// The server's reply.
         reply: Reply,
         /// What to try next, when we know.
-        hint: Option<&'static str>,
+        hint: Option<Hint>,
     },
 
     /// The server broke the protocol (unparsable reply, bad PASV answer, …).
@@ -152,20 +153,22 @@ pub enum Error {
         /// The backend's own description.
         detail: String,
         /// What to try next, when we know.
-        hint: Option<&'static str>,
+        hint: Option<Hint>,
     },
 
     /// TLS was required but the session has no TLS backend, or the server refused TLS.
-    #[error("{phase}: {detail}")]
+    #[error("{phase}: {detail}{}", hint_suffix(.hint))]
     TlsRequired {
         /// Where it happened.
         phase: Phase,
-        /// What happened and what to try.
+        /// What happened.
         detail: String,
+        /// What to try next, when we know.
+        hint: Option<Hint>,
     },
 
     /// A transfer ended before all the data arrived, or without a positive final reply.
-    #[error("transfer: incomplete: {received} bytes transferred{}{}; {}", expected_suffix(.expected), reply_suffix(.reply), .why)]
+    #[error("transfer: incomplete: {received} bytes transferred{}{}; {}{}", expected_suffix(.expected), reply_suffix(.reply), .why, hint_suffix(.hint))]
     Incomplete {
         /// Bytes moved over the data connection.
         received: u64,
@@ -175,6 +178,8 @@ pub enum Error {
         reply: Option<Reply>,
         /// Why the transfer does not count as complete, and what to do.
         why: String,
+        /// What to try next, when it depends on the server's reply.
+        hint: Option<Hint>,
     },
 
     /// The server sent more bytes than it announced (`SIZE`, the `150` reply, or what was
@@ -238,7 +243,7 @@ fn secs(d: &Duration) -> String {
 }
 
 fn backend_suffix(b: &Option<&'static str>) -> String {
-    b.map(|b| format!(" (TLS backend {b}; try another with --backend)"))
+    b.map(|b| format!(" (TLS backend {b}; another backend may get further)"))
         .unwrap_or_default()
 }
 
@@ -248,8 +253,8 @@ fn reply_suffix(r: &Option<Reply>) -> String {
         .unwrap_or_default()
 }
 
-fn hint_suffix(h: &Option<&'static str>) -> String {
-    h.map(|h| format!("; {h}")).unwrap_or_default()
+fn hint_suffix(h: &Option<Hint>) -> String {
+    h.as_ref().map(|h| format!("; {h}")).unwrap_or_default()
 }
 
 fn expected_suffix(e: &Option<u64>) -> String {
@@ -284,6 +289,17 @@ impl Error {
             | Error::Closed { last_reply, .. }
             | Error::Io { last_reply, .. } => last_reply.as_ref(),
             Error::Incomplete { reply, .. } | Error::Overrun { reply, .. } => reply.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// What to try next, when the library knows.
+    pub fn hint(&self) -> Option<&Hint> {
+        match self {
+            Error::Reply { hint, .. }
+            | Error::Tls { hint, .. }
+            | Error::TlsRequired { hint, .. }
+            | Error::Incomplete { hint, .. } => hint.as_ref(),
             _ => None,
         }
     }
@@ -364,6 +380,7 @@ mod tests {
             expected: Some(20),
             reply: None,
             why: "the data connection closed early".into(),
+            hint: None,
         };
         let io = e.into_io();
         assert_eq!(io.kind(), io::ErrorKind::UnexpectedEof);

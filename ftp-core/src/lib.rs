@@ -34,6 +34,7 @@ mod feat;
 #[cfg(test)]
 mod fuzz_tests;
 mod hash;
+mod hint;
 pub mod list;
 mod reply;
 pub mod tls;
@@ -46,6 +47,7 @@ pub use deadline::Deadline;
 pub use error::{Error, Phase, Result};
 pub use feat::Features;
 pub use hash::{HashAlgorithm, RemoteHash};
+pub use hint::Hint;
 pub use list::{EntryKind, ListEntry};
 pub use reply::Reply;
 pub use tls::{CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsStream};

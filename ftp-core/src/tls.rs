@@ -36,6 +36,11 @@ pub trait TlsStream: Read + Write + Send + fmt::Debug {
     /// The TCP socket underneath (for timeouts and addresses).
     fn tcp(&self) -> &TcpStream;
 
+    /// Whether [`TlsStream::connect_data`] resumes this session. Servers that require it
+    /// (vsftpd `require_ssl_reuse=YES`, ProFTPD by default) refuse the data connections
+    /// of a backend that cannot, and the core then says so instead of guessing.
+    fn resumes_sessions(&self) -> bool;
+
     /// Sends close_notify. Called before an upload waits for the server's final reply, so
     /// the server can tell a complete upload from a truncated one.
     fn close_notify(&mut self) -> io::Result<()>;
@@ -188,10 +193,10 @@ impl CertificateProblem {
     pub fn advice(&self) -> &'static str {
         match self {
             CertificateProblem::SelfSigned => {
-                "if you trust this server, trust exactly this certificate with --ca-file (TlsOptions::ca_files), using a copy you got from the server's administrator, not one fetched over this connection"
+                "if you trust this server, trust exactly this certificate with TlsOptions::ca_files, using a copy you got from the server's administrator, not one fetched over this connection"
             }
             CertificateProblem::UnknownIssuer => {
-                "if you trust this server, trust the certificate authority that issued its certificate with --ca-file (TlsOptions::ca_files)"
+                "if you trust this server, trust the certificate authority that issued its certificate with TlsOptions::ca_files"
             }
             CertificateProblem::Expired { .. } => {
                 "the server's administrator must renew the certificate (if it should still be valid, check this computer's clock)"
@@ -203,7 +208,7 @@ impl CertificateProblem {
                 "connect with one of the names the certificate carries, or set the TLS server name to one of them (ClientBuilder::tls_server_name)"
             }
             CertificateProblem::CaUsedAsServerCertificate => {
-                "if this is the server's own self-signed certificate, trust exactly that certificate with --ca-file (TlsOptions::ca_files); otherwise the server's administrator must install a server certificate"
+                "if this is the server's own self-signed certificate, trust exactly that certificate with TlsOptions::ca_files; otherwise the server's administrator must install a server certificate"
             }
             CertificateProblem::NotForServers => {
                 "the server's administrator must install a certificate issued for TLS servers"
@@ -218,10 +223,10 @@ impl CertificateProblem {
                 "the certificate is damaged or forged: do not connect, and tell the server's administrator"
             }
             CertificateProblem::WeakOrUnsupportedAlgorithm => {
-                "try another TLS backend (--backend), or ask the server's administrator for a certificate with a current key and signature algorithm"
+                "try another TLS backend, or ask the server's administrator for a certificate with a current key and signature algorithm"
             }
             CertificateProblem::Malformed | CertificateProblem::Other(_) => {
-                "try another TLS backend (--backend) to compare, and ask the server's administrator about its certificate"
+                "try another TLS backend to compare, and ask the server's administrator about its certificate"
             }
         }
     }

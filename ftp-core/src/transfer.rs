@@ -13,6 +13,7 @@ use log::{debug, warn};
 use crate::control::{Control, Stream};
 use crate::deadline::Deadline;
 use crate::error::{is_timeout_kind, Error, Phase, Result};
+use crate::hint::Hint;
 use crate::reply::Reply;
 
 /// How a transfer's data stream ended.
@@ -178,12 +179,16 @@ impl<'a> Download<'a> {
             )?,
         };
         if !reply.is_positive_completion() {
+            let (why, hint) = failure(
+                Some(&reply),
+                self.control.tls_resumes(),
+                "the server reported a failure; retry, or resume with REST from the received byte count",
+            );
             return Err(Error::Incomplete {
                 received: self.received,
                 expected: self.expected,
-                why: crate::data::reuse_diagnosis(&reply, self.control.tls_backend())
-                    .unwrap_or("the server reported a failure; retry, or resume with REST from the received byte count")
-                    .into(),
+                why,
+                hint,
                 reply: Some(reply),
             });
         }
@@ -193,6 +198,7 @@ impl<'a> Download<'a> {
                     received: self.received,
                     expected: self.expected,
                     why: "the data connection closed before all announced bytes arrived; resume from the received byte count".into(),
+                    hint: None,
                     reply: Some(reply),
                 });
             }
@@ -205,6 +211,7 @@ impl<'a> Download<'a> {
                 received: self.received,
                 expected: None,
                 why: "the TLS data stream ended without close_notify and the server announced no size, so the transfer cannot be proven complete; retry, or use a server that supports SIZE".into(),
+                hint: None,
                 reply: Some(reply),
             });
         }
@@ -318,9 +325,9 @@ impl Read for Download<'_> {
                 }
                 Err(e) => {
                     let reply = self.abort_reading_reply(true).ok().flatten();
-                    let why = failure_why(
+                    let (why, hint) = failure(
                         reply.as_ref(),
-                        self.control.tls_backend(),
+                        self.control.tls_resumes(),
                         &format!(
                             "the data connection failed: {e}; resume from the received byte count"
                         ),
@@ -330,6 +337,7 @@ impl Read for Download<'_> {
                         expected: self.expected,
                         reply,
                         why,
+                        hint,
                     };
                     return Err(self.fail(err));
                 }
@@ -453,14 +461,16 @@ impl<'a> Upload<'a> {
         drop(data);
         let reply = reply?;
         if !reply.is_positive_completion() {
+            let (why, hint) = failure(
+                Some(&reply),
+                self.control.tls_resumes(),
+                "the server did not confirm the upload; the remote file may be partial",
+            );
             return Err(Error::Incomplete {
                 received: self.sent,
                 expected: None,
-                why: crate::data::reuse_diagnosis(&reply, self.control.tls_backend())
-                    .unwrap_or(
-                        "the server did not confirm the upload; the remote file may be partial",
-                    )
-                    .into(),
+                why,
+                hint,
                 reply: Some(reply),
             });
         }
@@ -507,9 +517,9 @@ impl<'a> Upload<'a> {
                 last_reply: self.control.last_reply.clone(),
             }
         } else {
-            let why = failure_why(
+            let (why, hint) = failure(
                 reply.as_ref(),
-                self.control.tls_backend(),
+                self.control.tls_resumes(),
                 &format!("the data connection failed: {e}; the remote file is partial"),
             );
             Error::Incomplete {
@@ -517,6 +527,7 @@ impl<'a> Upload<'a> {
                 expected: None,
                 reply,
                 why,
+                hint,
             }
         }
     }
@@ -657,13 +668,13 @@ fn log_done(command: &str, bytes: u64, started: Instant) {
     );
 }
 
-/// Why a transfer failed: a diagnosis of the server's reply when there is one (e.g. a data
-/// connection refused for lack of TLS session reuse), else `default`.
-fn failure_why(reply: Option<&Reply>, backend: Option<&str>, default: &str) -> String {
-    reply
-        .and_then(|r| crate::data::reuse_diagnosis(r, backend))
-        .unwrap_or(default)
-        .to_string()
+/// Why a transfer failed and what to try: a diagnosis of the server's reply when there is
+/// one (a data connection refused for lack of TLS session reuse), else `default`.
+fn failure(reply: Option<&Reply>, resumes: Option<bool>, default: &str) -> (String, Option<Hint>) {
+    match reply.and_then(|r| crate::data::reuse_diagnosis(r, resumes)) {
+        Some(hint) => ("the server refused the data connection".into(), Some(hint)),
+        None => (default.to_string(), None),
+    }
 }
 
 /// Arms a data connection to close with a TCP reset instead of a FIN when it is dropped, so

@@ -219,6 +219,11 @@ impl TlsStream for NativeTlsStream {
         self.stream.get_ref().tcp()
     }
 
+    fn resumes_sessions(&self) -> bool {
+        // native-tls has no session API: every data connection is a fresh session.
+        false
+    }
+
     fn close_notify(&mut self) -> io::Result<()> {
         self.stream.shutdown()
     }

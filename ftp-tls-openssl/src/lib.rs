@@ -441,6 +441,11 @@ impl TlsStream for OpenSslStream {
         self.stream.get_ref()
     }
 
+    fn resumes_sessions(&self) -> bool {
+        // The control session is set on each data connection.
+        true
+    }
+
     fn close_notify(&mut self) -> io::Result<()> {
         if self.stream.get_shutdown().contains(ShutdownState::SENT) {
             // A second SSL_shutdown would wait for the peer's close_notify.

@@ -284,6 +284,11 @@ impl TlsStream for RustlsStream {
         &self.inner.sock
     }
 
+    fn resumes_sessions(&self) -> bool {
+        // Data connections share the control connection's private session store.
+        true
+    }
+
     fn close_notify(&mut self) -> io::Result<()> {
         self.inner.conn.send_close_notify();
         while self.inner.conn.wants_write() {
