@@ -28,7 +28,6 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-pub use ftpkit_core::tls::{TlsOptions, TlsVersion};
 pub use ftpkit_core::*;
 
 #[cfg(feature = "native-tls")]

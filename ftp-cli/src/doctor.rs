@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ftpkit::tls::CertificateInfo;
+use ftpkit::CertificateInfo;
 use ftpkit::{
     Backend, ClientBuilder, Error, Phase, TlsConnector, TlsError, TlsMode, TlsOptions, TlsVersion,
 };
@@ -263,12 +263,7 @@ fn try_plan(
 ) -> Result<(), Error> {
     let mut b = inp.builder.clone().port(plan.port).tls_mode(plan.mode);
     if let (Some(backend), Some(c)) = (plan.backend, connector) {
-        let c = c.map_err(|e| Error::Tls {
-            phase: Phase::Connect,
-            backend: backend.name(),
-            detail: e.to_string(),
-            hint: None,
-        })?;
+        let c = c.map_err(|e| Error::from_tls(Phase::Connect, backend.name(), e))?;
         b = b.tls_connector(c);
     }
     let mut client = b.connect()?;

@@ -3,6 +3,9 @@
 //! Exit codes: 0 success; 2 bad usage; 3 connect or greeting; 4 TLS; 5 login; 6 a command
 //! was refused; 7 data connection or transfer; 8 local file error.
 
+// The clap help texts show URL syntax ("[user[:password]@]"), which rustdoc would read as links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod doctor;
 mod get;
 mod hash;
@@ -707,7 +710,7 @@ fn _assert_read<R: Read>() {}
 #[cfg(test)]
 mod hint_tests {
     use super::*;
-    use ftpkit::tls::CertificateProblem;
+    use ftpkit::CertificateProblem;
 
     /// Every hint the library words in API terms comes out in ftpc's flags.
     #[test]

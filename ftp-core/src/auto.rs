@@ -116,7 +116,7 @@ fn stop_suffix(s: &Option<String>) -> String {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use ftpkit_core::{Client, auto::AutoConnect};
+/// use ftpkit_core::{Client, AutoConnect};
 /// # fn connectors() -> Vec<std::sync::Arc<dyn ftpkit_core::TlsConnector>> { vec![] }
 /// let auto = AutoConnect::new(Client::builder("ftp.example.com"), connectors())
 ///     .budget(Duration::from_secs(30));

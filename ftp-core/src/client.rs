@@ -18,7 +18,7 @@ use crate::feat::Features;
 use crate::hash::{self, HashAlgorithm, RemoteHash};
 use crate::hint::Hint;
 use crate::list::{self, ListEntry};
-use crate::reply::Reply;
+use crate::reply::{expect, Reply};
 use crate::tls::{TlsConnector, TlsInfo};
 use crate::transfer::{Download, Upload};
 
@@ -547,7 +547,7 @@ impl Client {
             self.control.expect(
                 &Command::bare("PBSZ 0"),
                 Phase::DataProtection,
-                |c| c / 100 == 2,
+                expect::positive,
                 None,
             )?;
             let reply = self
@@ -592,17 +592,23 @@ impl Client {
 
     /// `SYST`: the server's system type (e.g. `UNIX Type: L8`).
     pub fn system(&mut self) -> Result<String> {
-        let r = self
-            .control
-            .expect(&Command::bare("SYST"), Phase::Command, |c| c == 215, None)?;
+        let r = self.control.expect(
+            &Command::bare("SYST"),
+            Phase::Command,
+            expect::code(215),
+            None,
+        )?;
         Ok(r.text().to_string())
     }
 
     /// `PWD`: the current directory.
     pub fn pwd(&mut self) -> Result<String> {
-        let r = self
-            .control
-            .expect(&Command::bare("PWD"), Phase::Command, |c| c == 257, None)?;
+        let r = self.control.expect(
+            &Command::bare("PWD"),
+            Phase::Command,
+            expect::code(257),
+            None,
+        )?;
         parse_257(r.text()).ok_or_else(|| Error::Protocol {
             phase: Phase::Command,
             detail: format!("cannot read a path in the PWD reply {r}"),
@@ -616,7 +622,7 @@ impl Client {
             "CWD",
             "path",
             path,
-            |c| c / 100 == 2,
+            expect::positive,
             Some(Hint::Note("check that the directory exists")),
         )
         .map(drop)
@@ -628,7 +634,7 @@ impl Client {
             .expect(
                 &Command::bare("CDUP"),
                 Phase::Command,
-                |c| c / 100 == 2,
+                expect::positive,
                 None,
             )
             .map(drop)
@@ -640,7 +646,7 @@ impl Client {
             "MKD",
             "path",
             path,
-            |c| c == 257 || c / 100 == 2,
+            expect::positive,
             Some(Hint::Note(
                 "the directory may exist already, or the parent may be missing",
             )),
@@ -654,7 +660,7 @@ impl Client {
             "RMD",
             "path",
             path,
-            |c| c / 100 == 2,
+            expect::positive,
             Some(Hint::Note("the directory must exist and be empty")),
         )
         .map(drop)
@@ -666,7 +672,7 @@ impl Client {
             "DELE",
             "path",
             path,
-            |c| c / 100 == 2,
+            expect::positive,
             Some(Hint::CheckPath),
         )
         .map(drop)
@@ -679,17 +685,17 @@ impl Client {
             "RNFR",
             "path",
             from,
-            |c| c == 350,
+            expect::code(350),
             Some(Hint::Note("check that the source exists")),
         )?;
         self.control
-            .expect(&rnto, Phase::Command, |c| c / 100 == 2, None)
+            .expect(&rnto, Phase::Command, expect::positive, None)
             .map(drop)
     }
 
     /// `SIZE path`: the size in bytes (in the current transfer type; binary is exact).
     pub fn size(&mut self, path: &str) -> Result<u64> {
-        let r = self.simple("SIZE", "path", path, |c| c == 213, None)?;
+        let r = self.simple("SIZE", "path", path, expect::code(213), None)?;
         r.text().trim().parse().map_err(|_| Error::Protocol {
             phase: Phase::Command,
             detail: format!("cannot read a size in the SIZE reply {r}"),
@@ -720,7 +726,7 @@ impl Client {
 
     /// `MDTM path`: the modification time (UTC).
     pub fn mdtm(&mut self, path: &str) -> Result<SystemTime> {
-        let r = self.simple("MDTM", "path", path, |c| c == 213, None)?;
+        let r = self.simple("MDTM", "path", path, expect::code(213), None)?;
         list::parse_mlsd_time(r.text().trim()).ok_or_else(|| Error::Protocol {
             phase: Phase::Command,
             detail: format!("cannot read a time in the MDTM reply {r}"),
@@ -748,11 +754,11 @@ impl Client {
                     self.control.expect(
                         &Command::bare(&format!("OPTS HASH {algo}")),
                         Phase::Command,
-                        |c| c == 200,
+                        expect::code(200),
                         None,
                     )?;
                 }
-                let r = self.simple("HASH", "path", path, |c| c == 213, None)?;
+                let r = self.simple("HASH", "path", path, expect::code(213), None)?;
                 return hash::parse_hash_reply(&r).map(Some);
             }
         }
@@ -763,7 +769,7 @@ impl Client {
             ("XCRC", HashAlgorithm::Crc32),
         ] {
             if self.features.has(cmd) {
-                let r = self.simple(cmd, "path", path, |c| c / 100 == 2, None)?;
+                let r = self.simple(cmd, "path", path, expect::positive, None)?;
                 return hash::parse_x_reply(cmd, algo, &r).map(Some);
             }
         }
@@ -777,7 +783,7 @@ impl Client {
             TransferType::Binary => "TYPE I",
         };
         self.control
-            .expect(&Command::bare(cmd), Phase::Command, |c| c / 100 == 2, None)?;
+            .expect(&Command::bare(cmd), Phase::Command, expect::positive, None)?;
         self.transfer_type = Some(t);
         Ok(())
     }
@@ -788,7 +794,7 @@ impl Client {
             .expect(
                 &Command::bare("NOOP"),
                 Phase::Command,
-                |c| c / 100 == 2,
+                expect::positive,
                 None,
             )
             .map(drop)
@@ -806,7 +812,7 @@ impl Client {
 
     /// `SITE args`: server-specific commands (e.g. `CHMOD 644 file`).
     pub fn site(&mut self, args: &str) -> Result<Reply> {
-        self.simple("SITE", "SITE argument", args, |c| c / 100 == 2, None)
+        self.simple("SITE", "SITE argument", args, expect::positive, None)
     }
 
     /// Sends any command line and returns the reply, whatever its code. Commands that open
@@ -851,7 +857,7 @@ impl Client {
             self.control.expect(
                 &Command::bare(&format!("REST {offset}")),
                 Phase::DataConnect,
-                |c| c == 350,
+                expect::code(350),
                 Some(Hint::Note("the server cannot resume transfers")),
             )?;
         }
@@ -1148,7 +1154,7 @@ impl Client {
         };
         let r = self
             .control
-            .expect(&cmd, Phase::Command, |c| c == 250, None)?;
+            .expect(&cmd, Phase::Command, expect::code(250), None)?;
         r.lines()
             .iter()
             .skip(1)

@@ -14,7 +14,7 @@ use crate::control::{Control, Stream};
 use crate::deadline::{far_instant, Deadline, Wait, Watchdog};
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::hint::Hint;
-use crate::reply::Reply;
+use crate::reply::{expect, Reply};
 use crate::tls::{TlsError, TlsStream};
 
 /// Reads the port out of a `229 Entering Extended Passive Mode (|||6446|)` reply (RFC 2428).
@@ -145,7 +145,7 @@ fn connect_passive(
     let reply = control.expect(
         &Command::bare("PASV"),
         Phase::DataConnect,
-        |c| c == 227,
+        expect::code(227),
         Some(Hint::UseActiveMode),
     )?;
     let announced = parse_pasv(reply.text()).ok_or_else(|| Error::Protocol {
@@ -210,7 +210,7 @@ fn listen(control: &mut Control) -> Result<TcpListener> {
     control.expect(
         &active_command(addr),
         Phase::DataConnect,
-        |c| c / 100 == 2,
+        expect::positive,
         Some(Hint::Note(
             "the server refused active mode; use passive mode (the default)",
         )),

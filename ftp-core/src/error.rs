@@ -60,17 +60,26 @@ impl fmt::Display for Phase {
 
 /// Everything that can go wrong in an FTP session.
 ///
+/// Variants and their fields are `#[non_exhaustive]`: match them with `..`, and read them
+/// through the accessors ([`Error::phase`], [`Error::reply`], [`Error::deadline`],
+/// [`Error::hint`]…), so that new details can be added without breaking callers.
+///
 /// ```
-/// use ftpkit_core::{Error, Phase};
-/// let e = Error::InvalidArgument { what: "path", detail: "contains a line break".into() };
-/// assert_eq!(e.phase(), Phase::Command);
-/// assert!(e.to_string().contains("path"));
+/// use ftpkit_core::{Client, Error, Phase, TlsMode};
+/// // A line break in a path is refused before anything is sent.
+/// # fn f(ftp: &mut Client) {
+/// match ftp.delete("a\r\nDELE b") {
+///     Err(e @ Error::InvalidArgument { .. }) => assert_eq!(e.phase(), Phase::Command),
+///     other => panic!("{other:?}"),
+/// }
+/// # }
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The TCP connection could not be opened.
     #[error("connect: cannot reach {target}: {source}; check the host name and port, and that a firewall lets FTP through")]
+    #[non_exhaustive]
     Connect {
         /// `host:port` as given.
         target: String,
@@ -82,6 +91,7 @@ pub enum Error {
     /// A deadline expired: [`Deadline`] says which one (the server went silent, or the
     /// caller's overall budget, [`Deadline::Session`], ran out).
     #[error("{phase}: {}{}{}", timeout_text(.deadline, .after, .waiting_for), backend_suffix(.backend), reply_suffix(.last_reply))]
+    #[non_exhaustive]
     Timeout {
         /// Where it happened.
         phase: Phase,
@@ -100,6 +110,7 @@ pub enum Error {
 
     /// The server answered with a reply that means failure (or one we did not expect).
     #[error("{phase}: {command} failed: server replied {reply}{}", hint_suffix(.hint))]
+    #[non_exhaustive]
     Reply {
         /// Where it happened.
         phase: Phase,
@@ -113,6 +124,7 @@ pub enum Error {
 
     /// The server broke the protocol (unparsable reply, bad PASV answer, …).
     #[error("{phase}: protocol error: {detail}{}", reply_suffix(.last_reply))]
+    #[non_exhaustive]
     Protocol {
         /// Where it happened.
         phase: Phase,
@@ -124,6 +136,7 @@ pub enum Error {
 
     /// The server closed the connection.
     #[error("{phase}: the server closed the connection{}", reply_suffix(.last_reply))]
+    #[non_exhaustive]
     Closed {
         /// Where it happened.
         phase: Phase,
@@ -133,6 +146,7 @@ pub enum Error {
 
     /// A socket error.
     #[error("{phase}: I/O error: {source}{}", reply_suffix(.last_reply))]
+    #[non_exhaustive]
     Io {
         /// Where it happened.
         phase: Phase,
@@ -145,6 +159,7 @@ pub enum Error {
 
     /// A TLS failure reported by a backend (handshake refused, certificate rejected, …).
     #[error("{phase}: TLS via {backend}: {detail}{}", hint_suffix(.hint))]
+    #[non_exhaustive]
     Tls {
         /// Where it happened.
         phase: Phase,
@@ -158,6 +173,7 @@ pub enum Error {
 
     /// TLS was required but the session has no TLS backend, or the server refused TLS.
     #[error("{phase}: {detail}{}", hint_suffix(.hint))]
+    #[non_exhaustive]
     TlsRequired {
         /// Where it happened.
         phase: Phase,
@@ -169,6 +185,7 @@ pub enum Error {
 
     /// A transfer ended before all the data arrived, or without a positive final reply.
     #[error("transfer: incomplete: {received} bytes transferred{}{}; {}{}", expected_suffix(.expected), reply_suffix(.reply), .why, hint_suffix(.hint))]
+    #[non_exhaustive]
     Incomplete {
         /// Bytes moved over the data connection.
         received: u64,
@@ -186,6 +203,7 @@ pub enum Error {
     /// left after `REST`): the file changed during the transfer, or the server ignored the
     /// restart offset. The extra bytes were not handed on.
     #[error("transfer: the server sent more than the {expected} bytes it announced ({received} arrived){}; the file changed while it was sent, or the server ignored the restart offset: the copy cannot be trusted, download it again from the start", reply_suffix(.reply))]
+    #[non_exhaustive]
     Overrun {
         /// Bytes that arrived, counting the first extra read.
         received: u64,
@@ -198,6 +216,7 @@ pub enum Error {
     /// A download was asked to resume from a byte offset past the end of the remote file:
     /// the local part cannot be a prefix of this file.
     #[error("transfer: cannot resume {path} from byte {offset}: the remote file has only {remote_size} bytes, so the local part is not the beginning of this file; delete the local part, or download without resuming")]
+    #[non_exhaustive]
     ResumePastEnd {
         /// The remote path.
         path: String,
@@ -209,6 +228,7 @@ pub enum Error {
 
     /// An argument was refused before anything was sent (e.g. a line break in a path).
     #[error("command: invalid {what}: {detail}; nothing was sent to the server")]
+    #[non_exhaustive]
     InvalidArgument {
         /// Which argument.
         what: &'static str,
@@ -218,6 +238,7 @@ pub enum Error {
 
     /// The session is unusable after an earlier failure left the control connection out of step.
     #[error("the control connection is out of step after an earlier failure ({0}); reconnect")]
+    #[non_exhaustive]
     Broken(String),
 }
 
@@ -323,6 +344,17 @@ impl Error {
             Error::Tls { backend, .. } => Some(backend),
             Error::Timeout { backend, .. } => *backend,
             _ => None,
+        }
+    }
+
+    /// A TLS backend's failure outside a handshake (building a connector, say), as an
+    /// error of `phase`.
+    pub fn from_tls(phase: Phase, backend: &'static str, e: crate::tls::TlsError) -> Error {
+        Error::Tls {
+            phase,
+            backend,
+            detail: e.to_string(),
+            hint: None,
         }
     }
 

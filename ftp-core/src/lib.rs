@@ -19,15 +19,43 @@
 //! ftp.quit()?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Design overview
+//!
+//! A session moves through phases ([`Phase`]), and every error names the one it stopped
+//! in. Where each lives:
+//!
+//! | phase | file | what happens |
+//! | --- | --- | --- |
+//! | connect, greeting, TLS upgrade | `client.rs` (`ClientBuilder::connect`) | TCP to every resolved address under one connect deadline; `220` (after at most three `120`s, or `230`: logged in); `AUTH TLS` → `234` → handshake, refusing plaintext buffered after the `234` |
+//! | login, data protection | `client.rs` (`login_with_account`, `after_login`) | `USER`/`PASS`/`ACCT` (any 2xx logs in), `PBSZ 0` + `PROT P`, `FEAT`, `OPTS UTF8 ON` |
+//! | commands and replies | `control.rs`, `reply.rs`, `command.rs` | one command, one reply; replies parsed line by line with caps on line length, reply size and line count; CR/LF/NUL refused in arguments |
+//! | data connections | `data.rs` | `EPSV`→`PASV` fallback (the PASV address replaced by the control peer), or `EPRT`/`PORT` with the control connection watched while accepting; the data TLS handshake resumes the control session through [`TlsStream::connect_data`] |
+//! | transfers | `transfer.rs` | [`Download`] (`Read`) and [`Upload`] (`Write` + `finish`): complete only with a clean end, a 2xx final reply and exactly the announced bytes |
+//! | listings | `list/` | LIST (Unix, DOS), MLSD/MLST parsers; unknown lines kept raw |
+//! | many profiles | `auto.rs` | [`AutoConnect`] tries backends and modes under one budget |
+//!
+//! **Deadlines.** Every wait comes from one function (`deadline::next_wait`) that takes the
+//! configured [`Timeouts`] value for that wait, cuts it to [`Config::deadline`] when the
+//! caller set an absolute end, and returns it together with the [`Deadline`] that will fire,
+//! so [`Error::Timeout`] can tell a silent server from a spent budget. Socket timeouts bound
+//! each system call; a watchdog thread bounds whole TLS handshakes and whole replies over
+//! TLS (one TLS read can make many socket reads); uploads keep an explicit progress
+//! deadline.
+//!
+//! **TLS.** The core defines [`TlsConnector`] and [`TlsStream`] and depends on no TLS
+//! library; it asks backends for capabilities ([`TlsStream::resumes_sessions`]), never for
+//! their names. Advice comes back as data ([`Hint`]) worded in this API's terms; an
+//! application words it in its own.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod auto;
+mod auto;
 mod client;
 mod command;
 mod config;
 mod control;
-pub mod data;
+mod data;
 mod deadline;
 mod error;
 mod feat;
@@ -35,12 +63,12 @@ mod feat;
 mod fuzz_tests;
 mod hash;
 mod hint;
-pub mod list;
+mod list;
 mod reply;
-pub mod tls;
+mod tls;
 mod transfer;
 
-pub use auto::{AutoConnect, AutoConnectError, AutoReport};
+pub use auto::{Attempt, AutoConnect, AutoConnectError, AutoReport, Profile};
 pub use client::{Client, ClientBuilder, ListStream, ProgressFn, TransferType};
 pub use config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
 pub use deadline::Deadline;
@@ -48,7 +76,10 @@ pub use error::{Error, Phase, Result};
 pub use feat::Features;
 pub use hash::{HashAlgorithm, RemoteHash};
 pub use hint::Hint;
-pub use list::{EntryKind, ListEntry};
+pub use list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, ListEntry};
 pub use reply::Reply;
-pub use tls::{CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsStream};
+pub use tls::{
+    CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
+    TlsVersion,
+};
 pub use transfer::{Download, Upload};

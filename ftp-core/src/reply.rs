@@ -112,6 +112,20 @@ fn strip_code(line: &str) -> &str {
     }
 }
 
+/// Named reply predicates for the commands' expectations: `Control::expect(cmd, phase,
+/// expect::positive, …)` reads better than a dozen `|c| c / 100 == 2` closures.
+pub(crate) mod expect {
+    /// Any `2yz` reply.
+    pub(crate) fn positive(code: u16) -> bool {
+        code / 100 == 2
+    }
+
+    /// Exactly `want`.
+    pub(crate) fn code(want: u16) -> impl Fn(u16) -> bool {
+        move |code| code == want
+    }
+}
+
 /// Reads the reply code of a line: three ASCII digits, the first in 1..=5.
 pub(crate) fn line_code(line: &[u8]) -> Option<u16> {
     if line.len() < 3 {

@@ -132,7 +132,7 @@ pub enum TlsError {
 /// [`advice`](CertificateProblem::advice) what to do about it.
 ///
 /// ```
-/// use ftpkit_core::tls::CertificateProblem;
+/// use ftpkit_core::CertificateProblem;
 /// let p = CertificateProblem::NameMismatch {
 ///     expected: "10.0.0.7".into(),
 ///     presented: Some(vec!["ftp.example.com".into()]),
@@ -352,7 +352,7 @@ pub enum TlsVersion {
 /// refuses it when the connector is built ([`TlsError::Config`]), never silently.
 ///
 /// ```
-/// use ftpkit_core::tls::{TlsOptions, TlsVersion};
+/// use ftpkit_core::{TlsOptions, TlsVersion};
 /// let opts = TlsOptions::default();
 /// assert_eq!(opts.min_version, TlsVersion::Tls12);
 /// assert!(!opts.dangerous_accept_invalid_certs);

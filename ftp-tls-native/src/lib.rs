@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftpkit_core::tls::TlsOptions;
+//! use ftpkit_core::TlsOptions;
 //! use ftpkit_core::Client;
 //! use ftpkit_native_tls::NativeTlsConnector;
 //!
@@ -51,7 +51,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 
-use ftpkit_core::tls::{CertificateProblem, TlsOptions, TlsVersion};
+use ftpkit_core::{CertificateProblem, TlsOptions, TlsVersion};
 use ftpkit_core::{TlsConnector, TlsError, TlsInfo, TlsStream};
 use log::debug;
 use native_tls::{Certificate, HandshakeError, Identity, Protocol};

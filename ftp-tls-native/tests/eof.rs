@@ -10,8 +10,8 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::*;
-use ftpkit_core::tls::TlsVersion;
 use ftpkit_core::TlsConnector;
+use ftpkit_core::TlsVersion;
 use ftpkit_native_tls::NativeTlsConnector;
 use openssl::pkey::PKey;
 use openssl::ssl::{SslAcceptor, SslMethod, SslVersion};

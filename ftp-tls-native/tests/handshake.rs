@@ -7,8 +7,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ftpkit_core::tls::{TlsOptions, TlsVersion};
 use ftpkit_core::{TlsConnector, TlsError};
+use ftpkit_core::{TlsOptions, TlsVersion};
 use ftpkit_native_tls::native_tls::{self, Protocol, TlsAcceptor};
 use ftpkit_native_tls::NativeTlsConnector;
 

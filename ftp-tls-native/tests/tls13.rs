@@ -9,8 +9,8 @@ use std::net::TcpListener;
 use std::thread;
 
 use common::*;
-use ftpkit_core::tls::{TlsOptions, TlsVersion};
 use ftpkit_core::{TlsConnector, TlsError};
+use ftpkit_core::{TlsOptions, TlsVersion};
 use ftpkit_native_tls::NativeTlsConnector;
 use openssl::pkey::PKey;
 use openssl::ssl::{SslAcceptor, SslMethod, SslStream};

@@ -22,7 +22,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftpkit_core::{Client, TlsMode, tls::TlsOptions};
+//! use ftpkit_core::{Client, TlsMode, TlsOptions};
 //! use ftpkit_openssl::OpenSslConnector;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut opts = TlsOptions::default();
@@ -49,7 +49,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use ftpkit_core::tls::{
+use ftpkit_core::{
     CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
     TlsVersion,
 };

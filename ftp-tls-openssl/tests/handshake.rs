@@ -8,9 +8,7 @@ use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use ftpkit_core::tls::{
-    CertificateProblem, TlsConnector, TlsError, TlsOptions, TlsStream, TlsVersion,
-};
+use ftpkit_core::{CertificateProblem, TlsConnector, TlsError, TlsOptions, TlsStream, TlsVersion};
 use ftpkit_openssl::OpenSslConnector;
 use openssl::pkey::PKey;
 use openssl::ssl::{

@@ -13,7 +13,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftpkit_core::{Client, TlsMode, tls::TlsOptions};
+//! use ftpkit_core::{Client, TlsMode, TlsOptions};
 //! use ftpkit_rustls::RustlsConnector;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut opts = TlsOptions::default();
@@ -38,7 +38,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ftpkit_core::tls::{
+use ftpkit_core::{
     CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ftpkit_core::tls::CertificateProblem;
+use ftpkit_core::CertificateProblem;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -29,7 +29,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 
 /// webpki's verifier, plus acceptance of a server certificate identical to one of the
-/// certificates the user trusted explicitly ([`ftpkit_core::tls::TlsOptions::ca_files`]).
+/// certificates the user trusted explicitly ([`ftpkit_core::TlsOptions::ca_files`]).
 #[derive(Debug)]
 pub(crate) struct Verifier {
     webpki: Arc<WebPkiServerVerifier>,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use ftpkit_core::tls::TlsOptions;
+use ftpkit_core::TlsOptions;
 use ftpkit_core::TlsStream;
 use ftpkit_native_tls::native_tls::{Identity, TlsAcceptor};
 
