@@ -1,0 +1,300 @@
+//! Commands answered on the control connection alone.
+
+use super::*;
+
+impl Client {
+    pub(super) fn simple(
+        &mut self,
+        verb: &str,
+        what: &'static str,
+        arg: &str,
+        ok: impl Fn(u16) -> bool,
+        hint: Option<Hint>,
+    ) -> Result<Reply> {
+        let cmd = Command::with_arg(verb, what, arg)?;
+        self.control.expect(&cmd, Phase::Command, ok, hint)
+    }
+
+    /// `SYST`: the server's system type (e.g. `UNIX Type: L8`).
+    pub fn system(&mut self) -> Result<String> {
+        let r = self.control.expect(
+            &Command::bare("SYST"),
+            Phase::Command,
+            expect::code(215),
+            None,
+        )?;
+        Ok(r.text().to_string())
+    }
+
+    /// `PWD`: the current directory.
+    pub fn pwd(&mut self) -> Result<String> {
+        let r = self.control.expect(
+            &Command::bare("PWD"),
+            Phase::Command,
+            expect::code(257),
+            None,
+        )?;
+        parse_257(r.text()).ok_or_else(|| Error::Protocol {
+            phase: Phase::Command,
+            detail: format!("cannot read a path in the PWD reply {r}"),
+            last_reply: Some(r.clone()),
+        })
+    }
+
+    /// `CWD path`.
+    pub fn cwd(&mut self, path: &str) -> Result<()> {
+        self.simple(
+            "CWD",
+            "path",
+            path,
+            expect::positive,
+            Some(Hint::Note("check that the directory exists")),
+        )
+        .map(drop)
+    }
+
+    /// `CDUP`: to the parent directory.
+    pub fn cdup(&mut self) -> Result<()> {
+        self.control
+            .expect(
+                &Command::bare("CDUP"),
+                Phase::Command,
+                expect::positive,
+                None,
+            )
+            .map(drop)
+    }
+
+    /// `MKD path`; returns the created directory's path as the server names it.
+    pub fn mkdir(&mut self, path: &str) -> Result<String> {
+        let r = self.simple(
+            "MKD",
+            "path",
+            path,
+            expect::positive,
+            Some(Hint::Note(
+                "the directory may exist already, or the parent may be missing",
+            )),
+        )?;
+        Ok(parse_257(r.text()).unwrap_or_else(|| path.to_string()))
+    }
+
+    /// `RMD path`.
+    pub fn rmdir(&mut self, path: &str) -> Result<()> {
+        self.simple(
+            "RMD",
+            "path",
+            path,
+            expect::positive,
+            Some(Hint::Note("the directory must exist and be empty")),
+        )
+        .map(drop)
+    }
+
+    /// `DELE path`.
+    pub fn delete(&mut self, path: &str) -> Result<()> {
+        self.simple(
+            "DELE",
+            "path",
+            path,
+            expect::positive,
+            Some(Hint::CheckPath),
+        )
+        .map(drop)
+    }
+
+    /// `RNFR from` then `RNTO to`.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        let rnto = Command::with_arg("RNTO", "path", to)?;
+        self.simple(
+            "RNFR",
+            "path",
+            from,
+            expect::code(350),
+            Some(Hint::Note("check that the source exists")),
+        )?;
+        self.control
+            .expect(&rnto, Phase::Command, expect::positive, None)
+            .map(drop)
+    }
+
+    /// `SIZE path`: the size in bytes (in the current transfer type; binary is exact).
+    pub fn size(&mut self, path: &str) -> Result<u64> {
+        let r = self.simple("SIZE", "path", path, expect::code(213), None)?;
+        r.text().trim().parse().map_err(|_| Error::Protocol {
+            phase: Phase::Command,
+            detail: format!("cannot read a size in the SIZE reply {r}"),
+            last_reply: Some(r.clone()),
+        })
+    }
+
+    /// The size of `path` when the server can tell (`SIZE`), asked whatever `FEAT` said;
+    /// `None` when the server does not implement it (500/502, remembered for the session)
+    /// or will not say for this file.
+    pub(super) fn size_if_known(&mut self, path: &str) -> Result<Option<u64>> {
+        if self.size_unsupported {
+            return Ok(None);
+        }
+        match self.size(path) {
+            Ok(n) => Ok(Some(n)),
+            Err(Error::Reply { reply, .. }) => {
+                if matches!(reply.code(), 500 | 502) {
+                    debug!("SIZE is not implemented here ({reply}); not asking again");
+                    self.size_unsupported = true;
+                }
+                Ok(None)
+            }
+            Err(Error::Protocol { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `MDTM path`: the modification time (UTC).
+    pub fn mdtm(&mut self, path: &str) -> Result<SystemTime> {
+        let r = self.simple("MDTM", "path", path, expect::code(213), None)?;
+        list::parse_mlsd_time(r.text().trim()).ok_or_else(|| Error::Protocol {
+            phase: Phase::Command,
+            detail: format!("cannot read a time in the MDTM reply {r}"),
+            last_reply: Some(r.clone()),
+        })
+    }
+
+    /// The server's hash of a file, for verifying a transfer: `HASH` (with SHA-256 chosen
+    /// when offered) or else `XSHA256`, `XSHA1`, `XMD5`, `XCRC`, whichever the server
+    /// announces in `FEAT`. `None` when it offers none.
+    pub fn remote_hash(&mut self, path: &str) -> Result<Option<RemoteHash>> {
+        check_arg("path", path)?;
+        if let Some(params) = self.features.params("HASH").map(str::to_string) {
+            let offered: Vec<String> = params.split(';').map(|a| a.trim().to_string()).collect();
+            let pick = ["SHA-256", "SHA-512", "SHA-1", "MD5", "CRC32"]
+                .into_iter()
+                .find_map(|want| {
+                    offered
+                        .iter()
+                        .find(|o| o.trim_end_matches('*').eq_ignore_ascii_case(want))
+                        .map(|o| (want, o.ends_with('*')))
+                });
+            if let Some((algo, selected)) = pick {
+                if !selected {
+                    self.control.expect(
+                        &Command::bare(&format!("OPTS HASH {algo}")),
+                        Phase::Command,
+                        expect::code(200),
+                        None,
+                    )?;
+                }
+                let r = self.simple("HASH", "path", path, expect::code(213), None)?;
+                return hash::parse_hash_reply(&r).map(Some);
+            }
+        }
+        for (cmd, algo) in [
+            ("XSHA256", HashAlgorithm::Sha256),
+            ("XSHA1", HashAlgorithm::Sha1),
+            ("XMD5", HashAlgorithm::Md5),
+            ("XCRC", HashAlgorithm::Crc32),
+        ] {
+            if self.features.has(cmd) {
+                let r = self.simple(cmd, "path", path, expect::positive, None)?;
+                return hash::parse_x_reply(cmd, algo, &r).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// `TYPE A` or `TYPE I`.
+    pub fn transfer_type(&mut self, t: TransferType) -> Result<()> {
+        let cmd = match t {
+            TransferType::Ascii => "TYPE A",
+            TransferType::Binary => "TYPE I",
+        };
+        self.control
+            .expect(&Command::bare(cmd), Phase::Command, expect::positive, None)?;
+        self.transfer_type = Some(t);
+        Ok(())
+    }
+
+    /// `NOOP`: keeps the session alive and checks it still answers.
+    pub fn noop(&mut self) -> Result<()> {
+        self.control
+            .expect(
+                &Command::bare("NOOP"),
+                Phase::Command,
+                expect::positive,
+                None,
+            )
+            .map(drop)
+    }
+
+    /// `STAT` (server status) or `STAT path` (a listing over the control connection).
+    pub fn stat(&mut self, path: Option<&str>) -> Result<Reply> {
+        let cmd = match path {
+            Some(p) => Command::with_arg("STAT", "path", p)?,
+            None => Command::bare("STAT"),
+        };
+        self.control
+            .expect(&cmd, Phase::Command, |c| (211..=213).contains(&c), None)
+    }
+
+    /// `SITE args`: server-specific commands (e.g. `CHMOD 644 file`).
+    pub fn site(&mut self, args: &str) -> Result<Reply> {
+        self.simple("SITE", "SITE argument", args, expect::positive, None)
+    }
+
+    /// Sends any command line and returns the reply, whatever its code. Commands that open
+    /// a data connection are not supported here; use the transfer methods.
+    pub fn raw(&mut self, line: &str) -> Result<Reply> {
+        let cmd = Command::raw(line)?;
+        const DATA: [&str; 9] = [
+            "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD", "PASV", "EPSV",
+        ];
+        if DATA.iter().any(|d| cmd.verb().eq_ignore_ascii_case(d)) {
+            return Err(Error::InvalidArgument {
+                what: "raw command",
+                detail: format!(
+                    "{} opens or needs a data connection, which raw() does not manage; use the transfer and listing methods",
+                    cmd.verb()
+                ),
+            });
+        }
+        self.control.execute(&cmd, Phase::Command)
+    }
+}
+
+/// Reads the quoted path of a `257` reply: `"/a ""quoted"" dir" created`.
+fn parse_257(text: &str) -> Option<String> {
+    let start = text.find('"')?;
+    let mut out = String::new();
+    let mut chars = text[start + 1..].chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                out.push('"');
+            } else {
+                return Some(out);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pwd_paths() {
+        assert_eq!(
+            parse_257("\"/home/ftp\" is the current directory").as_deref(),
+            Some("/home/ftp")
+        );
+        assert_eq!(
+            parse_257("\"/a \"\"b\"\" c\" created").as_deref(),
+            Some("/a \"b\" c")
+        );
+        assert_eq!(parse_257("\"/unterminated"), None);
+        assert_eq!(parse_257("no quotes"), None);
+    }
+}

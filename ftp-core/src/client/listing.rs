@@ -1,0 +1,217 @@
+//! Listings over a data connection (`LIST`, `MLSD`, `NLST`) and `MLST`.
+
+use super::*;
+
+impl Client {
+    /// Starts a listing command and returns its lines as they arrive.
+    fn open_lines(&mut self, verb: &str, path: Option<&str>) -> Result<DataLines<'_>> {
+        let cmd = match path {
+            Some(p) if !p.is_empty() => Command::with_arg(verb, "path", p)?,
+            _ => Command::bare(verb),
+        };
+        let max_line = self.config.limits.max_line;
+        let (data, reply) = self.open_data(&cmd, None)?;
+        let early = reply.is_positive_completion().then_some(reply);
+        let idle = self.config.wait(Deadline::Idle).after;
+        let dl = Download::new(&mut self.control, data, early, None, idle, cmd.display());
+        Ok(DataLines::new(dl, max_line))
+    }
+
+    /// Runs a listing command and collects its lines, at most `Limits::max_list_entries`.
+    fn data_lines(&mut self, verb: &str, path: Option<&str>) -> Result<Vec<String>> {
+        let max = self.config.limits.max_list_entries;
+        let mut lines = Vec::new();
+        for line in self.open_lines(verb, path)? {
+            if lines.len() >= max {
+                // Dropping the iterator aborts the transfer and keeps the session in step.
+                return Err(too_many_entries(max));
+            }
+            lines.push(line?);
+        }
+        Ok(lines)
+    }
+
+    /// The best listing the server offers (`MLSD` when announced, else `LIST`), entry by
+    /// entry as it arrives: memory stays constant whatever the directory size, and no
+    /// entry cap applies. `.` and `..` are left out. The final check (clean end, 2xx reply)
+    /// surfaces as the last item when it fails.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// let mut total = 0;
+    /// for entry in ftp.list_stream(Some("/big/dir"))? {
+    ///     total += entry?.size.unwrap_or(0);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_stream(&mut self, path: Option<&str>) -> Result<ListStream<'_>> {
+        let mlsd = self.features.has("MLST");
+        let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, path)?;
+        Ok(ListStream {
+            lines,
+            mlsd,
+            now: SystemTime::now(),
+        })
+    }
+
+    /// `NLST`: names only.
+    pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        let lines = self.data_lines("NLST", path)?;
+        Ok(lines.into_iter().filter(|l| !l.is_empty()).collect())
+    }
+
+    /// `LIST`: the raw lines, as the server formats them.
+    pub fn list_raw(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        self.data_lines("LIST", path)
+    }
+
+    /// `LIST`, parsed (Unix and DOS styles; unparsable lines come back as
+    /// [`crate::EntryKind::Unknown`] with the raw line).
+    pub fn list(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
+        let now = SystemTime::now();
+        let lines = self.data_lines("LIST", path)?;
+        Ok(lines
+            .iter()
+            .filter_map(|l| list::parse_list_line(l, now))
+            .collect())
+    }
+
+    /// `MLSD`: machine-readable listing (RFC 3659).
+    pub fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
+        let lines = self.data_lines("MLSD", path)?;
+        Ok(lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| list::parse_mlsd_line(l).unwrap_or_else(|| ListEntry::unknown(l)))
+            .collect())
+    }
+
+    /// The best listing the server offers: `MLSD` when announced in `FEAT`, else `LIST`,
+    /// collected (at most `Limits::max_list_entries`). `.` and `..` entries are left out.
+    pub fn list_entries(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
+        let max = self.config.limits.max_list_entries;
+        let mut out = Vec::new();
+        for entry in self.list_stream(path)? {
+            if out.len() >= max {
+                return Err(too_many_entries(max));
+            }
+            out.push(entry?);
+        }
+        Ok(out)
+    }
+
+    /// `MLST path`: facts about one file, over the control connection.
+    pub fn mlst(&mut self, path: Option<&str>) -> Result<ListEntry> {
+        let cmd = match path {
+            Some(p) => Command::with_arg("MLST", "path", p)?,
+            None => Command::bare("MLST"),
+        };
+        let r = self
+            .control
+            .expect(&cmd, Phase::Command, expect::code(250), None)?;
+        r.lines()
+            .iter()
+            .skip(1)
+            .find(|l| l.starts_with(' '))
+            .and_then(|l| list::parse_mlsd_line(l))
+            .ok_or_else(|| Error::Protocol {
+                phase: Phase::Command,
+                detail: format!("no fact line in the MLST reply {r}"),
+                last_reply: Some(r.clone()),
+            })
+    }
+}
+
+fn too_many_entries(max: usize) -> Error {
+    Error::Protocol {
+        phase: Phase::Transfer,
+        detail: format!(
+            "the listing has more than {max} entries (Limits::max_list_entries); use Client::list_stream for listings of any size"
+        ),
+        last_reply: None,
+    }
+}
+
+/// A listing read entry by entry; see [`Client::list_stream`].
+#[derive(Debug)]
+pub struct ListStream<'a> {
+    lines: DataLines<'a>,
+    mlsd: bool,
+    now: SystemTime,
+}
+
+impl Iterator for ListStream<'_> {
+    type Item = Result<ListEntry>;
+
+    fn next(&mut self) -> Option<Result<ListEntry>> {
+        loop {
+            let line = match self.lines.next()? {
+                Ok(l) => l,
+                Err(e) => return Some(Err(e)),
+            };
+            let entry = if self.mlsd {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                list::parse_mlsd_line(&line).unwrap_or_else(|| ListEntry::unknown(&line))
+            } else {
+                match list::parse_list_line(&line, self.now) {
+                    Some(e) => e,
+                    None => continue,
+                }
+            };
+            if matches!(entry.name.as_str(), "." | "..") {
+                continue;
+            }
+            return Some(Ok(entry));
+        }
+    }
+}
+
+/// The lines of a listing's data connection, as they arrive.
+#[derive(Debug)]
+struct DataLines<'a> {
+    dl: Option<Download<'a>>,
+    buf: LineBuf,
+    max_line: usize,
+}
+
+impl<'a> DataLines<'a> {
+    fn new(dl: Download<'a>, max_line: usize) -> DataLines<'a> {
+        DataLines {
+            dl: Some(dl),
+            buf: LineBuf::default(),
+            max_line,
+        }
+    }
+}
+
+impl Iterator for DataLines<'_> {
+    type Item = Result<String>;
+
+    fn next(&mut self) -> Option<Result<String>> {
+        let dl = self.dl.as_mut()?;
+        match self.buf.read_line(dl, self.max_line, |_| Ok(())) {
+            Ok(Some(line)) => Some(Ok(String::from_utf8_lossy(&line).into_owned())),
+            Ok(None) => {
+                // The end of the data: the final reply decides.
+                let dl = self.dl.take()?;
+                dl.finish().err().map(Err)
+            }
+            Err(LineError::TooLong(max)) => {
+                if let Some(dl) = self.dl.take() {
+                    let _ = dl.abort();
+                }
+                Some(Err(Error::Protocol {
+                    phase: Phase::Transfer,
+                    detail: format!("a listing line is longer than {max} bytes"),
+                    last_reply: None,
+                }))
+            }
+            Err(LineError::Io(e)) => {
+                self.dl = None;
+                Some(Err(Error::from_io(e, Phase::Transfer)))
+            }
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! Data commands: opening the data connection, `RETR`/`STOR`/`APPE`, and the copy helpers
+//! that stream a file through them.
+
+use super::*;
+
+impl Client {
+    pub(super) fn ensure_binary(&mut self) -> Result<()> {
+        if self.transfer_type.is_none() {
+            self.transfer_type(TransferType::Binary)?;
+        }
+        Ok(())
+    }
+
+    /// Opens a data connection and runs `cmd` over it. Returns the data stream (absent if
+    /// the server completed at once) and the first reply.
+    pub(super) fn open_data(
+        &mut self,
+        cmd: &Command,
+        rest: Option<u64>,
+    ) -> Result<(Option<Stream>, Reply)> {
+        let phase = PhaseLog::start(Phase::DataConnect);
+        let pending = data::prepare(&mut self.control, &self.config, &mut self.passive)?;
+        if let Some(offset) = rest {
+            self.control.expect(
+                &Command::bare(&format!("REST {offset}")),
+                Phase::DataConnect,
+                expect::code(350),
+                Some(Hint::Note("the server cannot resume transfers")),
+            )?;
+        }
+        self.control.send(cmd, Phase::Transfer)?;
+        let reply = self.read_data_command_reply(cmd)?;
+        if reply.is_positive_completion() {
+            debug!("{} completed without a data transfer: {reply}", cmd.verb());
+            return Ok((None, reply));
+        }
+        if !reply.is_preliminary() {
+            let reuse = data::reuse_diagnosis(&reply, self.control.tls_resumes());
+            let hint = match reply.code() {
+                _ if reuse.is_some() => reuse,
+                550 | 553 => Some(Hint::CheckPath),
+                425 => Some(Hint::UseActiveModeOrAnotherBackend),
+                _ => None,
+            };
+            // An active-mode listener or a passive connection is simply dropped.
+            drop(pending);
+            return Err(Error::Reply {
+                phase: Phase::Transfer,
+                command: cmd.display(),
+                reply,
+                hint,
+            });
+        }
+        let protect = self.protect_data;
+        match data::complete(
+            pending,
+            &mut self.control,
+            &self.config,
+            protect,
+            cmd.verb(),
+        ) {
+            Ok(s) => {
+                phase.done();
+                self.last_data_tls = s.tls().map(|t| t.info());
+                Ok((Some(s), reply))
+            }
+            Err(e) if e.is_timeout() => {
+                self.control
+                    .mark_broken(format!("the data connection for {} timed out", cmd.verb()));
+                Err(e)
+            }
+            // The server already gave its answer (it refused to connect to us in active
+            // mode): nothing more to read.
+            Err(e @ Error::Reply { .. }) => Err(e),
+            Err(e) => {
+                // The server answers the failed data connection on the control connection
+                // (425/426/522…); read it so the session stays in step and show it in the log.
+                match self.control.read_reply(
+                    Phase::DataConnect,
+                    "waiting for the reply after the failed data connection",
+                ) {
+                    Ok(r) => info!("server after the failed data connection: {r}"),
+                    Err(e2) => debug!("no reply after the failed data connection: {e2}"),
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The first reply that answers a data command: `1yz` (the transfer starts), a failure,
+    /// or `226`/`250` (done without data, e.g. an empty listing). Any other `2yz` cannot
+    /// answer it (a duplicated `229` after EPSV, say): it is logged and skipped, never
+    /// taken for the end of the transfer. All of them share one reply deadline.
+    pub(super) fn read_data_command_reply(&mut self, cmd: &Command) -> Result<Reply> {
+        const MAX_STRAY: usize = 4;
+        let waiting_for = format!("waiting for the reply to {}", cmd.verb());
+        let deadline = self.control.reply_deadline();
+        for _ in 0..MAX_STRAY {
+            let reply = self
+                .control
+                .read_reply_by(Phase::Transfer, &waiting_for, deadline)?;
+            if !reply.is_positive_completion() || matches!(reply.code(), 226 | 250) {
+                return Ok(reply);
+            }
+            log::warn!(
+                "{}: ignoring the reply {reply}, which does not answer it (a stray or duplicated reply)",
+                cmd.verb()
+            );
+        }
+        self.control.mark_broken("stray replies");
+        Err(Error::Protocol {
+            phase: Phase::Transfer,
+            detail: format!(
+                "more than {MAX_STRAY} replies that do not answer {} while {waiting_for}",
+                cmd.verb()
+            ),
+            last_reply: self.control.last_reply.clone(),
+        })
+    }
+
+    /// Starts downloading `path` (binary unless [`Client::transfer_type`] said otherwise).
+    ///
+    /// When the server supports `SIZE`, the size is asked first so that a transfer that ends
+    /// early is detected even if the server then claims success.
+    pub fn retr(&mut self, path: &str) -> Result<Download<'_>> {
+        self.retr_from(path, 0)
+    }
+
+    /// Starts downloading `path` from byte `offset` (`REST offset`, then `RETR`).
+    pub fn retr_from(&mut self, path: &str, offset: u64) -> Result<Download<'_>> {
+        let cmd = Command::with_arg("RETR", "path", path)?;
+        self.ensure_binary()?;
+        let mut expected = None;
+        if self.transfer_type == Some(TransferType::Binary) {
+            // Asked whatever FEAT said: servers that answer FEAT with 500 may still have
+            // SIZE, and without it a cut transfer cannot be told from a complete one.
+            if let Some(size) = self.size_if_known(path)? {
+                if offset > size {
+                    return Err(Error::ResumePastEnd {
+                        path: path.to_string(),
+                        offset,
+                        remote_size: size,
+                    });
+                }
+                if offset == size && offset > 0 {
+                    info!(
+                        "{path}: the local part already has all {size} bytes; nothing to download"
+                    );
+                    let reply = self
+                        .control
+                        .last_reply
+                        .clone()
+                        .unwrap_or_else(|| Reply::new(213, vec![format!("213 {size}")]));
+                    return Ok(Download::already_complete(
+                        &mut self.control,
+                        reply,
+                        cmd.display(),
+                    ));
+                }
+                expected = Some(size - offset);
+            }
+        }
+        let (data, reply) = self.open_data(&cmd, (offset > 0).then_some(offset))?;
+        if data.is_none() {
+            // A download with no data connection at all cannot have "ended cleanly".
+            return Err(Error::Protocol {
+                phase: Phase::Transfer,
+                detail: format!(
+                    "the server completed RETR without opening a data connection ({reply})"
+                ),
+                last_reply: Some(reply),
+            });
+        }
+        if expected.is_none() && self.transfer_type == Some(TransferType::Binary) && offset == 0 {
+            expected = announced_size(reply.text());
+        }
+        let idle = self.config.wait(Deadline::Idle).after;
+        Ok(Download::new(
+            &mut self.control,
+            data,
+            None,
+            expected,
+            idle,
+            cmd.display(),
+        ))
+    }
+
+    /// Starts uploading to `path` (`STOR`).
+    pub fn stor(&mut self, path: &str) -> Result<Upload<'_>> {
+        self.upload_cmd("STOR", path, None)
+    }
+
+    /// Starts appending to `path` (`APPE`).
+    pub fn appe(&mut self, path: &str) -> Result<Upload<'_>> {
+        self.upload_cmd("APPE", path, None)
+    }
+
+    /// Starts uploading to `path` from byte `offset` (`REST offset`, then `STOR`): resumes an
+    /// interrupted upload. Write only the bytes from `offset` on.
+    pub fn stor_from(&mut self, path: &str, offset: u64) -> Result<Upload<'_>> {
+        self.upload_cmd("STOR", path, (offset > 0).then_some(offset))
+    }
+
+    pub(super) fn upload_cmd(
+        &mut self,
+        verb: &str,
+        path: &str,
+        rest: Option<u64>,
+    ) -> Result<Upload<'_>> {
+        let cmd = Command::with_arg(verb, "path", path)?;
+        self.ensure_binary()?;
+        let (data, reply) = self.open_data(&cmd, rest)?;
+        let Some(data) = data else {
+            return Err(Error::Protocol {
+                phase: Phase::Transfer,
+                detail: format!("the server completed {verb} before any data was sent ({reply})"),
+                last_reply: Some(reply),
+            });
+        };
+        let idle = self.config.wait(Deadline::Idle).after;
+        Ok(Upload::new(&mut self.control, data, idle, cmd.display()))
+    }
+
+    /// Downloads `path` into `out`, calling `progress` as bytes arrive; returns the byte count.
+    pub fn download_to<W: Write + ?Sized>(
+        &mut self,
+        path: &str,
+        out: &mut W,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<u64> {
+        self.download_from_offset(path, 0, out, progress)
+    }
+
+    /// Like [`Client::download_to`], starting at byte `offset` of the remote file (resume).
+    pub fn download_from_offset<W: Write + ?Sized>(
+        &mut self,
+        path: &str,
+        offset: u64,
+        out: &mut W,
+        mut progress: Option<ProgressFn<'_>>,
+    ) -> Result<u64> {
+        let mut dl = self.retr_from(path, offset)?;
+        let total = dl.expected().map(|e| e + offset);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = dl
+                .read(&mut buf)
+                .map_err(|e| Error::from_io(e, Phase::Transfer))?;
+            if n == 0 {
+                break;
+            }
+            if let Err(e) = out.write_all(&buf[..n]) {
+                let _ = dl.abort();
+                return Err(Error::Io {
+                    phase: Phase::Transfer,
+                    source: io::Error::new(e.kind(), format!("writing the local copy: {e}")),
+                    last_reply: None,
+                });
+            }
+            if let Some(p) = progress.as_mut() {
+                p(offset + dl.received(), total);
+            }
+        }
+        let received = dl.received();
+        dl.finish()?;
+        Ok(received)
+    }
+
+    /// Uploads everything `input` yields to `path`; returns the byte count.
+    pub fn upload_from<R: Read + ?Sized>(
+        &mut self,
+        input: &mut R,
+        path: &str,
+        total: Option<u64>,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<u64> {
+        let up = self.stor(path)?;
+        copy_up(up, input, 0, total, progress)
+    }
+
+    /// Resumes an upload: `REST offset` + `STOR`, sending what `input` yields (which must
+    /// start at `offset` of the local file).
+    pub fn upload_from_offset<R: Read + ?Sized>(
+        &mut self,
+        input: &mut R,
+        path: &str,
+        offset: u64,
+        total: Option<u64>,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<u64> {
+        let up = self.stor_from(path, offset)?;
+        copy_up(up, input, offset, total, progress)
+    }
+}
+
+fn copy_up<R: Read + ?Sized>(
+    mut up: Upload<'_>,
+    input: &mut R,
+    offset: u64,
+    total: Option<u64>,
+    mut progress: Option<ProgressFn<'_>>,
+) -> Result<u64> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                // Dropping `up` resets the data connection: the server sees an abort.
+                drop(up);
+                return Err(Error::Io {
+                    phase: Phase::Transfer,
+                    source: io::Error::new(e.kind(), format!("reading the local file: {e}")),
+                    last_reply: None,
+                });
+            }
+        };
+        up.write_all(&buf[..n])
+            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
+        if let Some(p) = progress.as_mut() {
+            p(offset + up.sent(), total);
+        }
+    }
+    let sent = up.sent();
+    up.finish()?;
+    Ok(sent)
+}
+
+/// Reads "(1234 bytes)" out of a 150 reply, which many servers include.
+fn announced_size(text: &str) -> Option<u64> {
+    let end = text.rfind(" bytes)")?;
+    let start = text[..end].rfind('(')?;
+    text[start + 1..end].trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_in_150() {
+        assert_eq!(
+            announced_size("Opening BINARY mode data connection for a.bin (67108864 bytes)."),
+            Some(67108864)
+        );
+        assert_eq!(announced_size("Opening data connection"), None);
+        assert_eq!(announced_size("weird (x bytes)"), None);
+    }
+}
