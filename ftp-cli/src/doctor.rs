@@ -11,7 +11,9 @@ use ftpkit::{
     Backend, ClientBuilder, Error, Phase, TlsConnector, TlsError, TlsMode, TlsOptions, TlsVersion,
 };
 
-use crate::{rfc3339, url::FtpUrl, Failure};
+use crate::failure::Failure;
+use crate::ls::rfc3339;
+use crate::url::FtpUrl;
 
 /// One combination to try.
 #[derive(Debug, Clone, Copy)]
@@ -249,7 +251,7 @@ fn attempt(
                 // Fetch the certificate anyway, without logging in, to show what it is.
                 o.certificate = probe_certificate(plan, inp);
             }
-            o.error = Some(crate::cli_message(&e));
+            o.error = Some(crate::failure::cli_message(&e));
         }
     }
     o

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use ftpkit::{Client, Error, RemoteHash};
 
+use crate::failure::{local, usage, Failure};
 use crate::hash::{Hasher, HashingWriter};
-use crate::{local, usage, Failure, Progress};
+use crate::progress::Progress;
 
 pub(crate) struct Get {
     pub path: String,

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use ftpkit::{Client, Error};
 
-use crate::{local, Failure, Progress};
+use crate::failure::{local, Failure};
+use crate::progress::Progress;
 
 pub(crate) struct Put<'a> {
     pub local: &'a Path,

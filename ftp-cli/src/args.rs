@@ -1,0 +1,175 @@
+//! The command line: clap's types, and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ftpkit::{Backend, TlsVersion};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ftpc",
+    version,
+    about = "FTP/FTPS client that never hangs and says why it failed",
+    after_help = "Exit codes: 0 ok, 2 usage, 3 connect/greeting, 4 TLS, 5 login, 6 command refused, 7 data connection/transfer, 8 local file."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Cmd,
+    // Global: accepted before the subcommand (`ftpc -v get URL`, as curl and lftp users
+    // write it) and after it.
+    #[command(flatten)]
+    pub(crate) opts: Opts,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Cmd {
+    /// List a directory.
+    Ls {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a file.
+    Get {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        /// Where to write: a file, or - for standard output (default: the remote name).
+        #[arg(short = 'o', long = "output")]
+        output: Option<String>,
+        /// Continue a partial download (NAME.part, or NAME) from its size.
+        #[arg(long)]
+        resume: bool,
+        /// Compare the server's hash (HASH, XSHA256, XSHA1, XMD5 or XCRC) with the bytes received.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Upload a file.
+    Put {
+        /// The local file.
+        file: PathBuf,
+        /// ftp://[user[:password]@]host[:port]/path (ending in / keeps the local name)
+        url: String,
+        /// Upload under a hidden temporary name, renamed on success: readers never see a partial file.
+        #[arg(long)]
+        atomic: bool,
+        /// Continue an interrupted upload from the size already on the server.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Delete a file.
+    Rm {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+    },
+    /// Try every TLS backend, mode and version against a server and say which to use.
+    Doctor {
+        /// ftp://[user[:password]@]host[:port]/ (ftps:// to give the implicit TLS port)
+        url: String,
+        /// One JSON object per attempt, then a summary object.
+        #[arg(long)]
+        json: bool,
+        /// Port for the implicit TLS attempts (default 990, or the port of an ftps:// URL).
+        #[arg(long, value_name = "PORT")]
+        implicit_port: Option<u16>,
+    },
+    /// Make a directory.
+    Mkdir {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TlsArg {
+    /// AUTH TLS on the plain port; fail if the server refuses (the default for ftp://).
+    Explicit,
+    /// TLS from the first byte (the default for ftps://, port 990).
+    Implicit,
+    /// No encryption at all: password and files in clear text.
+    None,
+    /// Try explicit then implicit TLS on each backend (and plain FTP last with --allow-plaintext).
+    Auto,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VersionArg {
+    #[value(name = "1.0")]
+    V10,
+    #[value(name = "1.1")]
+    V11,
+    #[value(name = "1.2")]
+    V12,
+    #[value(name = "1.3")]
+    V13,
+}
+
+impl VersionArg {
+    pub(crate) fn version(self) -> TlsVersion {
+        match self {
+            VersionArg::V10 => TlsVersion::Tls10,
+            VersionArg::V11 => TlsVersion::Tls11,
+            VersionArg::V12 => TlsVersion::Tls12,
+            VersionArg::V13 => TlsVersion::Tls13,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub(crate) struct Opts {
+    /// User name (default: from the URL, else anonymous).
+    #[arg(long, global = true)]
+    pub(crate) user: Option<String>,
+    /// Password (prefer the FTPC_PASSWORD environment variable: command lines are visible to others).
+    #[arg(long, global = true, env = "FTPC_PASSWORD", hide_env_values = true)]
+    pub(crate) password: Option<String>,
+    /// Encryption mode.
+    #[arg(long, global = true, value_enum)]
+    pub(crate) tls: Option<TlsArg>,
+    /// TLS implementation.
+    #[arg(long, global = true, value_name = "rustls|openssl|native-tls")]
+    pub(crate) backend: Option<Backend>,
+    /// Accept any certificate (dangerous: anyone on the path can read and change the session).
+    #[arg(long, global = true)]
+    pub(crate) insecure: bool,
+    /// Trust the CA certificates in this PEM file too.
+    #[arg(long, global = true, value_name = "PEM")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Lowest TLS version to offer (default 1.2; 1.0 and 1.1 only with --backend openssl).
+    #[arg(long, global = true, value_enum, value_name = "VERSION")]
+    pub(crate) tls_min: Option<VersionArg>,
+    /// Highest TLS version to offer (default 1.3).
+    #[arg(long, global = true, value_enum, value_name = "VERSION")]
+    pub(crate) tls_max: Option<VersionArg>,
+    /// Client certificate chain (PEM), for servers that ask for one; needs --client-key.
+    #[arg(long, global = true, value_name = "PEM", requires = "client_key")]
+    pub(crate) client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM, unencrypted).
+    #[arg(long, global = true, value_name = "PEM", requires = "client_cert")]
+    pub(crate) client_key: Option<PathBuf>,
+    /// Deadline for the TCP connect, in seconds (default 15); also bounds each TLS handshake
+    /// unless --handshake-timeout is given, as in curl.
+    #[arg(long, global = true, value_name = "SECS")]
+    pub(crate) connect_timeout: Option<f64>,
+    /// Deadline for each reply, for opening a data connection, and for a data connection on
+    /// which nothing moves, in seconds (defaults 30, 15 and 60).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub(crate) timeout: Option<f64>,
+    /// Deadline for each TLS handshake, control and data, in seconds (default: the connect
+    /// timeout if given, else 15).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub(crate) handshake_timeout: Option<f64>,
+    /// Deadline for the whole command, everything included, in seconds (curl's -m).
+    #[arg(short = 'm', long, global = true, value_name = "SECS")]
+    pub(crate) max_time: Option<f64>,
+    /// Active mode: the server connects to us for data.
+    #[arg(long, global = true)]
+    pub(crate) active: bool,
+    /// With --tls auto (and doctor): plain FTP may be tried last. It sends the password in the clear.
+    #[arg(long, global = true)]
+    pub(crate) allow_plaintext: bool,
+    /// Debug log of every command, reply and phase on stderr (passwords masked).
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+}

@@ -1,0 +1,130 @@
+//! Failures and their exit codes, and the library's errors and hints in ftpc's words.
+
+use std::io;
+use std::path::Path;
+
+use ftpkit::{Error, Hint, Phase};
+
+/// A failure with the exit code it maps to.
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let code = match (&e, e.phase()) {
+            (Error::Tls { .. } | Error::TlsRequired { .. }, _) => 4,
+            (_, Phase::TlsUpgrade | Phase::DataProtection) => 4,
+            (_, Phase::Connect | Phase::Greeting) => 3,
+            (_, Phase::Login) => 5,
+            (_, Phase::DataConnect | Phase::Transfer) => 7,
+            _ => 6,
+        };
+        Failure {
+            code,
+            message: cli_message(&e),
+        }
+    }
+}
+
+/// The error in ftpc's words: the library's hint names API settings (`DataMode::Active`,
+/// `TlsOptions::ca_files`…); here it names the flag that does the same.
+pub(crate) fn cli_message(e: &Error) -> String {
+    let text = e.to_string().replace(
+        "another backend may get further",
+        "try another with --backend",
+    );
+    match e.hint() {
+        Some(h) => text.replace(&h.to_string(), &cli_hint(h)),
+        None => text,
+    }
+}
+
+fn cli_hint(h: &Hint) -> String {
+    let s = match h {
+        Hint::UseActiveMode => {
+            "the server refused passive mode or its data connection failed; try --active"
+        }
+        Hint::UsePassiveMode => {
+            "the server could not connect to this client for the data (active mode): a firewall or NAT between them blocks it; leave out --active (passive mode is the default)"
+        }
+        Hint::UseActiveModeOrAnotherBackend => {
+            "the server could not use the data connection; try --active, or another --backend"
+        }
+        Hint::UseResumingBackend => {
+            "the server requires data connections to resume the control connection's TLS session, which native-tls cannot do: use --backend rustls or --backend openssl"
+        }
+        Hint::TryOtherResumingBackend => {
+            "the server requires data connections to resume the control connection's TLS session and refused this one: try the other resuming backend (--backend rustls or --backend openssl)"
+        }
+        Hint::TryAnotherBackend => {
+            "try another TLS backend (--backend), or other TLS versions (--tls-min, --tls-max)"
+        }
+        Hint::TryImplicitTls => {
+            "it may not offer explicit FTPS: try implicit TLS (--tls implicit, port 990), or plain FTP (--tls none) only on a network you trust"
+        }
+        Hint::NeedAccount => "the server asks for an account (ACCT), which ftpc cannot send",
+        Hint::Certificate(p) => {
+            return p
+                .advice()
+                .replace("TlsOptions::ca_files", "--ca-file")
+                .replace(
+                    ", or set the TLS server name to one of them (ClientBuilder::tls_server_name)",
+                    " in the URL",
+                )
+        }
+        other => return other.to_string(),
+    };
+    s.to_string()
+}
+
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+pub(crate) fn local(what: &str, path: &Path, e: io::Error) -> Failure {
+    Failure {
+        code: 8,
+        message: format!("local: {what} {}: {e}", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+    use ftpkit::CertificateProblem;
+
+    /// Every hint the library words in API terms comes out in ftpc's flags.
+    #[test]
+    fn hints_name_flags_not_api_items() {
+        let hints = [
+            Hint::UseActiveMode,
+            Hint::UsePassiveMode,
+            Hint::UseActiveModeOrAnotherBackend,
+            Hint::UseResumingBackend,
+            Hint::TryOtherResumingBackend,
+            Hint::TryAnotherBackend,
+            Hint::TryImplicitTls,
+            Hint::NeedAccount,
+            Hint::Certificate(CertificateProblem::SelfSigned),
+            Hint::Certificate(CertificateProblem::UnknownIssuer),
+            Hint::Certificate(CertificateProblem::CaUsedAsServerCertificate),
+            Hint::Certificate(CertificateProblem::NameMismatch {
+                expected: "10.0.0.7".into(),
+                presented: Some(vec!["a".into()]),
+            }),
+        ];
+        for h in &hints {
+            let words = cli_hint(h);
+            assert!(!words.contains("::"), "{h:?}: {words}");
+            assert_ne!(words, h.to_string(), "{h:?} is not reworded");
+        }
+        assert!(cli_hint(&Hint::UseActiveMode).contains("--active"));
+        assert!(cli_hint(&Hint::UseResumingBackend).contains("--backend rustls"));
+        assert!(cli_hint(&Hint::Certificate(CertificateProblem::SelfSigned)).contains("--ca-file"));
+    }
+}

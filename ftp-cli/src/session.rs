@@ -1,0 +1,196 @@
+//! From the URL and options to a logged-in session: deadlines, TLS options, credentials,
+//! the TLS stance, and the best-effort `QUIT` at the end.
+
+use std::time::Duration;
+
+use ftpkit::{connectors, AutoConnect, Client, ClientBuilder, DataMode, TlsMode, TlsOptions};
+
+use crate::args::{Opts, TlsArg};
+use crate::failure::{usage, Failure};
+use crate::url;
+
+/// `QUIT` once the work is done is a courtesy: a server that does not answer it, or
+/// answers garbage, cannot undo a verified transfer. Logged, never a failure.
+pub(crate) fn quit(ftp: Client) {
+    if let Err(e) = ftp.quit() {
+        log::info!("QUIT after the work was done: {e} (ignored)");
+    }
+}
+
+pub(crate) fn secs(what: &str, v: Option<f64>) -> Result<Option<Duration>, Failure> {
+    match v {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        Some(s) => Err(usage(format!(
+            "--{what} must be a number of seconds between 0 and 86400, not {s}"
+        ))),
+    }
+}
+
+/// The end of the whole command for `--max-time`, counted from when the process started
+/// parsing its options (the same instant for every connection the command opens).
+pub(crate) fn command_deadline(d: Duration) -> std::time::Instant {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    start
+        .checked_add(d)
+        .unwrap_or(start + Duration::from_secs(86_400))
+}
+
+/// Turns on the debug log on stderr for `-v`.
+pub(crate) fn init_log(opts: &Opts) {
+    if opts.verbose {
+        env_logger::Builder::new()
+            .filter_level(log::LevelFilter::Debug)
+            .format_timestamp_millis()
+            .target(env_logger::Target::Stderr)
+            .init();
+    }
+}
+
+/// The user and password: options first, then the URL, else anonymous.
+pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> (String, String) {
+    let user = opts
+        .user
+        .clone()
+        .or_else(|| u.user.clone())
+        .unwrap_or_else(|| "anonymous".into());
+    let password = opts
+        .password
+        .clone()
+        .or_else(|| u.password.clone())
+        .unwrap_or_else(|| {
+            if user == "anonymous" {
+                "ftpc@".into()
+            } else {
+                String::new()
+            }
+        });
+    (user, password)
+}
+
+/// Host, port, deadlines and data mode from the URL and options; TLS is set by the caller.
+pub(crate) fn base_builder(u: &url::FtpUrl, opts: &Opts) -> Result<ClientBuilder, Failure> {
+    let mut b = Client::builder(u.host.clone());
+    if let Some(p) = u.port {
+        b = b.port(p);
+    }
+    let connect = secs("connect-timeout", opts.connect_timeout)?;
+    if let Some(d) = connect {
+        b = b.connect_timeout(d);
+    }
+    if let Some(d) = secs("timeout", opts.timeout)? {
+        b = b.reply_timeout(d).idle_timeout(d).data_connect_timeout(d);
+    }
+    // As in curl, the connect timeout bounds the TLS handshake too, unless told otherwise.
+    if let Some(d) = secs("handshake-timeout", opts.handshake_timeout)?.or(connect) {
+        b = b.handshake_timeout(d);
+    }
+    if let Some(d) = secs("max-time", opts.max_time)? {
+        b = b.deadline(command_deadline(d));
+    }
+    if opts.active {
+        b = b.data_mode(DataMode::Active);
+    }
+    Ok(b)
+}
+
+/// The certificate options shared by every backend.
+pub(crate) fn tls_options(opts: &Opts) -> Result<TlsOptions, Failure> {
+    let mut tls = TlsOptions::default();
+    tls.ca_files.extend(opts.ca_file.iter().cloned());
+    tls.dangerous_accept_invalid_certs = opts.insecure;
+    if opts.insecure {
+        log::warn!("--insecure: the server's certificate is not checked; anyone on the path can read and change this session");
+    }
+    if let Some(v) = opts.tls_min {
+        tls.min_version = v.version();
+    }
+    if let Some(v) = opts.tls_max {
+        tls.max_version = v.version();
+    }
+    tls.check_versions().map_err(|e| usage(e.to_string()))?;
+    if let (Some(cert), Some(key)) = (&opts.client_cert, &opts.client_key) {
+        tls.client_identity = Some((cert.clone(), key.clone()));
+    }
+    Ok(tls)
+}
+
+pub(crate) fn tls_failure(backend: impl std::fmt::Display, e: ftpkit::TlsError) -> Failure {
+    Failure {
+        code: 4,
+        message: format!("tls-upgrade: TLS via {backend}: {e}"),
+    }
+}
+
+/// Connects and logs in as the URL and options say; returns the session and the path.
+pub(crate) fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
+    init_log(opts);
+    let u = url::parse(raw_url).map_err(usage)?;
+    let tls = match (opts.tls, u.implicit_tls) {
+        (Some(TlsArg::Implicit) | None, true) => TlsArg::Implicit,
+        (Some(other), true) => {
+            return Err(usage(format!(
+                "ftps:// means implicit TLS; --tls {other:?} contradicts it (use ftp:// for explicit, plain or auto)"
+            )))
+        }
+        (Some(t), false) => t,
+        (None, false) => TlsArg::Explicit,
+    };
+    if opts.allow_plaintext && tls != TlsArg::Auto {
+        return Err(usage(
+            "--allow-plaintext only makes sense with --tls auto (or ftpc doctor)",
+        ));
+    }
+    let b = base_builder(&u, opts)?;
+    let (user, password) = credentials(&u, opts);
+    let b = match tls {
+        TlsArg::None => {
+            // TLS options with --tls none would be silently meaningless: refuse them.
+            if opts.backend.is_some()
+                || opts.insecure
+                || opts.ca_file.is_some()
+                || opts.handshake_timeout.is_some()
+                || opts.tls_min.is_some()
+                || opts.tls_max.is_some()
+                || opts.client_cert.is_some()
+            {
+                return Err(usage("--backend, --insecure, --ca-file, --handshake-timeout, --tls-min, --tls-max and --client-cert apply to TLS; they make no sense with --tls none"));
+            }
+            b.tls_mode(TlsMode::None)
+        }
+        TlsArg::Explicit | TlsArg::Implicit => {
+            let backend = opts.backend.unwrap_or_default();
+            let connector = backend
+                .connector(&tls_options(opts)?)
+                .map_err(|e| tls_failure(backend, e))?;
+            let mode = if tls == TlsArg::Explicit {
+                TlsMode::Explicit
+            } else {
+                TlsMode::Implicit
+            };
+            b.tls_mode(mode).tls_connector(connector)
+        }
+        TlsArg::Auto => {
+            let preferred = opts.backend;
+            let all =
+                connectors(preferred, &tls_options(opts)?).map_err(|e| tls_failure("auto", e))?;
+            let auto = AutoConnect::new(b, all).allow_plaintext(opts.allow_plaintext);
+            return match auto.connect(&user, &password) {
+                Ok((ftp, report)) => {
+                    log::info!("auto-connect report:\n{report}");
+                    Ok((ftp, u.path))
+                }
+                Err(e) => Err(Failure {
+                    code: 4,
+                    message: e.to_string().trim_end().to_string(),
+                }),
+            };
+        }
+    };
+    let mut ftp = b.connect()?;
+    ftp.login(&user, &password)?;
+    Ok((ftp, u.path))
+}
