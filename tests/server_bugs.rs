@@ -581,3 +581,38 @@ fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
         );
     }
 }
+
+/// Issue 9: a TLS error keeps the TLS library's own error behind it
+/// (`Error` → `TlsError` → the backend library's error), on every backend.
+#[test]
+fn a_handshake_failure_keeps_the_tls_library_error_as_its_source() {
+    use std::error::Error as _;
+    for backend in ftpkit::Backend::available() {
+        let (s, _rx) = server("220 hi", |c, _, verb, _| match verb {
+            "AUTH" => {
+                c.send(b"234 go ahead\r\n");
+                // Not a TLS record: every TLS library refuses it.
+                c.send(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+                let _ = c.pause(Duration::from_secs(5));
+                Some(String::new())
+            }
+            _ => None,
+        });
+        let tls = backend.connector(&ftpkit::TlsOptions::default()).unwrap();
+        let err = Client::builder("127.0.0.1")
+            .port(s.port())
+            .tls_connector(tls)
+            .handshake_timeout(Duration::from_secs(3))
+            .connect()
+            .expect_err("the server sent a fatal alert instead of a ServerHello");
+        assert!(matches!(err, Error::Tls { .. }), "{backend}: {err}");
+        let tls_error = err.tls_error().expect("the backend's TlsError");
+        assert!(
+            tls_error.source().is_some(),
+            "{backend}: the library's own error is kept: {tls_error:?}"
+        );
+        // The same chain through std's Error::source.
+        let library = err.source().and_then(|s| s.source());
+        assert!(library.is_some(), "{backend}: {err:?}");
+    }
+}

@@ -308,12 +308,14 @@ fn session_reuse_hint(e: Error, resumes: bool) -> Error {
             phase,
             backend,
             detail,
+            source,
             ..
         } if !resumes => Error::Tls {
             phase,
             backend,
             detail,
             hint: Some(Hint::UseResumingBackend),
+            source,
         },
         other => other,
     }
@@ -482,13 +484,15 @@ pub(crate) fn tls_handshake(
             phase,
             backend,
             detail: format!("certificate rejected: {problem}"),
-            hint: Some(Hint::Certificate(problem)),
+            hint: Some(Hint::Certificate(problem.clone())),
+            source: Some(Box::new(TlsError::Certificate(problem))),
         }),
         Err(e) => Err(Error::Tls {
             phase,
             backend,
             detail: e.to_string(),
             hint: Some(Hint::TryAnotherBackend),
+            source: Some(Box::new(e)),
         }),
     }
 }

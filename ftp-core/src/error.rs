@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::deadline::Deadline;
 use crate::hint::Hint;
 use crate::reply::Reply;
+use crate::tls::TlsError;
 
 /// The protocol phase an error happened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,6 +170,9 @@ pub enum Error {
         detail: String,
         /// What to try next, when we know.
         hint: Option<Hint>,
+        /// The backend's error, which keeps the TLS library's own as its source.
+        #[source]
+        source: Option<Box<TlsError>>,
     },
 
     /// TLS was required but the session has no TLS backend, or the server refused TLS.
@@ -314,6 +318,16 @@ impl Error {
         }
     }
 
+    /// The TLS backend's error behind an [`Error::Tls`]; its
+    /// [`source`](std::error::Error::source) is the TLS library's own error when the backend
+    /// kept it. The same chain is reachable through `source()` on this error.
+    pub fn tls_error(&self) -> Option<&TlsError> {
+        match self {
+            Error::Tls { source, .. } => source.as_deref(),
+            _ => None,
+        }
+    }
+
     /// What to try next, when the library knows.
     pub fn hint(&self) -> Option<&Hint> {
         match self {
@@ -349,12 +363,13 @@ impl Error {
 
     /// A TLS backend's failure outside a handshake (building a connector, say), as an
     /// error of `phase`.
-    pub fn from_tls(phase: Phase, backend: &'static str, e: crate::tls::TlsError) -> Error {
+    pub fn from_tls(phase: Phase, backend: &'static str, e: TlsError) -> Error {
         Error::Tls {
             phase,
             backend,
             detail: e.to_string(),
             hint: None,
+            source: Some(Box::new(e)),
         }
     }
 

@@ -79,7 +79,7 @@ pub use hint::Hint;
 pub use list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, ListEntry};
 pub use reply::Reply;
 pub use tls::{
-    CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
-    TlsVersion,
+    BoxError, CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions,
+    TlsStream, TlsVersion,
 };
 pub use transfer::{Download, Upload};

@@ -117,9 +117,11 @@ pub enum TlsError {
     /// wrong name, …), and what to do about it ([`CertificateProblem::advice`]).
     #[error("certificate rejected: {0}")]
     Certificate(CertificateProblem),
-    /// Any other handshake failure (alert, protocol mismatch, garbage from the peer…).
+    /// Any other handshake failure (alert, protocol mismatch, garbage from the peer…): a
+    /// description, and the TLS library's own error as the [`source`](std::error::Error::source)
+    /// when the backend has one (an `openssl::error::ErrorStack`, a `rustls::Error`…).
     #[error("handshake failed: {0}")]
-    Handshake(String),
+    Handshake(String, #[source] Option<BoxError>),
     /// The options cannot be honoured by this backend.
     #[error("configuration: {0}")]
     Config(String),
@@ -322,14 +324,31 @@ fn utc(t: SystemTime) -> String {
     )
 }
 
+/// A backend library's error, kept as the source of a [`TlsError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 impl TlsError {
+    /// A handshake failure described by `detail`, with no library error behind it.
+    pub fn handshake(detail: impl Into<String>) -> TlsError {
+        TlsError::Handshake(detail.into(), None)
+    }
+
+    /// Keeps `source`, the TLS library's own error, behind a handshake failure (other kinds
+    /// are returned unchanged).
+    pub fn with_source(self, source: impl Into<BoxError>) -> TlsError {
+        match self {
+            TlsError::Handshake(detail, _) => TlsError::Handshake(detail, Some(source.into())),
+            other => other,
+        }
+    }
+
     /// Classifies an I/O error that surfaced during a handshake: a timeout if the socket's
     /// deadline fired, otherwise a handshake failure.
     pub fn from_io(e: &io::Error) -> TlsError {
         if crate::error::is_timeout_kind(e) {
             TlsError::Timeout(e.to_string())
         } else {
-            TlsError::Handshake(e.to_string())
+            TlsError::handshake(e.to_string())
         }
     }
 }

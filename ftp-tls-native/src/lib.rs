@@ -271,7 +271,7 @@ fn handshake(
         }
         Err(HandshakeError::Failure(e)) => {
             debug!("native-tls: handshake with {server_name} failed: {e:?}");
-            Err(classify_failure(&e, server_name))
+            Err(classify_failure(&e, server_name).with_source(e))
         }
     }
 }
@@ -374,7 +374,7 @@ fn classify_message(message: String, server_name: &str) -> TlsError {
     if lower.contains("alert ") && !lower.contains("certificate verify failed") {
         // The server's alert about our side ("sslv3 alert certificate revoked" is about a
         // client certificate).
-        return TlsError::Handshake(message);
+        return TlsError::handshake(message);
     }
     if let Some((_, problem)) = known.iter().find(|(words, _)| lower.contains(words)) {
         return TlsError::Certificate(problem());
@@ -391,7 +391,7 @@ fn classify_message(message: String, server_name: &str) -> TlsError {
             "the server's certificate was refused: {reason}"
         )));
     }
-    TlsError::Handshake(message)
+    TlsError::handshake(message)
 }
 
 fn min_protocol(v: TlsVersion) -> Result<Option<Protocol>, TlsError> {
@@ -606,7 +606,7 @@ mod tests {
         ];
         for m in other {
             assert!(
-                matches!(classify_message(m.into(), "h"), TlsError::Handshake(_)),
+                matches!(classify_message(m.into(), "h"), TlsError::Handshake(..)),
                 "{m}"
             );
         }

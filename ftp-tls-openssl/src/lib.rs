@@ -312,7 +312,7 @@ impl OpenSslConnector {
         let mut config = self
             .connector
             .configure()
-            .map_err(|e| TlsError::Handshake(format!("cannot create an OpenSSL session: {e}")))?;
+            .map_err(|e| TlsError::handshake(format!("cannot create an OpenSSL session: {e}")))?;
         config.set_verify_hostname(self.verify_hostname);
         config.set_use_server_name_indication(self.sni);
         Ok(config)
@@ -519,9 +519,10 @@ fn handshake(
 ) -> Result<SslStream<TcpStream>, TlsError> {
     match config.connect(name, tcp) {
         Ok(stream) => Ok(stream),
-        Err(HandshakeError::SetupFailure(stack)) => Err(TlsError::Handshake(format!(
+        Err(HandshakeError::SetupFailure(stack)) => Err(TlsError::handshake(format!(
             "cannot set up the TLS session for {name:?}: {stack}"
-        ))),
+        ))
+        .with_source(stack)),
         // The socket is blocking with a timeout: "would block" means the timeout fired.
         Err(HandshakeError::WouldBlock(mid)) => {
             Err(TlsError::Timeout(match mid.error().io_error() {
@@ -569,7 +570,10 @@ fn classify_failure(error: &openssl::ssl::Error, ssl: &SslRef, name: &str) -> Tl
         }
         _ => error.to_string(),
     };
-    TlsError::Handshake(detail)
+    match error.ssl_error() {
+        Some(stack) => TlsError::handshake(detail).with_source(stack.clone()),
+        None => TlsError::handshake(detail),
+    }
 }
 
 /// OpenSSL 1.1.0 and later, not declared by `openssl-sys` for every library it supports.

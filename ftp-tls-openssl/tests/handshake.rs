@@ -360,7 +360,7 @@ fn plaintext_from_the_server_is_a_handshake_error() {
     drop(done_tx);
     server.join().unwrap();
     match result {
-        Err(TlsError::Handshake(msg)) => assert!(msg.contains("SSL routines"), "{msg}"),
+        Err(TlsError::Handshake(msg, _)) => assert!(msg.contains("SSL routines"), "{msg}"),
         other => panic!("expected a handshake error, got {other:?}"),
     }
     assert!(elapsed < CLIENT_TIMEOUT / 2, "{elapsed:?}");
@@ -374,7 +374,7 @@ fn a_server_that_closes_is_a_handshake_error() {
     let result = connect(&TlsOptions::default(), "localhost", addr);
     server.join().unwrap();
     match result {
-        Err(TlsError::Handshake(msg)) => assert!(!msg.is_empty()),
+        Err(TlsError::Handshake(msg, _)) => assert!(!msg.is_empty()),
         other => panic!("expected a handshake error, got {other:?}"),
     }
 }
@@ -390,7 +390,7 @@ fn min_tls13_against_a_tls12_server_is_a_handshake_error() {
     let mut opts = pki.options();
     opts.min_version = TlsVersion::Tls13;
     match connect(&opts, "localhost", addr) {
-        Err(TlsError::Handshake(msg)) => assert!(msg.contains("version"), "{msg}"),
+        Err(TlsError::Handshake(msg, _)) => assert!(msg.contains("version"), "{msg}"),
         other => panic!("expected a handshake error, got {other:?}"),
     }
     assert!(server.join().unwrap()[0].is_err());
@@ -418,7 +418,7 @@ fn tls11_only_when_asked_for() {
     let (addr, server) = serve(acceptor, 2, |_, _| ());
     // The default options refuse it.
     match connect(&pki.options(), "localhost", addr) {
-        Err(TlsError::Handshake(_)) => {}
+        Err(TlsError::Handshake(..)) => {}
         other => panic!("expected a handshake error, got {other:?}"),
     }
     let mut opts = pki.options();

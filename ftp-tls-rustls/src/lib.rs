@@ -242,7 +242,7 @@ fn classify(e: &io::Error) -> TlsError {
                 log::debug!("rustls: certificate error {c:?}");
                 TlsError::Certificate(verify::problem(c))
             }
-            other => TlsError::Handshake(other.to_string()),
+            other => TlsError::handshake(other.to_string()).with_source(other.clone()),
         };
     }
     TlsError::from_io(e)
