@@ -2,7 +2,7 @@
 //! `tests/support/vsftpd.rs`). Every result is checked twice where possible: through the
 //! client and on the server's file system (`Vsftpd::root`, which the FTP user sees as `/`).
 
-mod support;
+use crate::support;
 
 use support::check::{assert_reply, prng_bytes};
 

@@ -2,7 +2,7 @@
 //! hostile server found (issue 8), each against a scripted server that behaves exactly as
 //! the server that showed it. Every test here failed before its fix.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //! a progress note: `213-Computing SHA-256 digest` then `213 SHA-256 0-N <hex> name` for
 //! `HASH`, `250-Computing SHA256 digest` then `250 <HEX>` for `XSHA256` and the others.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Self-test of the vsftpd harness in `tests/support/vsftpd.rs`, using a raw
 //! TCP control connection (no dependency on the client library).
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};

@@ -13,7 +13,7 @@
 //!
 //! No message may be a `Debug` dump of a library's error.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! backend compiled in. Servers: the embedded libunftp server (FTPS, TLS 1.2) and a real
 //! vsftpd (TLS 1.3 with OpenSSL 3, `require_ssl_reuse=YES`).
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 

@@ -5,7 +5,7 @@
 //! is refused. rustls and openssl must fully work; native-tls cannot resume sessions and
 //! must fail with that diagnosis.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::sync::Arc;

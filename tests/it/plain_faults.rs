@@ -2,7 +2,7 @@
 //! report a broken transfer as a success, never wait past its deadlines, and stay precise
 //! about what happened.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

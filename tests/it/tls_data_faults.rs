@@ -3,7 +3,7 @@
 //! produce a typed timeout in the data-connect phase within the handshake deadline, on every
 //! backend. The fake server speaks TLS through rustls with a certificate from a test CA.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -1,7 +1,7 @@
 //! Secure defaults, each proven against a real or scripted server: expired certificates,
 //! TLS 1.0/1.1, line breaks in credentials, secrets in logs and debug output.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};

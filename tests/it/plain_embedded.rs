@@ -2,7 +2,7 @@
 //! `tests/support/embedded.rs`): no set-up needed, always runs. Results are checked through
 //! the client and on the server's file system (`EmbeddedServer::root`, served as `/`).
 
-mod support;
+use crate::support;
 
 use support::check::{assert_reply, prng_bytes};
 

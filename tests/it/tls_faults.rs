@@ -3,7 +3,7 @@
 //! names the phase and the backend; injected plaintext after `234` must be refused; a server
 //! that refuses TLS must not get a plaintext session.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! AutoConnect against the incident's server: it answers `AUTH TLS` with `234` and then
 //! never completes a handshake, while plain FTP works.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

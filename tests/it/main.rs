@@ -1,0 +1,20 @@
+//! The integration tests, in one binary (one link instead of thirteen): each module is one
+//! area, against the embedded server, a real vsftpd or ProFTPD, or a scripted fault server.
+//! `tests/memory.rs` stays a binary of its own: it installs a counting global allocator.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod auto_connect;
+mod plain_embedded;
+mod plain_faults;
+mod plain_vsftpd;
+mod proftpd_digest;
+mod security;
+mod server_bugs;
+mod tls_certificates;
+mod tls_conformance;
+mod tls_data_faults;
+mod tls_faults;
+mod tls_vsftpd;
+mod vsftpd_harness_selftest;
