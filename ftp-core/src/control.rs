@@ -9,6 +9,9 @@ use log::debug;
 use crate::command::Command;
 use crate::config::Limits;
 use crate::deadline::{far_instant, Deadline, Wait};
+use crate::error::{is_timeout_kind, Error, Phase, Result};
+use crate::reply::{truncate_for_display, Reply, ReplyParseError, ReplyParser};
+use crate::tls::{TlsConnector, TlsStream};
 
 /// When the replies that answer one command must all have arrived, and which deadline
 /// that is.
@@ -17,9 +20,6 @@ pub(crate) struct ReplyDeadline {
     at: Instant,
     wait: Wait,
 }
-use crate::error::{is_timeout_kind, Error, Phase, Result};
-use crate::reply::{truncate_for_display, Reply, ReplyParseError, ReplyParser};
-use crate::tls::{TlsConnector, TlsStream};
 
 /// A byte stream that is either plain TCP or TLS over TCP.
 #[derive(Debug)]
@@ -244,6 +244,11 @@ impl Control {
         }
     }
 
+    /// True once the session's absolute end ([`crate::Config::deadline`]) has come.
+    pub(crate) fn session_over(&self) -> bool {
+        crate::deadline::passed(self.deadline)
+    }
+
     /// True when a reply (or the end of the connection) is waiting to be read, without
     /// blocking.
     pub(crate) fn has_input(&self) -> bool {
@@ -349,15 +354,14 @@ impl Control {
         self.pushed_back = Some(reply);
     }
 
-    /// Reads one reply within `left`, part of `wait` (which the error names).
+    /// Reads one reply within `timeout`, part of `wait` (which the error names).
     pub(crate) fn read_reply_within(
         &mut self,
         phase: Phase,
         waiting_for: &str,
         wait: Wait,
-        left: Duration,
+        timeout: Duration,
     ) -> Result<Reply> {
-        let timeout = left;
         if let Some(r) = self.pushed_back.take() {
             return Ok(r);
         }

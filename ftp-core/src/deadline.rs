@@ -56,6 +56,11 @@ pub(crate) struct Wait {
     pub(crate) deadline: Deadline,
 }
 
+/// True once the session's absolute end (if any) has come.
+pub(crate) fn passed(session: Option<Instant>) -> bool {
+    session.is_some_and(|end| Instant::now() >= end)
+}
+
 /// The one place a wait is computed: the configured `d` for `kind`, cut to what is left of
 /// the session's absolute end, together with the deadline that will end it (never zero: a
 /// socket timeout of zero would mean "no timeout").

@@ -229,30 +229,26 @@ impl<'a> Download<'a> {
         err.into_io()
     }
 
-    fn session_expired(&self) -> bool {
-        self.control
-            .deadline
-            .is_some_and(|end| Instant::now() >= end)
+    /// What the download was waiting for, for a timeout.
+    fn waiting_for(&self) -> String {
+        format!(
+            "waiting for data for {} ({} bytes received so far; resume from there)",
+            self.command, self.received
+        )
     }
 
     /// With a session deadline ([`crate::Config::deadline`]), a data connection that keeps
     /// trickling bytes must still stop there: each read waits at most until it.
     fn clip_to_session_deadline(&mut self) -> Result<()> {
-        let Some(end) = self.control.deadline else {
+        if self.control.deadline.is_none() {
             return Ok(());
-        };
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(session_timeout(
-                &format!(
-                    "{} ({} bytes received so far; resume from there)",
-                    self.command, self.received
-                ),
-                self.control,
-            ));
         }
+        if self.control.session_over() {
+            return Err(session_timeout(&self.waiting_for(), self.control));
+        }
+        let wait = crate::deadline::next_wait(self.idle, Deadline::Idle, self.control.deadline);
         if let Some(d) = &self.data {
-            let _ = d.tcp().set_read_timeout(Some(left.min(self.idle)));
+            let _ = d.tcp().set_read_timeout(Some(wait.after));
         }
         Ok(())
     }
@@ -297,14 +293,8 @@ impl Read for Download<'_> {
                     self.unclean_end = true;
                     0
                 }
-                Err(e) if is_timeout_kind(&e) && self.session_expired() => {
-                    let err = session_timeout(
-                        &format!(
-                            "waiting for data for {} ({} bytes received so far; resume from there)",
-                            self.command, self.received
-                        ),
-                        self.control,
-                    );
+                Err(e) if is_timeout_kind(&e) && self.control.session_over() => {
+                    let err = session_timeout(&self.waiting_for(), self.control);
                     let _ = self.abort_reading_reply(false);
                     return Err(self.fail(err));
                 }
@@ -312,10 +302,7 @@ impl Read for Download<'_> {
                     let err = Error::Timeout {
                         phase: Phase::Transfer,
                         deadline: Deadline::Idle,
-                        waiting_for: format!(
-                            "waiting for data for {} ({} bytes received so far; resume from there)",
-                            self.command, self.received
-                        ),
+                        waiting_for: self.waiting_for(),
                         after: self.idle,
                         backend: None,
                         last_reply: self.control.last_reply.clone(),
@@ -497,25 +484,12 @@ impl<'a> Upload<'a> {
     }
 
     fn write_error(&self, e: io::Error, reply: Option<Reply>) -> Error {
-        let session_over = self
-            .control
-            .deadline
-            .is_some_and(|end| Instant::now() >= end);
-        if is_timeout_kind(&e) && session_over {
-            return self.stall_error(Stall::Session);
-        }
         if is_timeout_kind(&e) {
-            Error::Timeout {
-                phase: Phase::Transfer,
-                deadline: Deadline::Idle,
-                waiting_for: format!(
-                    "waiting for the server to accept data for {} ({} bytes sent)",
-                    self.command, self.sent
-                ),
-                after: self.idle,
-                backend: None,
-                last_reply: self.control.last_reply.clone(),
-            }
+            self.stall_error(if self.control.session_over() {
+                Stall::Session
+            } else {
+                Stall::Idle
+            })
         } else {
             let (why, hint) = failure(
                 reply.as_ref(),
@@ -627,19 +601,14 @@ impl Progress {
 
     /// How long the next call may block, or why it may not.
     fn next_wait(&self, session: Option<Instant>) -> Result<Duration, Stall> {
-        let now = Instant::now();
-        if session.is_some_and(|end| now >= end) {
+        if crate::deadline::passed(session) {
             return Err(Stall::Session);
         }
-        let left = self.deadline.saturating_duration_since(now);
+        let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Stall::Idle);
         }
-        let left = match session {
-            Some(end) => left.min(end.saturating_duration_since(now)),
-            None => left,
-        };
-        Ok(left.max(Duration::from_millis(1)))
+        Ok(crate::deadline::next_wait(left, Deadline::Idle, session).after)
     }
 
     /// After a call that started at `call` with `wait` allowed and accepted `n` bytes.
