@@ -8,7 +8,7 @@
 //! `250 3DC4…` for `XSHA256`; others send one line.
 
 use crate::error::{Error, Phase, Result};
-use crate::reply::{line_code, Reply};
+use crate::reply::Reply;
 
 /// A hash algorithm a server can compute for [`Client::remote_hash`](crate::Client::remote_hash).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,8 @@ pub struct RemoteHash {
 /// the line names (not necessarily the one asked for). The digest is taken as sent, whatever
 /// its length: one that is too short then fails the comparison with the local hash.
 pub(crate) fn parse_hash_reply(reply: &Reply) -> Result<RemoteHash> {
-    texts(reply)
+    reply
+        .line_texts()
         .find_map(|text| {
             let mut words = text.split_whitespace();
             let algorithm = HashAlgorithm::from_name(words.next()?)?;
@@ -87,7 +88,8 @@ pub(crate) fn parse_x_reply(
     algorithm: HashAlgorithm,
     reply: &Reply,
 ) -> Result<RemoteHash> {
-    texts(reply)
+    reply
+        .line_texts()
         .find_map(|text| {
             text.split_whitespace()
                 .find(|w| is_digest(w, algorithm))
@@ -97,20 +99,6 @@ pub(crate) fn parse_x_reply(
                 })
         })
         .ok_or_else(|| no_hash(cmd, reply))
-}
-
-/// Each line's text, the reply code and its separator removed where the line carries
-/// them (the first and last line; servers also mark inner lines).
-fn texts(reply: &Reply) -> impl Iterator<Item = &str> {
-    let code = reply.code();
-    reply.lines().iter().map(move |line| {
-        let b = line.as_bytes();
-        if line_code(b) == Some(code) && matches!(b.get(3), None | Some(b' ' | b'-')) {
-            line.get(4..).unwrap_or("")
-        } else {
-            line.as_str()
-        }
-    })
 }
 
 fn is_hex(word: &str) -> bool {

@@ -50,18 +50,20 @@ impl Reply {
     /// The text of every line joined with `\n`, code prefixes removed from the first and
     /// last lines (and from inner lines that carry the same code).
     pub fn full_text(&self) -> String {
-        self.lines
-            .iter()
-            .map(|l| {
-                let b = l.as_bytes();
-                if line_code(b) == Some(self.code) && matches!(b.get(3), None | Some(b' ' | b'-')) {
-                    strip_code(l)
-                } else {
-                    l.as_str()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.line_texts().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Each line's text: the code and its separator removed from the lines that carry
+    /// this reply's code (the first and last, and inner lines some servers mark too).
+    pub(crate) fn line_texts(&self) -> impl Iterator<Item = &str> {
+        self.lines.iter().map(|l| {
+            let b = l.as_bytes();
+            if line_code(b) == Some(self.code) && matches!(b.get(3), None | Some(b' ' | b'-')) {
+                strip_code(l)
+            } else {
+                l.as_str()
+            }
+        })
     }
 
     /// `1yz`: positive preliminary (a data transfer is starting).
