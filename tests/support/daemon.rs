@@ -6,7 +6,8 @@ use std::fs;
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// Kills our server child and its session processes, then reaps the child.
 ///
@@ -88,4 +89,59 @@ pub fn read_lossy(path: &Path) -> String {
     fs::read(path)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default()
+}
+
+/// Upper bound for one start attempt's readiness wait.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause between readiness polls (the only sleep in the harnesses).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How a start attempt ended.
+pub enum Readiness {
+    Ready,
+    Exited(ExitStatus),
+    Fatal(String),
+}
+
+/// Why one readiness probe did not succeed.
+pub enum ProbeError {
+    /// Not ready yet (or the port belongs to someone else for now): poll again.
+    Retry(String),
+    /// It will not get ready: stop.
+    Fatal(String),
+}
+
+/// Polls `probe` (given the attempt's deadline) until it succeeds, the child exits, or
+/// [`READY_TIMEOUT`] elapses.
+pub fn wait_ready(
+    child: &mut Child,
+    mut probe: impl FnMut(Instant) -> Result<(), ProbeError>,
+) -> Readiness {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    let mut last_error;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Readiness::Exited(status),
+            Ok(None) => {}
+            Err(e) => return Readiness::Fatal(format!("try_wait failed: {e}")),
+        }
+        match probe(deadline) {
+            Ok(()) => {
+                // The greeting was ours, but re-check the child anyway.
+                return match child.try_wait() {
+                    Ok(Some(status)) => Readiness::Exited(status),
+                    _ => Readiness::Ready,
+                };
+            }
+            Err(ProbeError::Fatal(e)) => return Readiness::Fatal(e),
+            Err(ProbeError::Retry(e)) => last_error = e,
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Readiness::Fatal(format!(
+                "timed out after {READY_TIMEOUT:?}; last probe: {last_error}"
+            ));
+        }
+        std::thread::sleep(POLL_INTERVAL.min(deadline - now));
+    }
 }

@@ -60,16 +60,18 @@
 //! writes that to stderr), so they show up in the failing test's captured
 //! output.
 
-use super::daemon::{create_file, free_port, kill_server, read_lossy, set_mode};
+use super::daemon::{
+    create_file, free_port, kill_server, read_lossy, set_mode, wait_ready, ProbeError, Readiness,
+};
 use std::collections::hash_map::RandomState;
 use std::fs;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tempfile::TempDir;
 
@@ -85,10 +87,6 @@ pub const PROFTPD_PASSWORD: &str = "Hq4w-Nc8e-Yt2r-Bm6k";
 
 /// Start attempts (each on a fresh port) before giving up.
 const START_ATTEMPTS: usize = 4;
-/// Upper bound for one attempt's readiness wait.
-const READY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pause between readiness polls.
-const POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// Size of each server's passive port range.
 const PASSIVE_PORTS: u16 = 64;
 
@@ -284,7 +282,9 @@ impl ProftpdBuilder {
                         install.bin.display()
                     )
                 });
-            match wait_ready(&mut child, addr, &banner) {
+            match wait_ready(&mut child, |_| {
+                probe(addr, &banner).map_err(ProbeError::Retry)
+            }) {
                 Readiness::Ready => {
                     return Proftpd {
                         child,
@@ -510,40 +510,6 @@ impl Drop for Proftpd {
 
 // ---------------------------------------------------------------------------
 // readiness
-
-enum Readiness {
-    Ready,
-    Exited(ExitStatus),
-    Fatal(String),
-}
-
-fn wait_ready(child: &mut Child, addr: SocketAddr, banner: &str) -> Readiness {
-    let deadline = Instant::now() + READY_TIMEOUT;
-    let mut last_error;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Readiness::Exited(status),
-            Ok(None) => {}
-            Err(e) => return Readiness::Fatal(format!("try_wait failed: {e}")),
-        }
-        match probe(addr, banner) {
-            Ok(()) => {
-                return match child.try_wait() {
-                    Ok(Some(status)) => Readiness::Exited(status),
-                    _ => Readiness::Ready,
-                };
-            }
-            Err(e) => last_error = e,
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Readiness::Fatal(format!(
-                "timed out after {READY_TIMEOUT:?}; last probe: {last_error}"
-            ));
-        }
-        std::thread::sleep(POLL_INTERVAL.min(deadline - now));
-    }
-}
 
 /// Connects, expects `220 <banner>`, and says `QUIT` (so that the probe's
 /// session ends at once instead of idling until the server is killed).

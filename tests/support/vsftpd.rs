@@ -28,12 +28,15 @@
 //! log and vsftpd's output to stderr, so they show up in the failing test's
 //! captured output.
 
-use super::daemon::{create_file, free_port, kill_server, read_lossy, set_mode};
+use super::daemon::{
+    create_file, free_port, kill_server, read_lossy, set_mode, wait_ready, ProbeError, Readiness,
+    POLL_INTERVAL,
+};
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -48,10 +51,6 @@ pub const TEST_PASSWORD: &str = "kV7q-Rz3m-Tw9x-Lp2d";
 
 /// Start attempts (each on a fresh port) before giving up.
 const START_ATTEMPTS: usize = 4;
-/// Upper bound for one attempt's readiness wait.
-const READY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pause between readiness polls (the only sleep in the harness).
-const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Config keys the harness controls itself; overriding them would make
 /// [`Vsftpd::addr`], [`Vsftpd::root`] or [`Vsftpd::log`] lie, or would detach
@@ -226,7 +225,7 @@ impl VsftpdBuilder {
                 .spawn()
                 .unwrap_or_else(|e| panic!("vsftpd harness: cannot spawn {VSFTPD_BIN}: {e}"));
 
-            match wait_ready(&mut child, addr, probe) {
+            match wait_ready(&mut child, |deadline| probe_once(addr, deadline, probe)) {
                 Readiness::Ready => {
                     return Vsftpd {
                         child,
@@ -484,12 +483,6 @@ impl Drop for Vsftpd {
 // ---------------------------------------------------------------------------
 // readiness
 
-enum Readiness {
-    Ready,
-    Exited(ExitStatus),
-    Fatal(String),
-}
-
 #[derive(Clone, Copy)]
 enum Probe<'a> {
     /// Expect a `220` greeting, containing the token if there is one.
@@ -499,44 +492,7 @@ enum Probe<'a> {
     ConnectLogged(&'a Path),
 }
 
-/// Polls until the server answers the probe, the child exits, or
-/// [`READY_TIMEOUT`] elapses.
-fn wait_ready(child: &mut Child, addr: SocketAddr, probe_kind: Probe<'_>) -> Readiness {
-    let deadline = Instant::now() + READY_TIMEOUT;
-    let mut last_error;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Readiness::Exited(status),
-            Ok(None) => {}
-            Err(e) => return Readiness::Fatal(format!("try_wait failed: {e}")),
-        }
-        match probe(addr, deadline, probe_kind) {
-            Ok(()) => {
-                // The greeting was ours, but re-check the child anyway.
-                return match child.try_wait() {
-                    Ok(Some(status)) => Readiness::Exited(status),
-                    _ => Readiness::Ready,
-                };
-            }
-            Err(ProbeError::Fatal(e)) => return Readiness::Fatal(e),
-            Err(ProbeError::Retry(e)) => last_error = e,
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Readiness::Fatal(format!(
-                "timed out after {READY_TIMEOUT:?}; last probe: {last_error}"
-            ));
-        }
-        std::thread::sleep(POLL_INTERVAL.min(deadline - now));
-    }
-}
-
-enum ProbeError {
-    Retry(String),
-    Fatal(String),
-}
-
-fn probe(addr: SocketAddr, deadline: Instant, kind: Probe<'_>) -> Result<(), ProbeError> {
+fn probe_once(addr: SocketAddr, deadline: Instant, kind: Probe<'_>) -> Result<(), ProbeError> {
     let remaining = deadline
         .saturating_duration_since(Instant::now())
         .max(Duration::from_millis(10));
