@@ -9,13 +9,20 @@ use common::*;
 
 use std::fs;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::fake::FakeServer;
 use support::scripted::{send_data, server, verbs};
+
+/// Runs `ftpc ARGS --tls none` with the scripted servers' password.
+fn plain(args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["--tls", "none"]);
+    ftpc_env(&all, "p")
+}
 
 fn url(port: u16, path: &str) -> String {
     format!("ftp://u@127.0.0.1:{port}/{path}")
@@ -34,18 +41,13 @@ fn get_resume_past_the_remote_end_keeps_everything_and_says_what_to_do() {
     let target = dir.path().join("f.bin");
     let part = dir.path().join("f.bin.part");
     fs::write(&part, vec![b'p'; 2000]).unwrap();
-    let o = ftpc_env(
-        &[
-            "get",
-            &url(s.port(), "f.bin"),
-            "--tls",
-            "none",
-            "--resume",
-            "-o",
-            target.to_str().unwrap(),
-        ],
-        "p",
-    );
+    let o = plain(&[
+        "get",
+        &url(s.port(), "f.bin"),
+        "--resume",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(7), "{err}");
     assert!(err.contains("2000") && err.contains("85"), "{err}");
@@ -72,18 +74,13 @@ fn get_resume_of_a_complete_part_renames_it_without_retr() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("f.bin");
     fs::write(dir.path().join("f.bin.part"), b"12345").unwrap();
-    let o = ftpc_env(
-        &[
-            "get",
-            &url(s.port(), "f.bin"),
-            "--tls",
-            "none",
-            "--resume",
-            "-o",
-            target.to_str().unwrap(),
-        ],
-        "p",
-    );
+    let o = plain(&[
+        "get",
+        &url(s.port(), "f.bin"),
+        "--resume",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(fs::read(&target).unwrap(), b"12345");
     assert!(!verbs(&rx).iter().any(|v| v == "RETR"));
@@ -99,17 +96,12 @@ fn put_resume_onto_a_larger_remote_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("small");
     fs::write(&local, vec![b'l'; 100]).unwrap();
-    let o = ftpc_env(
-        &[
-            "put",
-            local.to_str().unwrap(),
-            &url(s.port(), "small"),
-            "--tls",
-            "none",
-            "--resume",
-        ],
-        "p",
-    );
+    let o = plain(&[
+        "put",
+        local.to_str().unwrap(),
+        &url(s.port(), "small"),
+        "--resume",
+    ]);
     let err = stderr(&o);
     assert_ne!(o.status.code(), Some(0), "{err}");
     assert!(err.contains("5000") && err.contains("100"), "{err}");
@@ -127,17 +119,7 @@ fn get_of_a_padded_file_fails_and_removes_the_part() {
     });
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("f");
-    let o = ftpc_env(
-        &[
-            "get",
-            &url(s.port(), "f"),
-            "--tls",
-            "none",
-            "-o",
-            target.to_str().unwrap(),
-        ],
-        "p",
-    );
+    let o = plain(&["get", &url(s.port(), "f"), "-o", target.to_str().unwrap()]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(7), "{err}");
     assert!(err.contains("more than the 100 bytes"), "{err}");
@@ -175,33 +157,14 @@ fn a_quit_that_gets_no_answer_does_not_fail_finished_work() {
         };
         let target = dir.path().join(format!("got-{how}"));
         let (s, _rx) = server("220 hi", handler);
-        let o = ftpc_env(
-            &[
-                "get",
-                &url(s.port(), "f"),
-                "--tls",
-                "none",
-                "-o",
-                target.to_str().unwrap(),
-            ],
-            "p",
-        );
+        let o = plain(&["get", &url(s.port(), "f"), "-o", target.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "get, QUIT {how}: {}", stderr(&o));
         assert_eq!(fs::read(&target).unwrap(), b"abc");
         let (s, _rx) = server("220 hi", handler);
-        let o = ftpc_env(&["ls", &url(s.port(), ""), "--tls", "none"], "p");
+        let o = plain(&["ls", &url(s.port(), "")]);
         assert_eq!(o.status.code(), Some(0), "ls, QUIT {how}: {}", stderr(&o));
         let (s, _rx) = server("220 hi", handler);
-        let o = ftpc_env(
-            &[
-                "put",
-                local.to_str().unwrap(),
-                &url(s.port(), "up"),
-                "--tls",
-                "none",
-            ],
-            "p",
-        );
+        let o = plain(&["put", local.to_str().unwrap(), &url(s.port(), "up")]);
         assert_eq!(o.status.code(), Some(0), "put, QUIT {how}: {}", stderr(&o));
     }
 }
@@ -235,7 +198,7 @@ fn ls_json_marks_unparsed_lines_unknown_and_keeps_them_raw() {
         ),
         _ => None,
     });
-    let o = ftpc_env(&["ls", &url(s.port(), ""), "--tls", "none", "--json"], "p");
+    let o = plain(&["ls", &url(s.port(), ""), "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines = json_lines(&o);
     assert_eq!(lines.len(), 2, "{lines:?}");
@@ -322,19 +285,14 @@ fn max_time_bounds_a_slow_but_live_server() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("slow");
     let t0 = Instant::now();
-    let o = ftpc_env(
-        &[
-            "get",
-            &url(s.port(), "slow"),
-            "--tls",
-            "none",
-            "--max-time",
-            "2",
-            "-o",
-            target.to_str().unwrap(),
-        ],
-        "p",
-    );
+    let o = plain(&[
+        "get",
+        &url(s.port(), "slow"),
+        "--max-time",
+        "2",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
     let took = t0.elapsed();
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(7), "{err}");

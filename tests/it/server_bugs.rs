@@ -375,6 +375,21 @@ fn preliminary_replies_share_one_reply_deadline() {
     assert!(took < reply * 2, "took {took:?}");
 }
 
+/// Writes up to 512 MiB to a server that never reads (more than any socket buffers hold),
+/// then finishes: the error that ends it, and how long that took.
+fn upload_to_a_server_that_never_reads(ftp: &mut Client) -> (Error, Duration) {
+    let chunk = vec![0u8; 1 << 20];
+    let t0 = Instant::now();
+    let mut up = ftp.stor("big").unwrap();
+    for _ in 0..512 {
+        if let Err(e) = up.write_all(&chunk) {
+            return (Error::from_io(e, Phase::Transfer), t0.elapsed());
+        }
+    }
+    let err = up.finish().expect_err("the server never read a byte");
+    (err, t0.elapsed())
+}
+
 #[test]
 fn an_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
     let idle = Duration::from_secs(2);
@@ -390,20 +405,7 @@ fn an_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
     });
     let mut ftp = plain(s.port()).idle_timeout(idle).connect().unwrap();
     ftp.login("u", "p").unwrap();
-    let chunk = vec![0u8; 1 << 20];
-    let t0 = Instant::now();
-    let err = {
-        let mut up = ftp.stor("big").unwrap();
-        let mut err = None;
-        for _ in 0..512 {
-            if let Err(e) = up.write_all(&chunk) {
-                err = Some(Error::from_io(e, Phase::Transfer));
-                break;
-            }
-        }
-        err.expect("512 MiB cannot fit in the socket buffers")
-    };
-    let took = t0.elapsed();
+    let (err, took) = upload_to_a_server_that_never_reads(&mut ftp);
     assert!(err.is_timeout(), "{err}");
     // One idle deadline, not one per system call: 3x before the fix.
     assert!(
@@ -557,23 +559,7 @@ fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
             .connect()
             .unwrap();
         ftp.login("u", "p").unwrap();
-        let chunk = vec![0u8; 1 << 20];
-        let t0 = Instant::now();
-        let err = {
-            let mut up = ftp.stor("big").unwrap();
-            let mut err = None;
-            for _ in 0..512 {
-                if let Err(e) = up.write_all(&chunk) {
-                    err = Some(Error::from_io(e, Phase::Transfer));
-                    break;
-                }
-            }
-            match err {
-                Some(e) => e,
-                None => up.finish().expect_err("the server never read a byte"),
-            }
-        };
-        let took = t0.elapsed();
+        let (err, took) = upload_to_a_server_that_never_reads(&mut ftp);
         assert!(err.is_timeout(), "{backend}: {err}");
         assert!(
             took < idle * 2,
