@@ -15,7 +15,7 @@ mod embedded;
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
-use ftpkit::{Backend, Client, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Security, TlsOptions};
 
 /// A reader of `left` pseudo-random bytes, generated on the fly.
 struct Source {
@@ -54,11 +54,11 @@ fn run(label: &str, mut ftp: Client, bytes: u64) -> Result<(), Box<dyn std::erro
     ftp.login("bench", "bench")?;
     let t = Instant::now();
     let sent = ftp.upload_from(
+        "bench.bin",
         &mut Source {
             left: bytes,
             state: 0x9E37_79B9_7F4A_7C15,
         },
-        "bench.bin",
         Some(bytes),
         None,
     )?;
@@ -89,17 +89,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{mib} MiB each way against the embedded server on {}",
         server.addr()
     );
-    let plain = Client::builder("127.0.0.1")
+    let plain = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .connect()?;
     run("plain", plain, bytes)?;
     let mut tls = TlsOptions::default();
     tls.ca_files.push(certs.ca.clone());
     for backend in Backend::available() {
-        let ftp = Client::builder("127.0.0.1")
+        let ftp = Client::builder("127.0.0.1", Security::Explicit(backend.connector(&tls)?))
             .port(server.port())
-            .tls_connector(backend.connector(&tls)?)
             .connect()?;
         run(&format!("explicit TLS {backend}"), ftp, bytes)?;
     }

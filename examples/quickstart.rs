@@ -17,7 +17,7 @@ mod embedded;
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use ftpkit::{Backend, Client, TlsInfo, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Security, TlsInfo, TlsOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_log();
@@ -47,10 +47,8 @@ fn session(
     // Trust the server's private CA; certificate and host name are verified.
     let mut tls = TlsOptions::default();
     tls.ca_files.push(certs.ca.clone());
-    let mut ftp = Client::builder("127.0.0.1")
+    let mut ftp = Client::builder("127.0.0.1", Security::Explicit(backend.connector(&tls)?))
         .port(server.port())
-        .tls_mode(TlsMode::Explicit)
-        .tls_connector(backend.connector(&tls)?)
         .connect()?;
     println!("connected: {}", ftp.welcome());
     println!(
@@ -70,20 +68,20 @@ fn session(
 
     // Upload 1 MiB of patterned bytes through the streaming writer.
     let payload: Vec<u8> = (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect();
-    let mut up = ftp.stor("data.bin")?;
+    let mut up = ftp.upload("data.bin")?;
     let data_tls = up.tls_info().unwrap_or_default();
     up.write_all(&payload)?;
     let reply = up.finish()?;
     println!("uploaded data.bin ({} bytes): {reply}", payload.len());
     println!("data TLS: {}", describe(&data_tls));
 
-    for e in ftp.list_entries(None)? {
+    for e in ftp.list("")? {
         println!("  listed: {:?} {} size={:?}", e.kind, e.name, e.size);
     }
 
     // Download through the streaming reader and compare.
     let mut back = Vec::new();
-    let mut dl = ftp.retr("data.bin")?;
+    let mut dl = ftp.download("data.bin")?;
     dl.read_to_end(&mut back)?;
     let reply = dl.finish()?;
     if back != payload {

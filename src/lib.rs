@@ -7,15 +7,12 @@
 //! from a TLS library problem.
 //!
 //! ```no_run
-//! use ftpkit::{Backend, Client, TlsMode, TlsOptions};
+//! use ftpkit::{Backend, Client, Security, TlsOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let tls = Backend::default().connector(&TlsOptions::default())?;
-//! let mut ftp = Client::builder("ftp.example.com")
-//!     .tls_mode(TlsMode::Explicit)
-//!     .tls_connector(tls)
-//!     .connect()?;
+//! let mut ftp = Client::builder("ftp.example.com", Security::Explicit(tls)).connect()?;
 //! ftp.login("user", "secret")?;
-//! for entry in ftp.list_entries(None)? {
+//! for entry in ftp.list("/pub")? {
 //!     println!("{:?} {} {:?}", entry.kind, entry.name, entry.size);
 //! }
 //! ftp.quit()?;
@@ -162,3 +159,8 @@ impl FromStr for Backend {
         }
     }
 }
+
+/// The README's Rust example, compiled as a doctest so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

@@ -9,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ftpkit::{Client, Error, TlsMode};
+use ftpkit::{Client, Error, Security};
 use support::fake::FakeServer;
 
 struct Counting;
@@ -84,9 +84,8 @@ fn a_million_one_byte_lines_cost_a_small_multiple_of_the_cap() {
     let _serial = SERIAL.lock().unwrap();
     let server = feat_server(many_lines(1_000_000));
     let (r, peak) = peak_during(|| {
-        let mut ftp = Client::builder("127.0.0.1")
+        let mut ftp = Client::builder("127.0.0.1", Security::Plain)
             .port(server.port())
-            .tls_mode(TlsMode::None)
             .connect()
             .unwrap();
         ftp.login("u", "p")
@@ -102,9 +101,8 @@ fn a_long_reply_under_the_cap_works_within_a_small_multiple_of_it() {
     // 50,000 lines: under the line and size limits.
     let server = feat_server(many_lines(50_000));
     let (r, peak) = peak_during(|| {
-        let mut ftp = Client::builder("127.0.0.1")
+        let mut ftp = Client::builder("127.0.0.1", Security::Plain)
             .port(server.port())
-            .tls_mode(TlsMode::None)
             .connect()
             .unwrap();
         ftp.login("u", "p").map(|_| ftp)

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use ftpkit::CertificateInfo;
 use ftpkit::{
-    Backend, ClientBuilder, Error, Phase, TlsConnector, TlsError, TlsMode, TlsOptions, TlsVersion,
+    Backend, Client, Config, Error, Phase, Security, TlsConnector, TlsError, TlsMode, TlsOptions,
+    TlsVersion,
 };
 
 use crate::failure::Failure;
@@ -72,7 +73,7 @@ struct Outcome {
 
 pub(crate) struct Inputs {
     pub url: FtpUrl,
-    pub builder: ClientBuilder,
+    pub config: Config,
     pub tls: TlsOptions,
     pub user: String,
     pub password: String,
@@ -118,7 +119,7 @@ pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
     if inp.allow_plaintext {
         plans.push(Plan {
             backend: None,
-            mode: TlsMode::None,
+            mode: TlsMode::Plain,
             version: None,
             port: explicit_port,
         });
@@ -263,12 +264,18 @@ fn try_plan(
     inp: &Inputs,
     o: &mut Outcome,
 ) -> Result<(), Error> {
-    let mut b = inp.builder.clone().port(plan.port).tls_mode(plan.mode);
-    if let (Some(backend), Some(c)) = (plan.backend, connector) {
-        let c = c.map_err(|e| Error::from_tls(Phase::Connect, backend.name(), e))?;
-        b = b.tls_connector(c);
-    }
-    let mut client = b.connect()?;
+    let connector = match (plan.backend, connector) {
+        (Some(backend), Some(c)) => {
+            Some(c.map_err(|e| Error::from_tls(Phase::Connect, backend.name(), e))?)
+        }
+        _ => None,
+    };
+    let security = Security::with_mode(plan.mode, connector)
+        .expect("a plan has a connector exactly when it uses TLS");
+    let mut client = Client::builder(inp.url.host.clone(), security)
+        .config(inp.config.clone())
+        .port(plan.port)
+        .connect()?;
     if let Some(info) = client.tls_info() {
         o.protocol = info.protocol.clone();
         o.cipher = info.cipher.clone();
@@ -281,7 +288,7 @@ fn try_plan(
     }
     client.login(&inp.user, &inp.password)?;
     o.logged_in = true;
-    client.list_raw(None)?;
+    client.list_raw("")?;
     o.list_ok = true;
     o.resumed = client.last_data_tls_info().and_then(|i| i.resumed);
     let _ = client.quit();
@@ -293,14 +300,14 @@ fn probe_certificate(plan: Plan, inp: &Inputs) -> Option<CertificateInfo> {
     let mut tls = inp.tls.clone();
     tls.dangerous_accept_invalid_certs = true;
     let c = backend.connector(&tls).ok()?;
-    let client = inp
-        .builder
-        .clone()
-        .port(plan.port)
-        .tls_mode(plan.mode)
-        .tls_connector(c)
-        .connect()
-        .ok()?;
+    let client = Client::builder(
+        inp.url.host.clone(),
+        Security::with_mode(plan.mode, Some(c))?,
+    )
+    .config(inp.config.clone())
+    .port(plan.port)
+    .connect()
+    .ok()?;
     client.tls_info()?.peer_certificate
 }
 

@@ -104,7 +104,7 @@ pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
         ),
     };
     let n = ftp
-        .download_from_offset(&g.path, offset, &mut out, Some(&mut cb))
+        .resume_download_to(&g.path, offset, &mut out, Some(&mut cb))
         .map_err(|e| match e {
             // The local part is not the beginning of this file: resuming cannot fix it.
             Error::ResumePastEnd { .. } => Failure {

@@ -14,7 +14,7 @@ use crate::session::{open, quit};
 pub(crate) fn run(url: &str, json: bool, opts: &Opts) -> Result<(), Failure> {
     let (mut ftp, path) = open(url, opts)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
-    for e in ftp.list_stream((!path.is_empty()).then_some(path.as_str()))? {
+    for e in ftp.list_stream(path.as_str())? {
         let e = e?;
         let line = if json { json_line(&e) } else { human_line(&e) };
         writeln!(out, "{line}").map_err(|e| local("writing", Path::new("stdout"), e))?;

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 use args::{Cli, Cmd, Opts, TlsArg};
 use failure::{local, usage, Failure};
-use session::{base_builder, credentials, init_log, open, quit, tls_options};
+use session::{base_config, credentials, init_log, open, quit, tls_options};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -167,7 +167,7 @@ fn doctor_cmd(
     };
     let (user, password) = credentials(&u, opts);
     doctor::run(doctor::Inputs {
-        builder: base_builder(&u, opts)?,
+        config: base_config(opts)?,
         tls: tls_options(opts)?,
         url: u,
         user,

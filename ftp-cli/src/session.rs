@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ftpkit::{connectors, AutoConnect, Client, ClientBuilder, DataMode, TlsMode, TlsOptions};
+use ftpkit::{connectors, AutoConnect, Client, Config, DataMode, Security, TlsOptions};
 
 use crate::args::{Opts, TlsArg};
 use crate::failure::{usage, Failure};
@@ -71,30 +71,29 @@ pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> (String, String) {
     (user, password)
 }
 
-/// Host, port, deadlines and data mode from the URL and options; TLS is set by the caller.
-pub(crate) fn base_builder(u: &url::FtpUrl, opts: &Opts) -> Result<ClientBuilder, Failure> {
-    let mut b = Client::builder(u.host.clone());
-    if let Some(p) = u.port {
-        b = b.port(p);
-    }
+/// Deadlines and data mode from the options: every setting but host, port and TLS.
+pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
+    let mut c = Config::default();
     let connect = secs("connect-timeout", opts.connect_timeout)?;
     if let Some(d) = connect {
-        b = b.connect_timeout(d);
+        c.timeouts.connect = d;
     }
     if let Some(d) = secs("timeout", opts.timeout)? {
-        b = b.reply_timeout(d).idle_timeout(d).data_connect_timeout(d);
+        c.timeouts.reply = d;
+        c.timeouts.idle = d;
+        c.timeouts.data_connect = d;
     }
     // As in curl, the connect timeout bounds the TLS handshake too, unless told otherwise.
     if let Some(d) = secs("handshake-timeout", opts.handshake_timeout)?.or(connect) {
-        b = b.handshake_timeout(d);
+        c.timeouts.handshake = d;
     }
     if let Some(d) = secs("max-time", opts.max_time)? {
-        b = b.deadline(command_deadline(d));
+        c.deadline = Some(command_deadline(d));
     }
     if opts.active {
-        b = b.data_mode(DataMode::Active);
+        c.data_mode = DataMode::Active;
     }
-    Ok(b)
+    Ok(c)
 }
 
 /// The certificate options shared by every backend.
@@ -144,9 +143,9 @@ pub(crate) fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failu
             "--allow-plaintext only makes sense with --tls auto (or ftpc doctor)",
         ));
     }
-    let b = base_builder(&u, opts)?;
+    let config = base_config(opts)?;
     let (user, password) = credentials(&u, opts);
-    let b = match tls {
+    let security = match tls {
         TlsArg::None => {
             // TLS options with --tls none would be silently meaningless: refuse them.
             if opts.backend.is_some()
@@ -159,25 +158,29 @@ pub(crate) fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failu
             {
                 return Err(usage("--backend, --insecure, --ca-file, --handshake-timeout, --tls-min, --tls-max and --client-cert apply to TLS; they make no sense with --tls none"));
             }
-            b.tls_mode(TlsMode::None)
+            Security::Plain
         }
         TlsArg::Explicit | TlsArg::Implicit => {
             let backend = opts.backend.unwrap_or_default();
             let connector = backend
                 .connector(&tls_options(opts)?)
                 .map_err(|e| tls_failure(backend, e))?;
-            let mode = if tls == TlsArg::Explicit {
-                TlsMode::Explicit
+            if tls == TlsArg::Explicit {
+                Security::Explicit(connector)
             } else {
-                TlsMode::Implicit
-            };
-            b.tls_mode(mode).tls_connector(connector)
+                Security::Implicit(connector)
+            }
         }
         TlsArg::Auto => {
             let preferred = opts.backend;
             let all =
                 connectors(preferred, &tls_options(opts)?).map_err(|e| tls_failure("auto", e))?;
-            let auto = AutoConnect::new(b, all).allow_plaintext(opts.allow_plaintext);
+            let mut auto = AutoConnect::new(u.host.clone(), all)
+                .config(config)
+                .allow_plaintext(opts.allow_plaintext);
+            if let Some(p) = u.port {
+                auto = auto.port(p);
+            }
             return match auto.connect(&user, &password) {
                 Ok((ftp, report)) => {
                     log::info!("auto-connect report:\n{report}");
@@ -190,6 +193,10 @@ pub(crate) fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failu
             };
         }
     };
+    let mut b = Client::builder(u.host.clone(), security).config(config);
+    if let Some(p) = u.port {
+        b = b.port(p);
+    }
     let mut ftp = b.connect()?;
     ftp.login(&user, &password)?;
     Ok((ftp, u.path))

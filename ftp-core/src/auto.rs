@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use log::info;
 
 use crate::client::{Client, ClientBuilder};
-use crate::config::TlsMode;
+use crate::config::{Config, Security, TlsMode};
 use crate::deadline::Deadline;
 use crate::error::{Error, Phase};
 use crate::tls::{TlsConnector, TlsInfo};
@@ -34,7 +34,7 @@ pub struct Profile {
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.mode, self.backend) {
-            (TlsMode::None, _) | (_, None) => write!(f, "plain FTP on port {}", self.port),
+            (TlsMode::Plain, _) | (_, None) => write!(f, "plain FTP on port {}", self.port),
             (TlsMode::Implicit, Some(b)) => write!(f, "implicit TLS via {b} on port {}", self.port),
             (_, Some(b)) => write!(f, "explicit TLS via {b} on port {}", self.port),
         }
@@ -116,10 +116,9 @@ fn stop_suffix(s: &Option<String>) -> String {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use ftpkit_core::{Client, AutoConnect};
+/// use ftpkit_core::AutoConnect;
 /// # fn connectors() -> Vec<std::sync::Arc<dyn ftpkit_core::TlsConnector>> { vec![] }
-/// let auto = AutoConnect::new(Client::builder("ftp.example.com"), connectors())
-///     .budget(Duration::from_secs(30));
+/// let auto = AutoConnect::new("ftp.example.com", connectors()).budget(Duration::from_secs(30));
 /// match auto.connect("user", "secret") {
 ///     Ok((client, report)) => println!("connected:\n{report}"),
 ///     Err(e) => eprintln!("{e}"), // lists every attempt and why it failed
@@ -127,7 +126,9 @@ fn stop_suffix(s: &Option<String>) -> String {
 /// ```
 #[derive(Debug, Clone)]
 pub struct AutoConnect {
-    builder: ClientBuilder,
+    host: String,
+    port: Option<u16>,
+    config: Config,
     connectors: Vec<Arc<dyn TlsConnector>>,
     implicit_port: u16,
     allow_implicit: bool,
@@ -136,18 +137,32 @@ pub struct AutoConnect {
 }
 
 impl AutoConnect {
-    /// Tries explicit TLS on each connector in the order given (preferred first), then
-    /// implicit TLS on port 990 with each. The builder supplies host, port and deadlines;
-    /// its TLS settings are replaced by each profile's.
-    pub fn new(builder: ClientBuilder, connectors: Vec<Arc<dyn TlsConnector>>) -> AutoConnect {
+    /// Tries explicit TLS on each connector in the order given (preferred first) on port 21,
+    /// then implicit TLS on port 990 with each.
+    pub fn new(host: impl Into<String>, connectors: Vec<Arc<dyn TlsConnector>>) -> AutoConnect {
         AutoConnect {
-            builder,
+            host: host.into(),
+            port: None,
+            config: Config::default(),
             connectors,
             implicit_port: 990,
             allow_implicit: true,
             allow_plaintext: false,
             budget: Duration::from_secs(60),
         }
+    }
+
+    /// The port for plain and explicit TLS attempts (21 by default).
+    pub fn port(mut self, port: u16) -> AutoConnect {
+        self.port = Some(port);
+        self
+    }
+
+    /// The settings of every attempt (deadlines, data mode, limits…); each attempt's
+    /// deadlines are also cut to the budget.
+    pub fn config(mut self, config: Config) -> AutoConnect {
+        self.config = config;
+        self
     }
 
     /// The port for implicit TLS attempts (990 by default).
@@ -181,40 +196,26 @@ impl AutoConnect {
         self.plan().into_iter().map(|(p, _)| p).collect()
     }
 
-    fn plan(&self) -> Vec<(Profile, Option<Arc<dyn TlsConnector>>)> {
-        let port = self.builder.port_or(21);
+    fn plan(&self) -> Vec<(Profile, Security)> {
+        let port = self.port.unwrap_or(21);
+        let profile = |security: &Security, port| Profile {
+            mode: security.mode(),
+            backend: security.connector().map(|c| c.backend()),
+            port,
+        };
         let mut plan = Vec::new();
         for c in &self.connectors {
-            plan.push((
-                Profile {
-                    mode: TlsMode::Explicit,
-                    backend: Some(c.backend()),
-                    port,
-                },
-                Some(c.clone()),
-            ));
+            let s = Security::Explicit(c.clone());
+            plan.push((profile(&s, port), s));
         }
         if self.allow_implicit {
             for c in &self.connectors {
-                plan.push((
-                    Profile {
-                        mode: TlsMode::Implicit,
-                        backend: Some(c.backend()),
-                        port: self.implicit_port,
-                    },
-                    Some(c.clone()),
-                ));
+                let s = Security::Implicit(c.clone());
+                plan.push((profile(&s, self.implicit_port), s));
             }
         }
         if self.allow_plaintext {
-            plan.push((
-                Profile {
-                    mode: TlsMode::None,
-                    backend: None,
-                    port,
-                },
-                None,
-            ));
+            plan.push((profile(&Security::Plain, port), Security::Plain));
         }
         plan
     }
@@ -227,7 +228,7 @@ impl AutoConnect {
     ) -> Result<(Client, AutoReport), AutoConnectError> {
         let started = Instant::now();
         let mut report = AutoReport::default();
-        for (profile, connector) in self.plan() {
+        for (profile, security) in self.plan() {
             let left = self.budget.saturating_sub(started.elapsed());
             if left.is_zero() {
                 return Err(AutoConnectError {
@@ -237,23 +238,18 @@ impl AutoConnect {
             }
             info!("auto-connect: trying {profile}");
             let t0 = Instant::now();
-            let mut b = self
-                .builder
-                .clone()
+            let b = ClientBuilder::new(self.host.clone(), security)
+                .config(self.config.clone())
                 .port(profile.port)
-                .tls_mode(profile.mode)
                 // Every wait of the attempt ends by the budget's end, not just each by itself.
                 .deadline(started + self.budget);
-            if let Some(c) = connector {
-                b = b.tls_connector(c);
-            }
             let mut tls = None;
             let mut data_tls = None;
             let result = (|| -> Result<Client, Error> {
                 let mut client = b.connect()?;
                 tls = client.tls_info();
                 client.login(user, password)?;
-                client.list_raw(None)?;
+                client.list_raw("")?;
                 data_tls = client.last_data_tls_info().cloned();
                 Ok(client)
             })();

@@ -69,17 +69,100 @@ pub enum PasvAddress {
     Trust,
 }
 
-/// Whether and how the session is encrypted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Whether and how the session is encrypted, with the TLS backend that does it.
+///
+/// The connector travels with the mode, so "TLS without a backend" cannot be written.
+/// Plain FTP has to be named: nothing chooses it by default.
+///
+/// ```
+/// use ftpkit_core::{Client, Security, TlsMode};
+/// let b = Client::builder("127.0.0.1", Security::Plain).port(2121);
+/// assert_eq!(b.current_security().mode(), TlsMode::Plain);
+/// ```
+///
+/// With a backend (the `ftpkit` facade builds one with `Backend::connector`):
+///
+/// ```no_run
+/// # fn f(tls: std::sync::Arc<dyn ftpkit_core::TlsConnector>) -> ftpkit_core::Result<()> {
+/// use ftpkit_core::{Client, Security};
+/// let ftp = Client::builder("ftp.example.com", Security::Explicit(tls)).connect()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
 #[non_exhaustive]
-pub enum TlsMode {
+pub enum Security {
     /// Plain FTP: nothing is encrypted, the password included. Chosen only on purpose.
-    None,
+    Plain,
     /// Explicit FTPS: connect in plain, then `AUTH TLS`; refuse to go on if the server
     /// declines. Data connections are protected too (`PBSZ 0`, `PROT P`).
-    #[default]
-    Explicit,
+    Explicit(Arc<dyn TlsConnector>),
     /// Implicit FTPS: TLS from the first byte (usually port 990).
+    Implicit(Arc<dyn TlsConnector>),
+}
+
+impl Security {
+    /// The mode without its connector.
+    pub fn mode(&self) -> TlsMode {
+        match self {
+            Security::Plain => TlsMode::Plain,
+            Security::Explicit(_) => TlsMode::Explicit,
+            Security::Implicit(_) => TlsMode::Implicit,
+        }
+    }
+
+    /// The TLS backend, `None` for plain FTP.
+    pub fn connector(&self) -> Option<&Arc<dyn TlsConnector>> {
+        match self {
+            Security::Plain => None,
+            Security::Explicit(c) | Security::Implicit(c) => Some(c),
+        }
+    }
+
+    /// `mode` with `connector`; `None` when `mode` is [`TlsMode::Plain`] (no connector is
+    /// needed) and a connector is given all the same, or when TLS is asked for without one.
+    ///
+    /// ```
+    /// use ftpkit_core::{Security, TlsMode};
+    /// assert!(matches!(Security::with_mode(TlsMode::Plain, None), Some(Security::Plain)));
+    /// assert!(Security::with_mode(TlsMode::Explicit, None).is_none());
+    /// ```
+    pub fn with_mode(mode: TlsMode, connector: Option<Arc<dyn TlsConnector>>) -> Option<Security> {
+        match (mode, connector) {
+            (TlsMode::Plain, None) => Some(Security::Plain),
+            (TlsMode::Explicit, Some(c)) => Some(Security::Explicit(c)),
+            (TlsMode::Implicit, Some(c)) => Some(Security::Implicit(c)),
+            _ => None,
+        }
+    }
+
+    /// The port a URL without one means: 990 for implicit TLS, 21 otherwise.
+    pub fn default_port(&self) -> u16 {
+        match self {
+            Security::Implicit(_) => 990,
+            _ => 21,
+        }
+    }
+}
+
+impl fmt::Debug for Security {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.connector() {
+            None => f.write_str("Plain"),
+            Some(c) => write!(f, "{:?}({})", self.mode(), c.backend()),
+        }
+    }
+}
+
+/// The encryption stance without its connector: what a report or a command line names.
+/// [`Security`] is what a session is built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// Plain FTP.
+    Plain,
+    /// Explicit FTPS (`AUTH TLS`).
+    Explicit,
+    /// Implicit FTPS (TLS from the first byte).
     Implicit,
 }
 
@@ -109,8 +192,20 @@ impl Default for Limits {
     }
 }
 
-/// All the settings of a session. Built through [`crate::ClientBuilder`].
-#[derive(Clone, Default)]
+/// The settings of a session apart from its host, port and [`Security`]: one value that
+/// can be kept, changed field by field and given whole to [`crate::ClientBuilder::config`]
+/// (or to many builders, one per connection).
+///
+/// ```
+/// use std::time::Duration;
+/// use ftpkit_core::{Client, Config, DataMode, Security};
+/// let mut config = Config::default();
+/// config.timeouts.reply = Duration::from_secs(120);
+/// config.data_mode = DataMode::Active;
+/// let b = Client::builder("127.0.0.1", Security::Plain).config(config.clone());
+/// assert_eq!(b.current_config().timeouts.reply, Duration::from_secs(120));
+/// ```
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Config {
     /// Deadlines.
@@ -121,10 +216,6 @@ pub struct Config {
     pub pasv_address: PasvAddress,
     /// In active mode, accept data connections from any address, not only the control peer.
     pub active_accept_any_peer: bool,
-    /// Encryption stance.
-    pub tls_mode: TlsMode,
-    /// The TLS backend, required unless `tls_mode` is [`TlsMode::None`].
-    pub tls: Option<Arc<dyn TlsConnector>>,
     /// The name to verify the certificate against and send as SNI; defaults to the host.
     pub tls_server_name: Option<String>,
     /// Size limits.
@@ -146,21 +237,5 @@ impl Config {
             _ => t.idle,
         };
         crate::deadline::next_wait(d, kind, self.deadline)
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("timeouts", &self.timeouts)
-            .field("data_mode", &self.data_mode)
-            .field("pasv_address", &self.pasv_address)
-            .field("active_accept_any_peer", &self.active_accept_any_peer)
-            .field("tls_mode", &self.tls_mode)
-            .field("tls", &self.tls.as_ref().map(|t| t.backend()))
-            .field("tls_server_name", &self.tls_server_name)
-            .field("limits", &self.limits)
-            .field("deadline", &self.deadline)
-            .finish()
     }
 }

@@ -8,11 +8,11 @@
 //!
 //! ```no_run
 //! use std::io::Read;
-//! use ftpkit_core::{Client, TlsMode};
+//! use ftpkit_core::{Client, Security};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut ftp = Client::builder("127.0.0.1").port(2121).tls_mode(TlsMode::None).connect()?;
+//! let mut ftp = Client::builder("127.0.0.1", Security::Plain).port(2121).connect()?;
 //! ftp.login("user", "secret")?;
-//! let mut dl = ftp.retr("notes.txt")?;
+//! let mut dl = ftp.download("notes.txt")?;
 //! let mut text = String::new();
 //! dl.read_to_string(&mut text)?; // fails if the transfer was cut short
 //! dl.finish()?;
@@ -64,19 +64,21 @@ mod fuzz_tests;
 mod hash;
 mod hint;
 mod list;
+mod path;
 mod reply;
 mod tls;
 mod transfer;
 
 pub use auto::{Attempt, AutoConnect, AutoConnectError, AutoReport, Profile};
 pub use client::{Client, ClientBuilder, ListStream, ProgressFn, TransferType};
-pub use config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
+pub use config::{Config, DataMode, Limits, PasvAddress, Security, Timeouts, TlsMode};
 pub use deadline::Deadline;
 pub use error::{Error, Phase, Result};
 pub use feat::Features;
 pub use hash::{HashAlgorithm, RemoteHash};
 pub use hint::Hint;
 pub use list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, ListEntry};
+pub use path::RemotePath;
 pub use reply::Reply;
 pub use tls::{
     BoxError, CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions,

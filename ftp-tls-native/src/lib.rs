@@ -8,8 +8,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftpkit_core::TlsOptions;
-//! use ftpkit_core::Client;
+//! use ftpkit_core::{Client, Security, TlsOptions};
 //! use ftpkit_native_tls::NativeTlsConnector;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,9 +16,8 @@
 //! options.ca_files.push("my-ca.pem".into());
 //! let connector = NativeTlsConnector::new(&options)?;
 //!
-//! let mut client = Client::builder("ftp.example.com")
-//!     .tls_connector(Arc::new(connector))
-//!     .connect()?;
+//! let mut client =
+//!     Client::builder("ftp.example.com", Security::Explicit(Arc::new(connector))).connect()?;
 //! client.login("user", "secret")?;
 //! # Ok(())
 //! # }

@@ -22,16 +22,13 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use ftpkit_core::{Client, TlsMode, TlsOptions};
+//! use ftpkit_core::{Client, Security, TlsOptions};
 //! use ftpkit_openssl::OpenSslConnector;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut opts = TlsOptions::default();
 //! opts.ca_files.push("ca.pem".into());
 //! let tls = OpenSslConnector::new(&opts)?;
-//! let mut ftp = Client::builder("ftp.example.com")
-//!     .tls_mode(TlsMode::Explicit)
-//!     .tls_connector(Arc::new(tls))
-//!     .connect()?;
+//! let mut ftp = Client::builder("ftp.example.com", Security::Explicit(Arc::new(tls))).connect()?;
 //! ftp.login("user", "secret")?;
 //! # Ok(()) }
 //! ```

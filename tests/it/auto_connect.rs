@@ -5,17 +5,21 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use ftpkit::{connectors, AutoConnect, Backend, Client, Phase, TlsMode, TlsOptions};
+use ftpkit::{connectors, AutoConnect, Backend, Config, Phase, TlsMode, TlsOptions};
 use support::fake::{incident_server, FakeServer};
 
 const HANDSHAKE: Duration = Duration::from_millis(700);
 
 fn auto(port: u16) -> AutoConnect {
-    let builder = Client::builder("127.0.0.1")
-        .port(port)
-        .handshake_timeout(HANDSHAKE)
-        .reply_timeout(Duration::from_secs(5));
-    AutoConnect::new(builder, connectors(None, &TlsOptions::default()).unwrap())
+    let mut config = Config::default();
+    config.timeouts.handshake = HANDSHAKE;
+    config.timeouts.reply = Duration::from_secs(5);
+    AutoConnect::new(
+        "127.0.0.1",
+        connectors(None, &TlsOptions::default()).unwrap(),
+    )
+    .port(port)
+    .config(config)
 }
 
 #[test]
@@ -46,7 +50,7 @@ fn falls_back_to_plain_only_when_allowed_and_reports_the_timed_out_tls_attempts(
     }
     let last = report.attempts.last().unwrap();
     assert!(
-        last.worked() && last.profile.mode == TlsMode::None,
+        last.worked() && last.profile.mode == TlsMode::Plain,
         "{report}"
     );
     assert!(started.elapsed() < (HANDSHAKE + Duration::from_millis(500)) * (n as u32 + 1));
@@ -68,7 +72,7 @@ fn never_downgrades_by_default_and_lists_every_attempt() {
         .report
         .attempts
         .iter()
-        .all(|a| !a.worked() && a.profile.mode != TlsMode::None));
+        .all(|a| !a.worked() && a.profile.mode != TlsMode::Plain));
     let text = err.to_string();
     for b in Backend::available() {
         assert!(text.contains(&format!("explicit TLS via {b}")), "{text}");
@@ -117,9 +121,9 @@ fn a_slow_server_cannot_stretch_an_attempt_past_the_budget() {
             slow(&mut c, r);
         }
     });
-    let builder = Client::builder("127.0.0.1").port(server.port());
     let started = Instant::now();
-    let err = AutoConnect::new(builder, Vec::new())
+    let err = AutoConnect::new("127.0.0.1", Vec::new())
+        .port(server.port())
         .allow_plaintext(true)
         .budget(Duration::from_secs(1))
         .connect("u", "p")

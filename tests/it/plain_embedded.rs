@@ -9,14 +9,13 @@ use support::check::{assert_reply, prng_bytes};
 use std::fs;
 use std::io::{Read, Write};
 
-use ftpkit::{Client, DataMode, EntryKind, Error, Phase, TlsMode};
+use ftpkit::{Client, DataMode, EntryKind, Error, Phase, Security};
 use support::embedded::EmbeddedServer;
 
 /// Connects in plain FTP with the given data mode and logs in (any user is accepted).
 fn connect(server: &EmbeddedServer, mode: DataMode) -> Client {
-    let mut ftp = Client::builder("127.0.0.1")
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .data_mode(mode)
         .connect()
         .expect("connect to the embedded server");
@@ -40,14 +39,14 @@ fn core_round_trip(mode: DataMode) {
     assert_eq!(ftp.pwd().expect("PWD"), "/");
 
     let made = ftp.mkdir("work").expect("MKD work");
-    assert!(made.ends_with("work"), "MKD answered {made:?}");
+    assert!(made.to_string().ends_with("work"), "MKD answered {made:?}");
     assert!(root.join("work").is_dir());
     ftp.cwd("work").expect("CWD work");
     assert_eq!(ftp.pwd().expect("PWD"), "/work");
 
     // Upload through the streaming writer.
     let data = prng_bytes(1, 200_000 + 3);
-    let mut up = ftp.stor("data.bin").expect("STOR");
+    let mut up = ftp.upload("data.bin").expect("STOR");
     for chunk in data.chunks(7_777) {
         up.write_all(chunk).expect("write");
     }
@@ -60,8 +59,8 @@ fn core_round_trip(mode: DataMode) {
     fs::write(root.join("work/notes with spaces.txt"), b"hello").unwrap();
     fs::create_dir(root.join("work/inner")).unwrap();
 
-    // MLSD via list_entries: kinds, sizes, names; no "." / "..".
-    let mut entries = ftp.list_entries(None).expect("list_entries");
+    // MLSD via list: kinds, sizes, names; no "." / "..".
+    let mut entries = ftp.list("").expect("list");
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
@@ -77,7 +76,7 @@ fn core_round_trip(mode: DataMode) {
     assert_eq!(entries[2].size, Some(5));
     // The same through MLSD by path, from elsewhere.
     ftp.cdup().expect("CDUP");
-    let mut by_path = ftp.mlsd(Some("work")).expect("MLSD work");
+    let mut by_path = ftp.mlsd("work").expect("MLSD work");
     by_path.retain(|e| !matches!(e.name.as_str(), "." | ".."));
     by_path.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = by_path.iter().map(|e| e.name.as_str()).collect();
@@ -90,17 +89,17 @@ fn core_round_trip(mode: DataMode) {
 
     // MLST: one entry over the control connection. (Absolute paths: libunftp 0.24 resolves
     // an MLST path against the root, not the current directory.)
-    let fact = ftp.mlst(Some("/work/data.bin")).expect("MLST");
+    let fact = ftp.mlst("/work/data.bin").expect("MLST");
     assert_eq!(fact.kind, EntryKind::File, "{fact:?}");
     assert_eq!(fact.size, Some(data.len() as u64));
     assert_eq!(fact.name, "/work/data.bin");
-    let dir_fact = ftp.mlst(Some("/work/inner")).expect("MLST dir");
+    let dir_fact = ftp.mlst("/work/inner").expect("MLST dir");
     assert_eq!(dir_fact.kind, EntryKind::Dir, "{dir_fact:?}");
 
     assert_eq!(ftp.size("data.bin").expect("SIZE"), data.len() as u64);
 
     // Download through the streaming reader and compare.
-    let mut dl = ftp.retr("data.bin").expect("RETR");
+    let mut dl = ftp.download("data.bin").expect("RETR");
     let mut back = Vec::new();
     dl.read_to_end(&mut back).expect("read download");
     assert_eq!(dl.received(), data.len() as u64);
@@ -158,7 +157,7 @@ fn core_round_trip(mode: DataMode) {
         .expect_err("CWD to a missing directory");
     assert_reply(&err, Phase::Command, 550);
     assert_eq!(ftp.pwd().expect("PWD"), "/");
-    assert!(ftp.list_entries(None).expect("list_entries").is_empty());
+    assert!(ftp.list("").expect("list").is_empty());
     ftp.quit().expect("QUIT");
 }
 
@@ -184,12 +183,12 @@ fn resume_from_an_offset() {
     let offset = 65_537;
     let mut tail = Vec::new();
     let n = ftp
-        .download_from_offset("r.bin", offset as u64, &mut tail, None)
+        .resume_download_to("r.bin", offset as u64, &mut tail, None)
         .expect("download from an offset");
     assert_eq!(n, (data.len() - offset) as u64);
     assert_eq!(tail, &data[offset..]);
     let mut dl = ftp
-        .retr_from("r.bin", 150_000)
+        .resume_download("r.bin", 150_000)
         .expect("RETR from the last byte");
     assert_eq!(dl.expected(), Some(1));
     let mut last = Vec::new();
@@ -200,12 +199,12 @@ fn resume_from_an_offset() {
     // Upload the first part, then the rest with REST + STOR.
     let cut = 40_000;
     let sent = ftp
-        .upload_from(&mut &data[..cut], "u.bin", None, None)
+        .upload_from("u.bin", &mut &data[..cut], None, None)
         .expect("first part");
     assert_eq!(sent, cut as u64);
     assert_eq!(fs::read(root.join("u.bin")).unwrap(), &data[..cut]);
     let sent = ftp
-        .upload_from_offset(&mut &data[cut..], "u.bin", cut as u64, None, None)
+        .resume_upload_from("u.bin", cut as u64, &mut &data[cut..], None, None)
         .expect("resumed upload");
     assert_eq!(sent, (data.len() - cut) as u64);
     assert_eq!(
@@ -224,26 +223,26 @@ fn zero_byte_file() {
     let mut ftp = connect(&server, DataMode::Passive);
 
     // Upload nothing: the file exists, empty.
-    let up = ftp.stor("empty.bin").expect("STOR");
+    let up = ftp.upload("empty.bin").expect("STOR");
     assert_eq!(up.sent(), 0);
     let reply = up.finish().expect("finish an empty upload");
     assert!(reply.is_positive_completion(), "{reply}");
     assert_eq!(fs::metadata(root.join("empty.bin")).unwrap().len(), 0);
     let sent = ftp
-        .upload_from(&mut &b""[..], "empty2.bin", Some(0), None)
+        .upload_from("empty2.bin", &mut &b""[..], Some(0), None)
         .expect("upload_from of nothing");
     assert_eq!(sent, 0);
     assert_eq!(fs::metadata(root.join("empty2.bin")).unwrap().len(), 0);
 
     assert_eq!(ftp.size("empty.bin").expect("SIZE"), 0);
-    let entry = ftp.mlst(Some("empty.bin")).expect("MLST");
+    let entry = ftp.mlst("empty.bin").expect("MLST");
     assert_eq!((entry.kind, entry.size), (EntryKind::File, Some(0)));
-    let entries = ftp.list_entries(None).expect("list_entries");
+    let entries = ftp.list("").expect("list");
     assert_eq!(entries.len(), 2, "{entries:#?}");
     assert!(entries.iter().all(|e| e.size == Some(0)), "{entries:#?}");
 
     // Download nothing: no bytes, a clean end.
-    let mut dl = ftp.retr("empty.bin").expect("RETR");
+    let mut dl = ftp.download("empty.bin").expect("RETR");
     let mut back = Vec::new();
     assert_eq!(dl.read_to_end(&mut back).expect("read"), 0);
     dl.finish().expect("finish an empty download");
@@ -261,9 +260,8 @@ fn zero_byte_file() {
 fn ipv6_passive_round_trip_and_active_refusal_explained() {
     let server = EmbeddedServer::start_ipv6();
     let connect = |mode| {
-        let mut ftp = Client::builder("::1")
+        let mut ftp = Client::builder("::1", Security::Plain)
             .port(server.port())
-            .tls_mode(TlsMode::None)
             .data_mode(mode)
             .connect()
             .unwrap();
@@ -274,7 +272,7 @@ fn ipv6_passive_round_trip_and_active_refusal_explained() {
     let mut ftp = connect(DataMode::Passive);
     assert!(ftp.peer_addr().is_ipv6());
     let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
-    ftp.upload_from(&mut payload.as_slice(), "v6.bin", None, None)
+    ftp.upload_from("v6.bin", &mut payload.as_slice(), None, None)
         .unwrap();
     assert_eq!(
         std::fs::read(server.root().join("v6.bin")).unwrap(),
@@ -287,7 +285,7 @@ fn ipv6_passive_round_trip_and_active_refusal_explained() {
 
     // Active over IPv6 needs EPRT, which libunftp 0.24 does not implement: a clear error.
     let mut ftp = connect(DataMode::Active);
-    let err = ftp.nlst(None).expect_err("libunftp has no EPRT");
+    let err = ftp.nlst("").expect_err("libunftp has no EPRT");
     assert_eq!(err.phase(), Phase::DataConnect, "{err}");
     assert!(err.to_string().contains("EPRT |2|::1|"), "{err}");
     assert!(err.to_string().contains("passive"), "{err}");
@@ -302,24 +300,23 @@ fn listing_cap_applies_to_vecs_not_to_streams() {
     }
     let mut limits = ftpkit::Limits::default();
     limits.max_list_entries = 3;
-    let mut ftp = Client::builder("127.0.0.1")
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .limits(limits)
         .connect()
         .unwrap();
     ftp.login("u", "p").unwrap();
-    let err = ftp.list_entries(None).expect_err("5 entries, cap 3");
+    let err = ftp.list("").expect_err("5 entries, cap 3");
     assert!(err.to_string().contains("max_list_entries"), "{err}");
     ftp.noop()
         .expect("the session is still in step after the cap");
     let mut sizes: Vec<u64> = ftp
-        .list_stream(None)
+        .list_stream("")
         .unwrap()
         .map(|e| e.unwrap().size.unwrap())
         .collect();
     sizes.sort();
     assert_eq!(sizes, vec![0, 1, 2, 3, 4]);
-    let names = ftp.nlst(None).expect_err("NLST is capped too");
+    let names = ftp.nlst("").expect_err("NLST is capped too");
     assert!(names.to_string().contains("max_list_entries"));
 }

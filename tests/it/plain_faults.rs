@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use ftpkit::{Client, DataMode, Error, PasvAddress, Phase, TlsMode};
+use ftpkit::{Client, DataMode, Error, PasvAddress, Phase, Security};
 use support::fake::{Conn, FakeServer};
 
 const SLACK: Duration = Duration::from_millis(500);
@@ -127,16 +127,15 @@ fn start(s: Script) -> (FakeServer, std::sync::mpsc::Receiver<String>) {
 }
 
 fn client(port: u16) -> ftpkit::ClientBuilder {
-    Client::builder("127.0.0.1")
+    Client::builder("127.0.0.1", Security::Plain)
         .port(port)
-        .tls_mode(TlsMode::None)
         .reply_timeout(Duration::from_secs(1))
         .idle_timeout(Duration::from_secs(1))
         .data_connect_timeout(Duration::from_secs(1))
 }
 
 fn read_all(ftp: &mut Client, path: &str) -> Result<Vec<u8>, Error> {
-    let mut dl = ftp.retr(path)?;
+    let mut dl = ftp.download(path)?;
     let mut v = Vec::new();
     dl.read_to_end(&mut v)
         .map_err(|e| Error::from_io(e, Phase::Transfer))?;

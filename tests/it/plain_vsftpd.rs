@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftpkit::{Client, DataMode, EntryKind, Error, Phase, TlsMode, TransferType};
+use ftpkit::{Client, DataMode, EntryKind, Error, Phase, Security, TransferType};
 use sha2::{Digest, Sha256};
 use support::vsftpd::{require_vsftpd, Vsftpd};
 
@@ -21,9 +21,8 @@ use support::vsftpd::{require_vsftpd, Vsftpd};
 
 /// Connects in plain FTP with the given data mode and logs in.
 fn connect(server: &Vsftpd, mode: DataMode) -> Client {
-    let mut ftp = Client::builder("127.0.0.1")
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .data_mode(mode)
         .connect()
         .expect("connect to vsftpd");
@@ -126,7 +125,7 @@ fn mode_of(path: &Path) -> u32 {
 
 /// Uploads `data` with the streaming writer and returns the final reply code.
 fn put(ftp: &mut Client, path: &str, data: &[u8]) -> u16 {
-    let mut up = ftp.stor(path).expect("STOR");
+    let mut up = ftp.upload(path).expect("STOR");
     up.write_all(data).expect("write upload");
     assert_eq!(up.sent(), data.len() as u64);
     up.finish().expect("finish upload").code()
@@ -134,7 +133,7 @@ fn put(ftp: &mut Client, path: &str, data: &[u8]) -> u16 {
 
 /// Downloads `path` with the streaming reader.
 fn get(ftp: &mut Client, path: &str) -> Vec<u8> {
-    let mut dl = ftp.retr(path).expect("RETR");
+    let mut dl = ftp.download(path).expect("RETR");
     let mut out = Vec::new();
     dl.read_to_end(&mut out).expect("read download");
     assert_eq!(dl.received(), out.len() as u64);
@@ -155,9 +154,8 @@ fn login_and_session_commands() {
     let server = Vsftpd::builder().option("delay_failed_login", "0").start();
 
     // A wrong password: a Login-phase reply error with 530.
-    let mut bad = Client::builder("127.0.0.1")
+    let mut bad = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .connect()
         .expect("connect");
     let err = bad
@@ -194,7 +192,7 @@ fn login_and_session_commands() {
 
     // STAT reflects the session, including the transfer type we set.
     ftp.transfer_type(TransferType::Binary).expect("TYPE I");
-    let stat = ftp.stat(None).expect("STAT");
+    let stat = ftp.stat("").expect("STAT");
     assert_eq!(stat.code(), 211, "{stat}");
     let text = stat.full_text();
     assert!(text.contains("Logged in as ftpclient-test"), "{text}");
@@ -203,7 +201,7 @@ fn login_and_session_commands() {
 
     // STAT path: a listing over the control connection.
     let f = server.write_file("/f", b"0123456789");
-    let stat = ftp.stat(Some("f")).expect("STAT f");
+    let stat = ftp.stat("f").expect("STAT f");
     assert_eq!(stat.code(), 213, "{stat}");
     assert!(
         stat.lines()
@@ -259,7 +257,7 @@ fn utf8_feature_turns_on_utf8_paths() {
     );
     assert_eq!(ftp.mkdir("ダウンロード").expect("MKD"), "/ダウンロード");
     assert!(server.root().join("ダウンロード").is_dir());
-    let mut names = ftp.nlst(None).expect("NLST");
+    let mut names = ftp.nlst("").expect("NLST");
     names.sort();
     assert_eq!(names, ["grüße €.txt", "ダウンロード"]);
     ftp.quit().expect("QUIT");
@@ -397,7 +395,7 @@ fn small_round_trip(mode: DataMode, proof: &[&str]) {
     let data2 = prng_bytes(4, 3000);
     assert_eq!(put(&mut ftp, "second.bin", &data2), 226);
     assert_eq!(fs::read(server.root().join("second.bin")).unwrap(), data2);
-    let mut names = ftp.nlst(None).expect("NLST");
+    let mut names = ftp.nlst("").expect("NLST");
     names.sort();
     assert_eq!(names, ["second.bin", "small.bin"]);
     assert_eq!(get(&mut ftp, "second.bin"), data2);
@@ -452,7 +450,7 @@ fn large_binary_round_trip_sha256() {
         last_progress = done;
     };
     let sent = ftp
-        .upload_from(&mut source, "big.bin", Some(LEN), Some(&mut progress))
+        .upload_from("big.bin", &mut source, Some(LEN), Some(&mut progress))
         .expect("upload 64 MiB");
     assert_eq!(sent, LEN);
     assert_eq!(last_progress, LEN);
@@ -500,13 +498,15 @@ fn resume_download_upload_and_append() {
     let offset = 123_457;
     let mut tail = Vec::new();
     let n = ftp
-        .download_from_offset("r.bin", offset as u64, &mut tail, None)
+        .resume_download_to("r.bin", offset as u64, &mut tail, None)
         .expect("download from an offset");
     assert_eq!(n, (data.len() - offset) as u64);
     assert_eq!(tail, &data[offset..]);
     // The streaming form announces the remaining size.
     {
-        let mut dl = ftp.retr_from("r.bin", 299_990).expect("RETR from offset");
+        let mut dl = ftp
+            .resume_download("r.bin", 299_990)
+            .expect("RETR from offset");
         assert_eq!(dl.expected(), Some(10));
         let mut last = Vec::new();
         dl.read_to_end(&mut last).unwrap();
@@ -518,17 +518,17 @@ fn resume_download_upload_and_append() {
     // Upload part of a file, then resume it with REST + STOR.
     let cut = 100_000;
     let sent = ftp
-        .upload_from(&mut &data[..cut], "u.bin", None, None)
+        .upload_from("u.bin", &mut &data[..cut], None, None)
         .expect("first part");
     assert_eq!(sent, cut as u64);
     assert_eq!(fs::read(root.join("u.bin")).unwrap(), &data[..cut]);
     let mut reported = 0;
     let mut progress = |done: u64, _total: Option<u64>| reported = done;
     let sent = ftp
-        .upload_from_offset(
-            &mut &data[cut..],
+        .resume_upload_from(
             "u.bin",
             cut as u64,
+            &mut &data[cut..],
             Some(data.len() as u64),
             Some(&mut progress),
         )
@@ -548,11 +548,11 @@ fn resume_download_upload_and_append() {
 
     // APPE appends, and creates a missing file.
     assert_eq!(put(&mut ftp, "log.txt", b"hello "), 226);
-    let mut up = ftp.appe("log.txt").expect("APPE");
+    let mut up = ftp.append("log.txt").expect("APPE");
     up.write_all(b"world").unwrap();
     assert_eq!(up.finish().expect("finish APPE").code(), 226);
     assert_eq!(fs::read(root.join("log.txt")).unwrap(), b"hello world");
-    let mut up = ftp.appe("new.txt").expect("APPE to a new file");
+    let mut up = ftp.append("new.txt").expect("APPE to a new file");
     up.write_all(b"fresh").unwrap();
     up.finish().expect("finish APPE");
     assert_eq!(fs::read(root.join("new.txt")).unwrap(), b"fresh");
@@ -583,7 +583,7 @@ fn listing_of_a_tree_made_on_disk() {
     server.chown_tree();
 
     let mut ftp = connect(&server, DataMode::Passive);
-    let mut entries = ftp.list(Some("tree")).expect("LIST tree");
+    let mut entries = ftp.list("tree").expect("LIST tree");
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
@@ -622,21 +622,18 @@ fn listing_of_a_tree_made_on_disk() {
     assert_eq!(subdir.kind, EntryKind::Dir, "{subdir:?}");
     assert_eq!(subdir.unix_mode, Some(0o755));
 
-    // The same from inside the directory, through list_entries (LIST: no MLST here).
+    // The same from inside the directory, through list (LIST: no MLST here).
     ftp.cwd("tree").expect("CWD tree");
-    let mut again = ftp.list_entries(None).expect("list_entries");
+    let mut again = ftp.list("").expect("list");
     again.sort_by(|a, b| a.name.cmp(&b.name));
     assert_eq!(again, entries);
 
-    let mut names = ftp.nlst(None).expect("NLST");
+    let mut names = ftp.nlst("").expect("NLST");
     names.sort();
     assert_eq!(names, ["link", "my file.txt", "plain.txt", "subdir"]);
-    assert_eq!(
-        ftp.nlst(Some("subdir")).expect("NLST subdir"),
-        ["subdir/inner"]
-    );
+    assert_eq!(ftp.nlst("subdir").expect("NLST subdir"), ["subdir/inner"]);
 
-    let raw = ftp.list_raw(None).expect("LIST raw");
+    let raw = ftp.list_raw("").expect("LIST raw");
     assert_eq!(raw.len(), 4, "{raw:#?}");
     assert!(
         raw.iter().any(|l| l.ends_with(" link -> plain.txt")),
@@ -644,12 +641,12 @@ fn listing_of_a_tree_made_on_disk() {
     );
 
     // vsftpd has no MLSD/MLST: a clean 500, and the session goes on.
-    let err = ftp.mlsd(None).expect_err("MLSD on vsftpd");
+    let err = ftp.mlsd("").expect_err("MLSD on vsftpd");
     assert_reply(&err, Phase::Transfer, 500);
-    let err = ftp.mlst(Some("plain.txt")).expect_err("MLST on vsftpd");
+    let err = ftp.mlst("plain.txt").expect_err("MLST on vsftpd");
     assert_reply(&err, Phase::Command, 500);
     ftp.noop().expect("NOOP after MLSD");
-    assert_eq!(ftp.list(None).expect("LIST after MLSD").len(), 4);
+    assert_eq!(ftp.list("").expect("LIST after MLSD").len(), 4);
     ftp.quit().expect("QUIT");
 }
 
@@ -667,7 +664,7 @@ fn ascii_mode_default_vsftpd_keeps_bytes() {
     let root = server.root();
     let mut ftp = connect(&server, DataMode::Passive);
     ftp.transfer_type(TransferType::Ascii).expect("TYPE A");
-    let stat = ftp.stat(None).expect("STAT").full_text();
+    let stat = ftp.stat("").expect("STAT").full_text();
     assert!(stat.contains("TYPE: ASCII"), "{stat}");
 
     assert_eq!(put(&mut ftp, "lf.txt", b"a\nb\n"), 226);
@@ -732,7 +729,7 @@ fn errors_keep_the_session_usable() {
 
     // RETR of a missing file.
     let err = ftp
-        .retr("missing.bin")
+        .download("missing.bin")
         .map(drop)
         .expect_err("RETR of a missing file");
     assert_reply(&err, Phase::Transfer, 550);
@@ -745,7 +742,7 @@ fn errors_keep_the_session_usable() {
     assert!(sink.is_empty());
     // STOR into a missing directory.
     let err = ftp
-        .stor("no/such/dir.bin")
+        .upload("no/such/dir.bin")
         .map(drop)
         .expect_err("STOR into a missing directory");
     assert_reply(&err, Phase::Transfer, 553);
@@ -769,9 +766,13 @@ fn errors_keep_the_session_usable() {
     check(ftp.cwd("/\r\nDELE keep.txt").unwrap_err());
     check(ftp.rename("keep.txt", "y\r\nDELE keep.txt").unwrap_err());
     check(ftp.raw("NOOP\r\nDELE keep.txt").unwrap_err());
-    check(ftp.retr("keep.txt\r\nDELE keep.txt").map(drop).unwrap_err());
-    check(ftp.stor("new\r\nDELE keep.txt").map(drop).unwrap_err());
-    check(ftp.list(Some("\r\nDELE keep.txt")).unwrap_err());
+    check(
+        ftp.download("keep.txt\r\nDELE keep.txt")
+            .map(drop)
+            .unwrap_err(),
+    );
+    check(ftp.upload("new\r\nDELE keep.txt").map(drop).unwrap_err());
+    check(ftp.list("\r\nDELE keep.txt").unwrap_err());
     ftp.noop().expect("NOOP after refused arguments");
     let log = server.log();
     let new = &log[before..];
@@ -813,7 +814,7 @@ fn dropped_download_leaves_the_session_usable() {
 
     let mut ftp = connect(&server, DataMode::Passive);
     {
-        let mut dl = ftp.retr("huge.bin").expect("RETR huge.bin");
+        let mut dl = ftp.download("huge.bin").expect("RETR huge.bin");
         assert_eq!(dl.expected(), Some(128 * 1024 * 1024));
         let mut first = vec![0u8; 100 * 1024];
         dl.read_exact(&mut first).expect("read the start");
@@ -824,7 +825,7 @@ fn dropped_download_leaves_the_session_usable() {
     assert_eq!(get(&mut ftp, "small.txt"), b"small file");
     // And an explicit abort behaves the same.
     {
-        let mut dl = ftp.retr("huge.bin").expect("RETR huge.bin again");
+        let mut dl = ftp.download("huge.bin").expect("RETR huge.bin again");
         let mut first = [0u8; 10];
         dl.read_exact(&mut first).unwrap();
         assert_eq!(first, head[..10]);
@@ -848,7 +849,7 @@ fn dropped_upload_is_not_taken_for_complete() {
     let mut ftp = connect(&server, DataMode::Passive);
     let data = prng_bytes(10, 200_000);
     {
-        let mut up = ftp.stor("partial.bin").expect("STOR");
+        let mut up = ftp.upload("partial.bin").expect("STOR");
         up.write_all(&data).expect("write");
         up.flush().expect("flush");
         // Dropped without finish(): the server must see an abort, not an end of file.

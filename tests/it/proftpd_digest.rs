@@ -11,7 +11,7 @@ use crate::support;
 use std::io::Write;
 use std::sync::Arc;
 
-use ftpkit::{Backend, Client, Error, HashAlgorithm, Phase, TlsConnector, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, HashAlgorithm, Phase, Security, TlsConnector, TlsOptions};
 use sha2::{Digest, Sha256};
 use support::certs::TestCerts;
 use support::check::{assert_reply, prng_bytes};
@@ -30,7 +30,7 @@ fn sha256_hex(data: &[u8]) -> String {
 /// Uploads `SIZE` bytes, then checks the server's hash of them against the local SHA-256.
 fn upload_and_hash(ftp: &mut Client, server: &Proftpd, seed: u64) -> Result<(), Error> {
     let payload = prng_bytes(seed, SIZE);
-    let mut up = ftp.stor("big.bin")?;
+    let mut up = ftp.upload("big.bin")?;
     up.write_all(&payload)
         .map_err(|e| Error::from_io(e, Phase::Transfer))?;
     up.finish()?;
@@ -56,9 +56,8 @@ fn plain_ftp_remote_hash_matches_local_sha256() {
         return;
     }
     let server = Proftpd::start();
-    let mut ftp = Client::builder("127.0.0.1")
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .connect()
         .unwrap();
     ftp.login(server.user(), server.password()).unwrap();
@@ -103,11 +102,10 @@ fn explicit_ftps_remote_hash_with_every_backend() {
     );
     for (i, backend) in backends.into_iter().enumerate() {
         let run = || -> Result<(), Error> {
-            let mut ftp = Client::builder("127.0.0.1")
-                .port(server.port())
-                .tls_mode(TlsMode::Explicit)
-                .tls_connector(connector(backend, &certs))
-                .connect()?;
+            let mut ftp =
+                Client::builder("127.0.0.1", Security::Explicit(connector(backend, &certs)))
+                    .port(server.port())
+                    .connect()?;
             let info = ftp.tls_info().expect("control connection is encrypted");
             assert_eq!(info.backend, backend.name());
             ftp.login(server.user(), server.password())?;

@@ -6,7 +6,7 @@ use crate::support;
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
-use ftpkit::{Backend, Client, Error, Phase, TlsMode, TlsOptions, TlsVersion};
+use ftpkit::{Backend, Client, Error, Phase, Security, TlsOptions, TlsVersion};
 use support::certs::TestCerts;
 use support::embedded::EmbeddedServer;
 use support::fake::FakeServer;
@@ -27,11 +27,13 @@ fn expired_certificate_is_named_with_its_date_and_what_to_do() {
     let certs = TestCerts::generate();
     let server = EmbeddedServer::start_ftps(&certs.expired_cert, &certs.expired_key);
     for backend in Backend::available() {
-        let err = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_connector(backend.connector(&with_ca(&certs)).unwrap())
-            .connect()
-            .expect_err("expired");
+        let err = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&with_ca(&certs)).unwrap()),
+        )
+        .port(server.port())
+        .connect()
+        .expect_err("expired");
         let msg = err.to_string();
         assert!(
             matches!(
@@ -63,11 +65,13 @@ fn tls_1_0_and_1_1_are_refused_by_default_on_every_backend() {
     let certs = TestCerts::generate();
     let server = tls11_server(&certs);
     for backend in Backend::available() {
-        let err = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_connector(backend.connector(&with_ca(&certs)).unwrap())
-            .connect()
-            .expect_err("TLS 1.1 only");
+        let err = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&with_ca(&certs)).unwrap()),
+        )
+        .port(server.port())
+        .connect()
+        .expect_err("TLS 1.1 only");
         assert!(
             matches!(
                 err,
@@ -83,11 +87,13 @@ fn tls_1_0_and_1_1_are_refused_by_default_on_every_backend() {
     if Backend::OpenSsl.is_available() {
         let mut opts = with_ca(&certs);
         opts.min_version = TlsVersion::Tls11;
-        let ftp = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_connector(Backend::OpenSsl.connector(&opts).unwrap())
-            .connect()
-            .expect("TLS 1.1 when asked for");
+        let ftp = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(Backend::OpenSsl.connector(&opts).unwrap()),
+        )
+        .port(server.port())
+        .connect()
+        .expect("TLS 1.1 when asked for");
         assert_eq!(ftp.tls_info().unwrap().protocol.as_deref(), Some("TLSv1.1"));
     }
 }
@@ -98,9 +104,8 @@ fn line_breaks_in_user_or_password_are_refused_before_sending() {
         return;
     }
     let server = Vsftpd::start();
-    let mut ftp = Client::builder("127.0.0.1")
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .connect()
         .unwrap();
     let before = server.log().len();
@@ -185,13 +190,12 @@ fn pasv_naming_another_host_is_not_followed_and_the_log_says_so() {
             c.send(reply.as_bytes());
         }
     });
-    let mut ftp = Client::builder("127.0.0.1")
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .connect()
         .unwrap();
     ftp.login("u", "p").unwrap();
-    assert_eq!(ftp.nlst(None).unwrap(), vec!["a".to_string()]);
+    assert_eq!(ftp.nlst("").unwrap(), vec!["a".to_string()]);
     let logs = captured().lock().unwrap().join("\n");
     assert!(
         logs.contains("PASV reply names 127.0.0.2, not the control peer 127.0.0.1; connecting to 127.0.0.1 instead"),
@@ -206,13 +210,15 @@ fn the_password_never_reaches_logs_errors_or_debug_output() {
     const BAD: &str = "wrong-Tr0ub4dor-3";
     let certs = TestCerts::generate();
     let server = EmbeddedServer::start_ftps(&certs.cert, &certs.key);
-    let builder = Client::builder("127.0.0.1")
-        .port(server.port())
-        .tls_connector(Backend::default().connector(&with_ca(&certs)).unwrap());
+    let builder = Client::builder(
+        "127.0.0.1",
+        Security::Explicit(Backend::default().connector(&with_ca(&certs)).unwrap()),
+    )
+    .port(server.port());
     let mut ftp = builder.clone().connect().unwrap();
     ftp.login("alice", GOOD).unwrap();
-    ftp.list_entries(None).unwrap();
-    let client_debug = format!("{ftp:?} {builder:?} {:?}", builder.config());
+    ftp.list("").unwrap();
+    let client_debug = format!("{ftp:?} {builder:?} {:?}", builder.current_config());
     ftp.quit().unwrap();
 
     // A refused login (libunftp accepts any password, so use a raw PASS that it refuses

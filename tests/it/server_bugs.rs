@@ -7,13 +7,11 @@ use crate::support;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use ftpkit::{Client, DataMode, Error, Phase, TlsMode};
+use ftpkit::{Client, DataMode, Error, Phase, Security};
 use support::scripted::{send_data, server, verbs};
 
 fn plain(port: u16) -> ftpkit::ClientBuilder {
-    Client::builder("127.0.0.1")
-        .port(port)
-        .tls_mode(TlsMode::None)
+    Client::builder("127.0.0.1", Security::Plain).port(port)
 }
 
 fn connect(port: u16) -> Client {
@@ -36,7 +34,7 @@ fn a_resume_offset_past_the_remote_end_is_an_error_before_any_transfer() {
     let mut ftp = connect(s.port());
     let mut out = Vec::new();
     let err = ftp
-        .download_from_offset("f", 2000, &mut out, None)
+        .resume_download_to("f", 2000, &mut out, None)
         .expect_err("a 2000-byte part cannot be the start of an 85-byte file");
     assert!(
         matches!(
@@ -66,10 +64,7 @@ fn a_resume_from_the_end_is_complete_without_retr() {
     });
     let mut ftp = connect(s.port());
     let mut out = Vec::new();
-    assert_eq!(
-        ftp.download_from_offset("f", 85, &mut out, None).unwrap(),
-        0
-    );
+    assert_eq!(ftp.resume_download_to("f", 85, &mut out, None).unwrap(), 0);
     let sent = verbs(&rx);
     assert!(!sent.iter().any(|v| v == "RETR" || v == "EPSV"), "{sent:?}");
 }
@@ -165,9 +160,8 @@ fn a_230_greeting_with_tls_required_still_asks_auth_tls_and_sends_no_credentials
     let tls = ftpkit::Backend::default()
         .connector(&ftpkit::TlsOptions::default())
         .unwrap();
-    let err = Client::builder("127.0.0.1")
+    let err = Client::builder("127.0.0.1", Security::Explicit(tls))
         .port(s.port())
-        .tls_connector(tls)
         .connect()
         .expect_err("TLS is required and refused");
     let msg = err.to_string();
@@ -225,7 +219,7 @@ fn active_mode_fails_at_once_when_the_server_says_it_cannot_connect() {
         .unwrap();
     ftp.login("u", "p").unwrap();
     let t0 = Instant::now();
-    let err = match ftp.retr("f") {
+    let err = match ftp.download("f") {
         Ok(_) => panic!("the server never connected"),
         Err(e) => e,
     };
@@ -314,7 +308,7 @@ fn a_server_that_ignores_rest_cannot_double_a_resumed_file() {
     let mut ftp = connect(s.port());
     let mut out = Vec::new();
     let err = ftp
-        .download_from_offset("f", 60, &mut out, None)
+        .resume_download_to("f", 60, &mut out, None)
         .expect_err("40 bytes were left, 100 came");
     assert!(matches!(err, Error::Overrun { expected: 40, .. }), "{err}");
 }
@@ -340,7 +334,7 @@ fn a_duplicated_229_is_not_the_end_of_a_listing() {
         _ => None,
     });
     let mut ftp = connect(s.port());
-    let entries = ftp.list(None).expect("listing");
+    let entries = ftp.list("").expect("listing");
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0].name, "a.txt");
 }
@@ -380,7 +374,7 @@ fn preliminary_replies_share_one_reply_deadline() {
 fn upload_to_a_server_that_never_reads(ftp: &mut Client) -> (Error, Duration) {
     let chunk = vec![0u8; 1 << 20];
     let t0 = Instant::now();
-    let mut up = ftp.stor("big").unwrap();
+    let mut up = ftp.upload("big").unwrap();
     for _ in 0..512 {
         if let Err(e) = up.write_all(&chunk) {
             return (Error::from_io(e, Phase::Transfer), t0.elapsed());
@@ -463,12 +457,7 @@ fn mlsd_entries_that_look_odd_are_all_kept() {
         _ => None,
     });
     let mut ftp = connect(s.port());
-    let names: Vec<String> = ftp
-        .list_entries(None)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let names: Vec<String> = ftp.list("").unwrap().into_iter().map(|e| e.name).collect();
     assert_eq!(names, vec![" ", "name without facts", "tabbed"]);
 }
 
@@ -552,12 +541,14 @@ fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
                 }
             }
         });
-        let mut ftp = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_connector(backend.connector(&opts).unwrap())
-            .idle_timeout(idle)
-            .connect()
-            .unwrap();
+        let mut ftp = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&opts).unwrap()),
+        )
+        .port(server.port())
+        .idle_timeout(idle)
+        .connect()
+        .unwrap();
         ftp.login("u", "p").unwrap();
         let (err, took) = upload_to_a_server_that_never_reads(&mut ftp);
         assert!(err.is_timeout(), "{backend}: {err}");
@@ -585,9 +576,8 @@ fn a_handshake_failure_keeps_the_tls_library_error_as_its_source() {
             _ => None,
         });
         let tls = backend.connector(&ftpkit::TlsOptions::default()).unwrap();
-        let err = Client::builder("127.0.0.1")
+        let err = Client::builder("127.0.0.1", Security::Explicit(tls))
             .port(s.port())
-            .tls_connector(tls)
             .handshake_timeout(Duration::from_secs(3))
             .connect()
             .expect_err("the server sent a fatal alert instead of a ServerHello");

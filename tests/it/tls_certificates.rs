@@ -18,7 +18,7 @@ use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ftpkit::{Backend, Client, Error, Phase, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, Security, TlsOptions};
 use support::vsftpd::{require_vsftpd, Vsftpd};
 
 /// A certificate and its key, made by the `openssl` command-line tool.
@@ -172,9 +172,11 @@ fn connect(
     options: &TlsOptions,
     server_name: Option<&str>,
 ) -> Result<Client, Error> {
-    let mut b = Client::builder("127.0.0.1")
-        .port(server.port())
-        .tls_connector(backend.connector(options).expect("connector"));
+    let mut b = Client::builder(
+        "127.0.0.1",
+        Security::Explicit(backend.connector(options).expect("connector")),
+    )
+    .port(server.port());
     if let Some(name) = server_name {
         b = b.tls_server_name(name);
     }
@@ -227,7 +229,7 @@ fn names_known(backend: Backend) -> bool {
 fn session(backend: Backend, mut ftp: Client, server: &Vsftpd) {
     ftp.login(server.user(), server.password())
         .unwrap_or_else(|e| panic!("{backend}: {e}\n{}", server.log()));
-    let listing = ftp.list(None);
+    let listing = ftp.list("");
     if backend == Backend::NativeTls {
         let e = listing.expect_err("vsftpd requires session reuse");
         assert!(e.to_string().contains("resume"), "{e}");

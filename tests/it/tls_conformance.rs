@@ -6,7 +6,7 @@ use crate::support;
 
 use std::io::{Read, Write};
 
-use ftpkit::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, Security, TlsMode, TlsOptions};
 use support::certs::TestCerts;
 use support::embedded::EmbeddedServer;
 use support::vsftpd::{require_vsftpd, Vsftpd};
@@ -20,11 +20,13 @@ fn options(ca: Option<&TestCerts>) -> TlsOptions {
 }
 
 fn connect(backend: Backend, port: u16, mode: TlsMode, opts: &TlsOptions) -> Result<Client, Error> {
-    Client::builder("127.0.0.1")
-        .port(port)
-        .tls_mode(mode)
-        .tls_connector(backend.connector(opts).expect("connector"))
-        .connect()
+    Client::builder(
+        "127.0.0.1",
+        Security::with_mode(mode, Some(backend.connector(opts).expect("connector")))
+            .expect("a TLS mode"),
+    )
+    .port(port)
+    .connect()
 }
 
 fn vsftpd_tls(cert: &std::path::Path, key: &std::path::Path, implicit: bool) -> Vsftpd {
@@ -49,20 +51,15 @@ fn explicit_round_trip_embedded(backend: Backend) {
     let payload: Vec<u8> = (0..16 * 1024 * 1024u32)
         .map(|i| (i ^ (i >> 9)) as u8)
         .collect();
-    let mut up = ftp.stor("rt.bin").unwrap();
+    let mut up = ftp.upload("rt.bin").unwrap();
     assert!(up.tls_info().is_some(), "data connection must be encrypted");
     up.write_all(&payload).unwrap();
     up.finish().unwrap();
     assert!(std::fs::read(server.root().join("rt.bin")).unwrap() == payload);
-    let names: Vec<String> = ftp
-        .list_entries(None)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let names: Vec<String> = ftp.list("").unwrap().into_iter().map(|e| e.name).collect();
     assert_eq!(names, vec!["rt.bin".to_string()]);
     let mut back = Vec::with_capacity(payload.len());
-    let mut dl = ftp.retr("rt.bin").unwrap();
+    let mut dl = ftp.download("rt.bin").unwrap();
     dl.read_to_end(&mut back).unwrap();
     dl.finish().unwrap();
     assert!(back == payload, "{backend}: downloaded bytes differ");
@@ -105,7 +102,7 @@ fn tls13_vsftpd_implicit(backend: Backend) {
         assert_eq!(p, "TLSv1.3", "{backend}");
     }
     ftp.login(server.user(), server.password()).unwrap();
-    let r = ftp.list(None);
+    let r = ftp.list("");
     if backend == Backend::NativeTls {
         let e = r.expect_err("vsftpd requires session reuse");
         assert_eq!(e.hint(), Some(&ftpkit::Hint::UseResumingBackend), "{e}");
@@ -168,7 +165,7 @@ fn insecure_accepts(backend: Backend) {
     opts.dangerous_accept_invalid_certs = true;
     let mut ftp = connect(backend, server.port(), TlsMode::Explicit, &opts).unwrap();
     ftp.login("u", "p").unwrap();
-    ftp.nlst(None).unwrap();
+    ftp.nlst("").unwrap();
 }
 
 macro_rules! conformance {

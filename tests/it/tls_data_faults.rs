@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ftpkit::{Backend, Client, Error, Phase, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, Security, TlsOptions};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use support::certs::TestCerts;
@@ -100,18 +100,19 @@ fn silent_data_handshake_times_out_on_every_backend() {
         let server = FakeServer::start(move |c| silent_data_handshake(c, cfg));
         let mut opts = TlsOptions::default();
         opts.ca_files.push(certs.ca.clone());
-        let mut ftp = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_mode(TlsMode::Explicit)
-            .tls_connector(backend.connector(&opts).unwrap())
-            .handshake_timeout(DEADLINE)
-            .reply_timeout(Duration::from_secs(5))
-            .connect()
-            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let mut ftp = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&opts).unwrap()),
+        )
+        .port(server.port())
+        .handshake_timeout(DEADLINE)
+        .reply_timeout(Duration::from_secs(5))
+        .connect()
+        .unwrap_or_else(|e| panic!("{backend}: {e}"));
         ftp.login("u", "p").unwrap();
         let started = Instant::now();
         let err = ftp
-            .list(None)
+            .list("")
             .expect_err("the data handshake never completes");
         let elapsed = started.elapsed();
         assert!(elapsed < DEADLINE + SLACK, "{backend}: {elapsed:?}");
@@ -136,11 +137,13 @@ fn prot_p_refused_is_an_error_never_plaintext_data() {
         FakeServer::start(move |c| scripted_ftps(c, config, Some("536 PROT P not allowed\r\n")));
     let mut opts = TlsOptions::default();
     opts.ca_files.push(certs.ca.clone());
-    let mut ftp = Client::builder("127.0.0.1")
-        .port(server.port())
-        .tls_connector(Backend::default().connector(&opts).unwrap())
-        .connect()
-        .unwrap();
+    let mut ftp = Client::builder(
+        "127.0.0.1",
+        Security::Explicit(Backend::default().connector(&opts).unwrap()),
+    )
+    .port(server.port())
+    .connect()
+    .unwrap();
     let err = ftp.login("u", "p").expect_err("PROT P refused");
     assert_eq!(err.phase(), Phase::DataProtection, "{err}");
     assert!(
@@ -158,12 +161,14 @@ fn silence_after_a_completed_handshake_hits_the_reply_deadline_in_data_protectio
         let server = FakeServer::start(move |c| scripted_ftps(c, cfg, None));
         let mut opts = TlsOptions::default();
         opts.ca_files.push(certs.ca.clone());
-        let mut ftp = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_connector(backend.connector(&opts).unwrap())
-            .reply_timeout(DEADLINE)
-            .connect()
-            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let mut ftp = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&opts).unwrap()),
+        )
+        .port(server.port())
+        .reply_timeout(DEADLINE)
+        .connect()
+        .unwrap_or_else(|e| panic!("{backend}: {e}"));
         let started = Instant::now();
         let err = ftp.login("u", "p").expect_err("PBSZ is never answered");
         assert!(
@@ -233,12 +238,14 @@ fn a_reply_trickled_inside_tls_records_hits_the_whole_reply_deadline() {
         });
         let mut opts = TlsOptions::default();
         opts.ca_files.push(certs.ca.clone());
-        let mut ftp = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_connector(backend.connector(&opts).unwrap())
-            .reply_timeout(DEADLINE)
-            .connect()
-            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let mut ftp = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&opts).unwrap()),
+        )
+        .port(server.port())
+        .reply_timeout(DEADLINE)
+        .connect()
+        .unwrap_or_else(|e| panic!("{backend}: {e}"));
         let started = Instant::now();
         let err = ftp.login("u", "p").expect_err("the reply takes seconds");
         assert!(
@@ -309,11 +316,13 @@ fn a_tls_data_stream_cut_without_close_notify_needs_a_known_size() {
         for size in [false, true] {
             let cfg = config.clone();
             let server = FakeServer::start(move |c| data_end_server(c, cfg, size, false));
-            let mut ftp = Client::builder("127.0.0.1")
-                .port(server.port())
-                .tls_connector(backend.connector(&opts).unwrap())
-                .connect()
-                .unwrap();
+            let mut ftp = Client::builder(
+                "127.0.0.1",
+                Security::Explicit(backend.connector(&opts).unwrap()),
+            )
+            .port(server.port())
+            .connect()
+            .unwrap();
             ftp.login("u", "p").unwrap();
             let mut got = Vec::new();
             let r = ftp.download_to("f", &mut got, None);
@@ -338,11 +347,13 @@ fn a_tls_data_stream_ended_with_close_notify_is_complete_without_a_size() {
     for backend in Backend::available() {
         let cfg = config.clone();
         let server = FakeServer::start(move |c| data_end_server(c, cfg, false, true));
-        let mut ftp = Client::builder("127.0.0.1")
-            .port(server.port())
-            .tls_connector(backend.connector(&opts).unwrap())
-            .connect()
-            .unwrap();
+        let mut ftp = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&opts).unwrap()),
+        )
+        .port(server.port())
+        .connect()
+        .unwrap();
         ftp.login("u", "p").unwrap();
         let mut got = Vec::new();
         let n = ftp

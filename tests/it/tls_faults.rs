@@ -7,7 +7,7 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use ftpkit::{Backend, Client, ClientBuilder, Error, Phase, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, ClientBuilder, Error, Phase, Security, TlsMode, TlsOptions};
 use support::fake::{Conn, FakeServer};
 
 const DEADLINE: Duration = Duration::from_secs(1);
@@ -16,12 +16,17 @@ const SLACK: Duration = Duration::from_millis(500);
 /// The connector is built here, before any clock starts: loading the system roots is
 /// set-up, not waiting on the server.
 fn builder(port: u16, backend: Backend, mode: TlsMode) -> ClientBuilder {
-    Client::builder("127.0.0.1")
-        .port(port)
-        .tls_mode(mode)
-        .tls_connector(backend.connector(&TlsOptions::default()).unwrap())
-        .handshake_timeout(DEADLINE)
-        .reply_timeout(Duration::from_secs(5))
+    Client::builder(
+        "127.0.0.1",
+        Security::with_mode(
+            mode,
+            Some(backend.connector(&TlsOptions::default()).unwrap()),
+        )
+        .expect("a TLS mode"),
+    )
+    .port(port)
+    .handshake_timeout(DEADLINE)
+    .reply_timeout(Duration::from_secs(5))
 }
 
 fn connect(port: u16, backend: Backend, mode: TlsMode) -> Result<Client, Error> {
@@ -168,9 +173,8 @@ fn auth_tls_refused_never_falls_back_to_plaintext() {
 fn no_banner_hits_the_reply_deadline() {
     let server = FakeServer::start(|c| c.silence());
     let started = Instant::now();
-    let err = Client::builder("127.0.0.1")
+    let err = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .reply_timeout(DEADLINE)
         .connect()
         .expect_err("no banner");
@@ -191,9 +195,8 @@ fn trickled_banner_hits_the_whole_reply_deadline_not_a_per_byte_one() {
         c.silence()
     });
     let started = Instant::now();
-    let err = Client::builder("127.0.0.1")
+    let err = Client::builder("127.0.0.1", Security::Plain)
         .port(server.port())
-        .tls_mode(TlsMode::None)
         .reply_timeout(DEADLINE)
         .connect()
         .expect_err("the banner takes 4.6 s");

@@ -10,7 +10,7 @@ use crate::support;
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use ftpkit::{Backend, Client, Error, Phase, TlsConnector, TlsMode, TlsOptions};
+use ftpkit::{Backend, Client, Error, Phase, Security, TlsConnector, TlsMode, TlsOptions};
 use support::certs::TestCerts;
 use support::vsftpd::{require_vsftpd, Vsftpd};
 
@@ -37,11 +37,12 @@ fn session(
     backend: Backend,
     certs: &TestCerts,
 ) -> Result<(), Error> {
-    let mut ftp = Client::builder("127.0.0.1")
-        .port(server.port())
-        .tls_mode(mode)
-        .tls_connector(connector(backend, certs))
-        .connect()?;
+    let mut ftp = Client::builder(
+        "127.0.0.1",
+        Security::with_mode(mode, Some(connector(backend, certs))).expect("a TLS mode"),
+    )
+    .port(server.port())
+    .connect()?;
     let info = ftp.tls_info().expect("control connection is encrypted");
     assert_eq!(info.backend, backend.name());
     assert!(
@@ -55,7 +56,7 @@ fn session(
     let payload: Vec<u8> = (0..16 * 1024 * 1024u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
         .collect();
-    let mut up = ftp.stor("big.bin")?;
+    let mut up = ftp.upload("big.bin")?;
     up.write_all(&payload)
         .map_err(|e| Error::from_io(e, Phase::Transfer))?;
     up.finish()?;
@@ -64,7 +65,7 @@ fn session(
         payload
     );
 
-    let entries = ftp.list(None)?;
+    let entries = ftp.list("")?;
     assert!(
         entries
             .iter()
@@ -73,7 +74,7 @@ fn session(
     );
 
     let mut back = Vec::new();
-    let mut dl = ftp.retr("big.bin")?;
+    let mut dl = ftp.download("big.bin")?;
     dl.read_to_end(&mut back)
         .map_err(|e| Error::from_io(e, Phase::Transfer))?;
     dl.finish()?;

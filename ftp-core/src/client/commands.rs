@@ -3,15 +3,15 @@
 use super::*;
 
 impl Client {
+    /// `verb path`, expecting a reply `ok` accepts.
     pub(super) fn simple(
         &mut self,
         verb: &str,
-        what: &'static str,
-        arg: &str,
+        path: &RemotePath,
         ok: impl Fn(u16) -> bool,
         hint: Option<Hint>,
     ) -> Result<Reply> {
-        let cmd = Command::with_arg(verb, what, arg)?;
+        let cmd = Command::with_path(verb, path)?;
         self.control.expect(&cmd, Phase::Command, ok, hint)
     }
 
@@ -27,26 +27,27 @@ impl Client {
     }
 
     /// `PWD`: the current directory.
-    pub fn pwd(&mut self) -> Result<String> {
+    pub fn pwd(&mut self) -> Result<RemotePath> {
         let r = self.control.expect(
             &Command::bare("PWD"),
             Phase::Command,
             expect::code(257),
             None,
         )?;
-        parse_257(r.text()).ok_or_else(|| Error::Protocol {
-            phase: Phase::Command,
-            detail: format!("cannot read a path in the PWD reply {r}"),
-            last_reply: Some(r.clone()),
-        })
+        parse_257(r.text())
+            .map(RemotePath::from)
+            .ok_or_else(|| Error::Protocol {
+                phase: Phase::Command,
+                detail: format!("cannot read a path in the PWD reply {r}"),
+                last_reply: Some(r.clone()),
+            })
     }
 
     /// `CWD path`.
-    pub fn cwd(&mut self, path: &str) -> Result<()> {
+    pub fn cwd(&mut self, path: impl Into<RemotePath>) -> Result<()> {
         self.simple(
             "CWD",
-            "path",
-            path,
+            &path.into(),
             expect::positive,
             Some(Hint::Note("check that the directory exists")),
         )
@@ -66,25 +67,24 @@ impl Client {
     }
 
     /// `MKD path`; returns the created directory's path as the server names it.
-    pub fn mkdir(&mut self, path: &str) -> Result<String> {
+    pub fn mkdir(&mut self, path: impl Into<RemotePath>) -> Result<RemotePath> {
+        let path = path.into();
         let r = self.simple(
             "MKD",
-            "path",
-            path,
+            &path,
             expect::positive,
             Some(Hint::Note(
                 "the directory may exist already, or the parent may be missing",
             )),
         )?;
-        Ok(parse_257(r.text()).unwrap_or_else(|| path.to_string()))
+        Ok(parse_257(r.text()).map(RemotePath::from).unwrap_or(path))
     }
 
     /// `RMD path`.
-    pub fn rmdir(&mut self, path: &str) -> Result<()> {
+    pub fn rmdir(&mut self, path: impl Into<RemotePath>) -> Result<()> {
         self.simple(
             "RMD",
-            "path",
-            path,
+            &path.into(),
             expect::positive,
             Some(Hint::Note("the directory must exist and be empty")),
         )
@@ -92,11 +92,10 @@ impl Client {
     }
 
     /// `DELE path`.
-    pub fn delete(&mut self, path: &str) -> Result<()> {
+    pub fn delete(&mut self, path: impl Into<RemotePath>) -> Result<()> {
         self.simple(
             "DELE",
-            "path",
-            path,
+            &path.into(),
             expect::positive,
             Some(Hint::CheckPath),
         )
@@ -104,12 +103,11 @@ impl Client {
     }
 
     /// `RNFR from` then `RNTO to`.
-    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
-        let rnto = Command::with_arg("RNTO", "path", to)?;
+    pub fn rename(&mut self, from: impl Into<RemotePath>, to: impl Into<RemotePath>) -> Result<()> {
+        let rnto = Command::with_path("RNTO", &to.into())?;
         self.simple(
             "RNFR",
-            "path",
-            from,
+            &from.into(),
             expect::code(350),
             Some(Hint::Note("check that the source exists")),
         )?;
@@ -119,8 +117,8 @@ impl Client {
     }
 
     /// `SIZE path`: the size in bytes (in the current transfer type; binary is exact).
-    pub fn size(&mut self, path: &str) -> Result<u64> {
-        let r = self.simple("SIZE", "path", path, expect::code(213), None)?;
+    pub fn size(&mut self, path: impl Into<RemotePath>) -> Result<u64> {
+        let r = self.simple("SIZE", &path.into(), expect::code(213), None)?;
         r.text().trim().parse().map_err(|_| Error::Protocol {
             phase: Phase::Command,
             detail: format!("cannot read a size in the SIZE reply {r}"),
@@ -131,7 +129,7 @@ impl Client {
     /// The size of `path` when the server can tell (`SIZE`), asked whatever `FEAT` said;
     /// `None` when the server does not implement it (500/502, remembered for the session)
     /// or will not say for this file.
-    pub(super) fn size_if_known(&mut self, path: &str) -> Result<Option<u64>> {
+    pub(super) fn size_if_known(&mut self, path: &RemotePath) -> Result<Option<u64>> {
         if self.size_unsupported {
             return Ok(None);
         }
@@ -150,8 +148,8 @@ impl Client {
     }
 
     /// `MDTM path`: the modification time (UTC).
-    pub fn mdtm(&mut self, path: &str) -> Result<SystemTime> {
-        let r = self.simple("MDTM", "path", path, expect::code(213), None)?;
+    pub fn mdtm(&mut self, path: impl Into<RemotePath>) -> Result<SystemTime> {
+        let r = self.simple("MDTM", &path.into(), expect::code(213), None)?;
         list::parse_mlsd_time(r.text().trim()).ok_or_else(|| Error::Protocol {
             phase: Phase::Command,
             detail: format!("cannot read a time in the MDTM reply {r}"),
@@ -162,8 +160,9 @@ impl Client {
     /// The server's hash of a file, for verifying a transfer: `HASH` (with SHA-256 chosen
     /// when offered) or else `XSHA256`, `XSHA1`, `XMD5`, `XCRC`, whichever the server
     /// announces in `FEAT`. `None` when it offers none.
-    pub fn remote_hash(&mut self, path: &str) -> Result<Option<RemoteHash>> {
-        check_arg("path", path)?;
+    pub fn remote_hash(&mut self, path: impl Into<RemotePath>) -> Result<Option<RemoteHash>> {
+        let path = path.into();
+        check_arg("path", path.as_bytes())?;
         if let Some(params) = self.features.params("HASH").map(str::to_string) {
             let offered: Vec<String> = params.split(';').map(|a| a.trim().to_string()).collect();
             let pick = ["SHA-256", "SHA-512", "SHA-1", "MD5", "CRC32"]
@@ -183,7 +182,7 @@ impl Client {
                         None,
                     )?;
                 }
-                let r = self.simple("HASH", "path", path, expect::code(213), None)?;
+                let r = self.simple("HASH", &path, expect::code(213), None)?;
                 return hash::parse_hash_reply(&r).map(Some);
             }
         }
@@ -194,7 +193,7 @@ impl Client {
             ("XCRC", HashAlgorithm::Crc32),
         ] {
             if self.features.has(cmd) {
-                let r = self.simple(cmd, "path", path, expect::positive, None)?;
+                let r = self.simple(cmd, &path, expect::positive, None)?;
                 return hash::parse_x_reply(cmd, algo, &r).map(Some);
             }
         }
@@ -225,19 +224,19 @@ impl Client {
             .map(drop)
     }
 
-    /// `STAT` (server status) or `STAT path` (a listing over the control connection).
-    pub fn stat(&mut self, path: Option<&str>) -> Result<Reply> {
-        let cmd = match path {
-            Some(p) => Command::with_arg("STAT", "path", p)?,
-            None => Command::bare("STAT"),
-        };
+    /// `STAT path` (a listing over the control connection), or with an empty path `STAT`
+    /// alone (the server's status).
+    pub fn stat(&mut self, path: impl Into<RemotePath>) -> Result<Reply> {
+        let cmd = Command::with_optional_path("STAT", &path.into())?;
         self.control
             .expect(&cmd, Phase::Command, |c| (211..=213).contains(&c), None)
     }
 
     /// `SITE args`: server-specific commands (e.g. `CHMOD 644 file`).
     pub fn site(&mut self, args: &str) -> Result<Reply> {
-        self.simple("SITE", "SITE argument", args, expect::positive, None)
+        let cmd = Command::with_arg("SITE", "SITE argument", args)?;
+        self.control
+            .expect(&cmd, Phase::Command, expect::positive, None)
     }
 
     /// Sends any command line and returns the reply, whatever its code. Commands that open

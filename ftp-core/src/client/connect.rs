@@ -6,12 +6,12 @@ use super::*;
 /// Settings for a new session; [`ClientBuilder::connect`] opens it.
 ///
 /// ```no_run
-/// use ftpkit_core::{Client, TlsMode};
+/// use ftpkit_core::{Client, Security};
 /// # fn main() -> Result<(), ftpkit_core::Error> {
-/// // Plain FTP must be asked for by name: the default is explicit TLS.
-/// let mut ftp = Client::builder("127.0.0.1").port(2121).tls_mode(TlsMode::None).connect()?;
+/// // The security stance is part of the builder's creation: plain FTP is asked for by name.
+/// let mut ftp = Client::builder("127.0.0.1", Security::Plain).port(2121).connect()?;
 /// ftp.login("anonymous", "guest@")?;
-/// let names = ftp.nlst(None)?;
+/// let names = ftp.nlst("")?; // "": the current directory
 /// println!("{names:?}");
 /// ftp.quit()?;
 /// # Ok(()) }
@@ -20,20 +20,30 @@ use super::*;
 pub struct ClientBuilder {
     host: String,
     port: Option<u16>,
+    security: Security,
     config: Config,
 }
 
 impl ClientBuilder {
-    /// Starts from the defaults for `host` (a name, an IPv4 address or an IPv6 address).
-    pub fn new(host: impl Into<String>) -> ClientBuilder {
+    /// Starts from the default [`Config`] for `host` (a name, an IPv4 address or an IPv6
+    /// address), encrypted as `security` says.
+    pub fn new(host: impl Into<String>, security: Security) -> ClientBuilder {
         ClientBuilder {
             host: host.into(),
             port: None,
+            security,
             config: Config::default(),
         }
     }
 
-    /// The port; defaults to 21, or 990 in implicit TLS mode.
+    /// Replaces every setting at once with `config` (the setters below change one field
+    /// each). Host, port and security stay as they are.
+    pub fn config(mut self, config: Config) -> ClientBuilder {
+        self.config = config;
+        self
+    }
+
+    /// The port; defaults to 21, or 990 for implicit TLS.
     pub fn port(mut self, port: u16) -> ClientBuilder {
         self.port = Some(port);
         self
@@ -93,15 +103,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The encryption stance. [`TlsMode::Explicit`] by default, which needs a connector.
-    pub fn tls_mode(mut self, mode: TlsMode) -> ClientBuilder {
-        self.config.tls_mode = mode;
-        self
-    }
-
-    /// The TLS backend.
-    pub fn tls_connector(mut self, c: Arc<dyn TlsConnector>) -> ClientBuilder {
-        self.config.tls = Some(c);
+    /// Replaces the security stance (and its TLS backend).
+    pub fn security(mut self, security: Security) -> ClientBuilder {
+        self.security = security;
         self
     }
 
@@ -118,8 +122,13 @@ impl ClientBuilder {
     }
 
     /// The settings as they stand.
-    pub fn config(&self) -> &Config {
+    pub fn current_config(&self) -> &Config {
         &self.config
+    }
+
+    /// The security stance as it stands.
+    pub fn current_security(&self) -> &Security {
+        &self.security
     }
 
     /// The host to connect to.
@@ -127,8 +136,9 @@ impl ClientBuilder {
         &self.host
     }
 
-    pub(crate) fn port_or(&self, default: u16) -> u16 {
-        self.port.unwrap_or(default)
+    /// The port that will be used: the one given, else the default for the security stance.
+    pub fn current_port(&self) -> u16 {
+        self.port.unwrap_or_else(|| self.security.default_port())
     }
 
     /// An absolute time by which every wait of the session must end (each deadline is cut
@@ -141,25 +151,13 @@ impl ClientBuilder {
     /// Connects, reads the greeting and, unless plain FTP was chosen, completes the TLS
     /// handshake. Log in next with [`Client::login`].
     pub fn connect(self) -> Result<Client> {
-        let ClientBuilder { host, port, config } = self;
-        let connector = match (config.tls_mode, &config.tls) {
-            (TlsMode::None, _) => None,
-            (_, Some(c)) => Some(c.clone()),
-            (mode, None) => {
-                return Err(Error::TlsRequired {
-                    phase: Phase::Connect,
-                    detail: format!(
-                        "TLS mode {mode:?} needs a TLS backend, and none was given; pass a connector (e.g. from ftpkit's Backend), or choose TlsMode::None explicitly for plain FTP"
-                    ),
-                    hint: None,
-                })
-            }
-        };
-        let port = port.unwrap_or(if config.tls_mode == TlsMode::Implicit {
-            990
-        } else {
-            21
-        });
+        let port = self.current_port();
+        let ClientBuilder {
+            host,
+            security,
+            config,
+            ..
+        } = self;
         let started = Instant::now();
         let phase = PhaseLog::start(Phase::Connect);
         let tcp = connect_tcp(&host, port, config.wait(Deadline::Connect))?;
@@ -175,8 +173,8 @@ impl ClientBuilder {
                 .to_string()
         });
 
-        let stream = match (&config.tls_mode, &connector) {
-            (TlsMode::Implicit, Some(c)) => Stream::Tls(data::tls_handshake(
+        let stream = match &security {
+            Security::Implicit(c) => Stream::Tls(data::tls_handshake(
                 c.backend(),
                 Phase::TlsUpgrade,
                 "performing the TLS handshake (implicit FTPS: TLS from the first byte)",
@@ -193,7 +191,7 @@ impl ClientBuilder {
         let welcome = greet(&mut control)?;
         // 230: logged in already, without credentials (some anonymous-only servers).
         let logged_in = welcome.code() == 230;
-        if let (TlsMode::Explicit, Some(c)) = (config.tls_mode, &connector) {
+        if let Security::Explicit(c) = &security {
             auth_tls(&mut control, c.as_ref(), &server_name, &config, logged_in)?;
         }
         if let Some(tls) = control.stream().and_then(Stream::tls) {

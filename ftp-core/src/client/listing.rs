@@ -4,11 +4,8 @@ use super::*;
 
 impl Client {
     /// Starts a listing command and returns its lines as they arrive.
-    fn open_lines(&mut self, verb: &str, path: Option<&str>) -> Result<DataLines<'_>> {
-        let cmd = match path {
-            Some(p) if !p.is_empty() => Command::with_arg(verb, "path", p)?,
-            _ => Command::bare(verb),
-        };
+    fn open_lines(&mut self, verb: &str, path: &RemotePath) -> Result<DataLines<'_>> {
+        let cmd = Command::with_optional_path(verb, path)?;
         let max_line = self.config.limits.max_line;
         let (data, reply) = self.open_data(&cmd, None)?;
         let early = reply.is_positive_completion().then_some(reply);
@@ -18,7 +15,7 @@ impl Client {
     }
 
     /// Runs a listing command and collects its lines, at most `Limits::max_list_entries`.
-    fn data_lines(&mut self, verb: &str, path: Option<&str>) -> Result<Vec<String>> {
+    fn data_lines(&mut self, verb: &str, path: &RemotePath) -> Result<Vec<String>> {
         let max = self.config.limits.max_list_entries;
         let mut lines = Vec::new();
         for line in self.open_lines(verb, path)? {
@@ -31,64 +28,21 @@ impl Client {
         Ok(lines)
     }
 
-    /// The best listing the server offers (`MLSD` when announced, else `LIST`), entry by
-    /// entry as it arrives: memory stays constant whatever the directory size, and no
-    /// entry cap applies. `.` and `..` are left out. The final check (clean end, 2xx reply)
-    /// surfaces as the last item when it fails.
+    /// The entries of directory `path` (empty: the current directory), collected, with
+    /// the best listing the server offers: `MLSD` when `FEAT` announces it (exact sizes and
+    /// UTC times), else `LIST`, parsed in Unix and DOS styles. `.` and `..` are left out;
+    /// at most [`Limits::max_list_entries`] entries (use [`Client::list_stream`] for
+    /// directories of any size). A line no parser understands comes back as
+    /// [`crate::EntryKind::Unknown`] with the raw line, never dropped.
     ///
     /// ```no_run
     /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
-    /// let mut total = 0;
-    /// for entry in ftp.list_stream(Some("/big/dir"))? {
-    ///     total += entry?.size.unwrap_or(0);
+    /// for entry in ftp.list("/pub")? {
+    ///     println!("{:?} {} {:?}", entry.kind, entry.name, entry.size);
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn list_stream(&mut self, path: Option<&str>) -> Result<ListStream<'_>> {
-        let mlsd = self.features.has("MLST");
-        let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, path)?;
-        Ok(ListStream {
-            lines,
-            mlsd,
-            now: SystemTime::now(),
-        })
-    }
-
-    /// `NLST`: names only.
-    pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
-        let lines = self.data_lines("NLST", path)?;
-        Ok(lines.into_iter().filter(|l| !l.is_empty()).collect())
-    }
-
-    /// `LIST`: the raw lines, as the server formats them.
-    pub fn list_raw(&mut self, path: Option<&str>) -> Result<Vec<String>> {
-        self.data_lines("LIST", path)
-    }
-
-    /// `LIST`, parsed (Unix and DOS styles; unparsable lines come back as
-    /// [`crate::EntryKind::Unknown`] with the raw line).
-    pub fn list(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
-        let now = SystemTime::now();
-        let lines = self.data_lines("LIST", path)?;
-        Ok(lines
-            .iter()
-            .filter_map(|l| list::parse_list_line(l, now))
-            .collect())
-    }
-
-    /// `MLSD`: machine-readable listing (RFC 3659).
-    pub fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
-        let lines = self.data_lines("MLSD", path)?;
-        Ok(lines
-            .iter()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| list::parse_mlsd_line(l).unwrap_or_else(|| ListEntry::unknown(l)))
-            .collect())
-    }
-
-    /// The best listing the server offers: `MLSD` when announced in `FEAT`, else `LIST`,
-    /// collected (at most `Limits::max_list_entries`). `.` and `..` entries are left out.
-    pub fn list_entries(&mut self, path: Option<&str>) -> Result<Vec<ListEntry>> {
+    pub fn list(&mut self, path: impl Into<RemotePath>) -> Result<Vec<ListEntry>> {
         let max = self.config.limits.max_list_entries;
         let mut out = Vec::new();
         for entry in self.list_stream(path)? {
@@ -100,12 +54,70 @@ impl Client {
         Ok(out)
     }
 
-    /// `MLST path`: facts about one file, over the control connection.
-    pub fn mlst(&mut self, path: Option<&str>) -> Result<ListEntry> {
-        let cmd = match path {
-            Some(p) => Command::with_arg("MLST", "path", p)?,
-            None => Command::bare("MLST"),
-        };
+    /// Like [`Client::list`], entry by entry as the listing arrives: memory stays constant
+    /// whatever the directory size, and no entry cap applies. The final check (clean end,
+    /// 2xx reply) surfaces as the last item when it fails.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// let mut total = 0;
+    /// for entry in ftp.list_stream("/big/dir")? {
+    ///     total += entry?.size.unwrap_or(0);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_stream(&mut self, path: impl Into<RemotePath>) -> Result<ListStream<'_>> {
+        let mlsd = self.features.has("MLST");
+        let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, &path.into())?;
+        Ok(ListStream {
+            lines,
+            mlsd,
+            now: SystemTime::now(),
+        })
+    }
+
+    /// `NLST`: the names in directory `path` (empty: the current directory).
+    pub fn nlst(&mut self, path: impl Into<RemotePath>) -> Result<Vec<RemotePath>> {
+        let lines = self.data_lines("NLST", &path.into())?;
+        Ok(lines
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .map(RemotePath::from)
+            .collect())
+    }
+
+    /// `LIST`: the lines as the server formats them, unparsed (for a listing the parsers
+    /// do not read, or for a person). [`crate::parse_list_line`] parses one.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// // Force LIST even where MLSD is offered:
+    /// let now = std::time::SystemTime::now();
+    /// let entries: Vec<_> = ftp
+    ///     .list_raw("")?
+    ///     .iter()
+    ///     .filter_map(|line| ftpkit_core::parse_list_line(line, now))
+    ///     .collect();
+    /// # Ok(()) }
+    /// ```
+    pub fn list_raw(&mut self, path: impl Into<RemotePath>) -> Result<Vec<String>> {
+        self.data_lines("LIST", &path.into())
+    }
+
+    /// `MLSD`, parsed (RFC 3659), whether or not `FEAT` announced it.
+    pub fn mlsd(&mut self, path: impl Into<RemotePath>) -> Result<Vec<ListEntry>> {
+        let lines = self.data_lines("MLSD", &path.into())?;
+        Ok(lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| list::parse_mlsd_line(l).unwrap_or_else(|| ListEntry::unknown(l)))
+            .collect())
+    }
+
+    /// `MLST path`: facts about one file, over the control connection (an empty path: the
+    /// current directory).
+    pub fn mlst(&mut self, path: impl Into<RemotePath>) -> Result<ListEntry> {
+        let cmd = Command::with_optional_path("MLST", &path.into())?;
         let r = self
             .control
             .expect(&cmd, Phase::Command, expect::code(250), None)?;

@@ -8,14 +8,13 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use log::{debug, info};
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
 use crate::command::{check_arg, Command};
-use crate::config::{Config, DataMode, Limits, PasvAddress, Timeouts, TlsMode};
+use crate::config::{Config, DataMode, Limits, PasvAddress, Security, Timeouts};
 use crate::control::{Control, LineBuf, LineError, Stream};
 use crate::data::{self, PassiveKind};
 use crate::deadline::{far_instant, Deadline, Wait};
@@ -24,6 +23,7 @@ use crate::feat::Features;
 use crate::hash::{self, HashAlgorithm, RemoteHash};
 use crate::hint::Hint;
 use crate::list::{self, ListEntry};
+use crate::path::RemotePath;
 use crate::reply::{expect, Reply};
 use crate::tls::{TlsConnector, TlsInfo};
 use crate::transfer::{Download, Upload};
@@ -74,9 +74,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// Settings for a new session to `host`.
-    pub fn builder(host: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(host)
+    /// Settings for a new session to `host`, encrypted as `security` says (see
+    /// [`ClientBuilder`]).
+    pub fn builder(host: impl Into<String>, security: Security) -> ClientBuilder {
+        ClientBuilder::new(host, security)
     }
 
     /// The server's `220` greeting.

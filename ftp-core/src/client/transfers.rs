@@ -1,5 +1,5 @@
-//! Data commands: opening the data connection, `RETR`/`STOR`/`APPE`, and the copy helpers
-//! that stream a file through them.
+//! Transfers: opening the data connection, downloads (`RETR`), uploads (`STOR`, `APPE`),
+//! resumes (`REST`), and the copy helpers that stream a file through them.
 
 use super::*;
 
@@ -118,23 +118,42 @@ impl Client {
         })
     }
 
-    /// Starts downloading `path` (binary unless [`Client::transfer_type`] said otherwise).
+    /// Starts downloading `path` (binary unless [`Client::transfer_type`] said otherwise):
+    /// read the file from the returned [`Download`], then call [`Download::finish`], which
+    /// says whether it arrived whole.
     ///
     /// When the server supports `SIZE`, the size is asked first so that a transfer that ends
     /// early is detected even if the server then claims success.
-    pub fn retr(&mut self, path: &str) -> Result<Download<'_>> {
-        self.retr_from(path, 0)
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::io::Read;
+    /// let mut dl = ftp.download("notes.txt")?;
+    /// let mut text = String::new();
+    /// dl.read_to_string(&mut text)?;
+    /// dl.finish()?; // Err if the server cut the file short
+    /// # Ok(()) }
+    /// ```
+    pub fn download(&mut self, path: impl Into<RemotePath>) -> Result<Download<'_>> {
+        self.resume_download(path, 0)
     }
 
-    /// Starts downloading `path` from byte `offset` (`REST offset`, then `RETR`).
-    pub fn retr_from(&mut self, path: &str, offset: u64) -> Result<Download<'_>> {
-        let cmd = Command::with_arg("RETR", "path", path)?;
+    /// Starts downloading `path` from byte `offset` (`REST offset`, then `RETR`): resumes
+    /// an interrupted download. An offset past the remote end is refused
+    /// ([`Error::ResumePastEnd`]); one at the end completes at once without `RETR`.
+    pub fn resume_download(
+        &mut self,
+        path: impl Into<RemotePath>,
+        offset: u64,
+    ) -> Result<Download<'_>> {
+        let path = path.into();
+        let cmd = Command::with_path("RETR", &path)?;
         self.ensure_binary()?;
         let mut expected = None;
         if self.transfer_type == Some(TransferType::Binary) {
             // Asked whatever FEAT said: servers that answer FEAT with 500 may still have
             // SIZE, and without it a cut transfer cannot be told from a complete one.
-            if let Some(size) = self.size_if_known(path)? {
+            if let Some(size) = self.size_if_known(&path)? {
                 if offset > size {
                     return Err(Error::ResumePastEnd {
                         path: path.to_string(),
@@ -185,29 +204,44 @@ impl Client {
         ))
     }
 
-    /// Starts uploading to `path` (`STOR`).
-    pub fn stor(&mut self, path: &str) -> Result<Upload<'_>> {
-        self.upload_cmd("STOR", path, None)
+    /// Starts uploading to `path` (`STOR`, replacing the file): write the bytes into the
+    /// returned [`Upload`], then call [`Upload::finish`], which waits for the server to
+    /// confirm it stored them.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::io::Write;
+    /// let mut up = ftp.upload("report.csv")?;
+    /// up.write_all(b"a,b\n1,2\n")?;
+    /// up.finish()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn upload(&mut self, path: impl Into<RemotePath>) -> Result<Upload<'_>> {
+        self.upload_cmd("STOR", &path.into(), None)
     }
 
     /// Starts appending to `path` (`APPE`).
-    pub fn appe(&mut self, path: &str) -> Result<Upload<'_>> {
-        self.upload_cmd("APPE", path, None)
+    pub fn append(&mut self, path: impl Into<RemotePath>) -> Result<Upload<'_>> {
+        self.upload_cmd("APPE", &path.into(), None)
     }
 
     /// Starts uploading to `path` from byte `offset` (`REST offset`, then `STOR`): resumes an
     /// interrupted upload. Write only the bytes from `offset` on.
-    pub fn stor_from(&mut self, path: &str, offset: u64) -> Result<Upload<'_>> {
-        self.upload_cmd("STOR", path, (offset > 0).then_some(offset))
+    pub fn resume_upload(
+        &mut self,
+        path: impl Into<RemotePath>,
+        offset: u64,
+    ) -> Result<Upload<'_>> {
+        self.upload_cmd("STOR", &path.into(), (offset > 0).then_some(offset))
     }
 
     pub(super) fn upload_cmd(
         &mut self,
         verb: &str,
-        path: &str,
+        path: &RemotePath,
         rest: Option<u64>,
     ) -> Result<Upload<'_>> {
-        let cmd = Command::with_arg(verb, "path", path)?;
+        let cmd = Command::with_path(verb, path)?;
         self.ensure_binary()?;
         let (data, reply) = self.open_data(&cmd, rest)?;
         let Some(data) = data else {
@@ -221,25 +255,34 @@ impl Client {
         Ok(Upload::new(&mut self.control, data, idle, cmd.display()))
     }
 
-    /// Downloads `path` into `out`, calling `progress` as bytes arrive; returns the byte count.
+    /// Downloads `path` into `out`, calling `progress` as bytes arrive; returns the byte
+    /// count. The copy is complete only when this returns `Ok`.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// let mut file = std::fs::File::create("notes.txt").unwrap();
+    /// let bytes = ftp.download_to("notes.txt", &mut file, None)?;
+    /// # Ok(()) }
+    /// ```
     pub fn download_to<W: Write + ?Sized>(
         &mut self,
-        path: &str,
+        path: impl Into<RemotePath>,
         out: &mut W,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<u64> {
-        self.download_from_offset(path, 0, out, progress)
+        self.resume_download_to(path, 0, out, progress)
     }
 
-    /// Like [`Client::download_to`], starting at byte `offset` of the remote file (resume).
-    pub fn download_from_offset<W: Write + ?Sized>(
+    /// Like [`Client::download_to`], starting at byte `offset` of the remote file (append
+    /// what arrives to the part you have).
+    pub fn resume_download_to<W: Write + ?Sized>(
         &mut self,
-        path: &str,
+        path: impl Into<RemotePath>,
         offset: u64,
         out: &mut W,
         mut progress: Option<ProgressFn<'_>>,
     ) -> Result<u64> {
-        let mut dl = self.retr_from(path, offset)?;
+        let mut dl = self.resume_download(path, offset)?;
         let total = dl.expected().map(|e| e + offset);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -266,29 +309,36 @@ impl Client {
         Ok(received)
     }
 
-    /// Uploads everything `input` yields to `path`; returns the byte count.
+    /// Uploads everything `input` yields to `path` (`STOR`); returns the byte count.
+    /// `total`, when known, is passed on to `progress`.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// let mut file = std::fs::File::open("report.csv").unwrap();
+    /// ftp.upload_from("report.csv", &mut file, None, None)?;
+    /// # Ok(()) }
+    /// ```
     pub fn upload_from<R: Read + ?Sized>(
         &mut self,
+        path: impl Into<RemotePath>,
         input: &mut R,
-        path: &str,
         total: Option<u64>,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<u64> {
-        let up = self.stor(path)?;
-        copy_up(up, input, 0, total, progress)
+        self.resume_upload_from(path, 0, input, total, progress)
     }
 
     /// Resumes an upload: `REST offset` + `STOR`, sending what `input` yields (which must
     /// start at `offset` of the local file).
-    pub fn upload_from_offset<R: Read + ?Sized>(
+    pub fn resume_upload_from<R: Read + ?Sized>(
         &mut self,
-        input: &mut R,
-        path: &str,
+        path: impl Into<RemotePath>,
         offset: u64,
+        input: &mut R,
         total: Option<u64>,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<u64> {
-        let up = self.stor_from(path, offset)?;
+        let up = self.resume_upload(path, offset)?;
         copy_up(up, input, offset, total, progress)
     }
 }
