@@ -31,10 +31,7 @@ impl From<Error> for Failure {
 /// The error in ftpc's words: the library's hint names API settings (`DataMode::Active`,
 /// `TlsOptions::ca_files`…); here it names the flag that does the same.
 pub(crate) fn cli_message(e: &Error) -> String {
-    let text = e.to_string().replace(
-        "another backend may get further",
-        "try another with --backend",
-    );
+    let text = e.to_string();
     match e.hint() {
         Some(h) => text.replace(&h.to_string(), &cli_hint(h)),
         None => text,

@@ -391,6 +391,9 @@ fn silent_server_after_auth_tls_ends_within_the_handshake_deadline() {
             "{e}"
         );
         assert!(e.contains(backend), "{e}");
+        // The timeout's hint, in ftpc's words: swap the TLS stack with a flag.
+        assert!(e.contains("another TLS backend (--backend)"), "{e}");
+        assert!(!e.contains("TlsOptions::"), "{e}");
     }
 }
 

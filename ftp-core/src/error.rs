@@ -91,7 +91,7 @@ pub enum Error {
 
     /// A deadline expired: [`Deadline`] says which one (the server went silent, or the
     /// caller's overall budget, [`Deadline::Session`], ran out).
-    #[error("{phase}: {}{}{}", timeout_text(.deadline, .after, .waiting_for), backend_suffix(.backend), reply_suffix(.last_reply))]
+    #[error("{phase}: {}{}{}{}", timeout_text(.deadline, .after, .waiting_for), backend_suffix(.backend), reply_suffix(.last_reply), hint_suffix(&timeout_hint(.backend).cloned()))]
     #[non_exhaustive]
     Timeout {
         /// Where it happened.
@@ -103,7 +103,9 @@ pub enum Error {
         /// How long the wait that ran out was allowed to last; for [`Deadline::Session`],
         /// what was left of the caller's budget when it began (zero when it had run out).
         after: Duration,
-        /// The TLS backend involved, if any.
+        /// The TLS backend involved, if any. When there is one, [`Error::hint`] is
+        /// [`Hint::TryAnotherBackend`]: in the incident this library was written after, the
+        /// handshake of one TLS stack hung forever where another's at least failed.
         backend: Option<&'static str>,
         /// The last reply received before the silence, if any.
         last_reply: Option<Reply>,
@@ -268,8 +270,13 @@ fn secs(d: &Duration) -> String {
 }
 
 fn backend_suffix(b: &Option<&'static str>) -> String {
-    b.map(|b| format!(" (TLS backend {b}; another backend may get further)"))
-        .unwrap_or_default()
+    b.map(|b| format!(" (TLS backend {b})")).unwrap_or_default()
+}
+
+/// A timeout with a TLS backend involved: another backend may get further.
+fn timeout_hint(backend: &Option<&'static str>) -> Option<&'static Hint> {
+    static TRY_ANOTHER_BACKEND: Hint = Hint::TryAnotherBackend;
+    backend.map(|_| &TRY_ANOTHER_BACKEND)
 }
 
 fn reply_suffix(r: &Option<Reply>) -> String {
@@ -335,6 +342,7 @@ impl Error {
             | Error::Tls { hint, .. }
             | Error::TlsRequired { hint, .. }
             | Error::Incomplete { hint, .. } => hint.as_ref(),
+            Error::Timeout { backend, .. } => timeout_hint(backend),
             _ => None,
         }
     }
@@ -461,5 +469,21 @@ mod tests {
         assert!(s.contains("234 Proceed"), "{s}");
         assert!(e.is_timeout());
         assert_eq!(e.backend(), Some("openssl"));
+        // The advice is data, and the message words it.
+        assert_eq!(e.hint(), Some(&Hint::TryAnotherBackend));
+        assert!(
+            s.ends_with(&format!("; {}", Hint::TryAnotherBackend)),
+            "{s}"
+        );
+        let plain = Error::Timeout {
+            phase: Phase::Command,
+            deadline: Deadline::Reply,
+            waiting_for: "waiting for the reply to PWD".into(),
+            after: Duration::from_secs(5),
+            backend: None,
+            last_reply: None,
+        };
+        assert_eq!(plain.hint(), None, "no TLS stack to swap");
+        assert!(!plain.to_string().contains("backend"), "{plain}");
     }
 }

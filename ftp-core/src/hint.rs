@@ -70,7 +70,7 @@ impl fmt::Display for Hint {
                 "try another TLS backend, or check which TLS versions the server accepts (TlsOptions::min_version, max_version)",
             ),
             Hint::TryImplicitTls => f.write_str(
-                "it may not offer explicit FTPS: try implicit TLS (TlsMode::Implicit, usually port 990), or plain FTP (TlsMode::None) only on a network you trust",
+                "it may not offer explicit FTPS: try implicit TLS (Security::Implicit, usually port 990), or plain FTP (Security::Plain) only on a network you trust",
             ),
             Hint::Certificate(p) => f.write_str(p.advice()),
             Hint::CheckCredentials => f.write_str("check the user name and password"),
