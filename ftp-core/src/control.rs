@@ -54,6 +54,27 @@ impl Stream {
             r => r,
         }
     }
+
+    /// Reads what the server still sent on a TLS connection it has finished with (after
+    /// the final reply of an upload): TLS 1.3 session tickets and its close_notify. A
+    /// backend that resumes from tickets (rustls) stores the tickets; without this, every
+    /// upload would use up one ticket and bring none back, and after a few files the data
+    /// connection could not resume any more (vsftpd `require_ssl_reuse`: 522). Bounded in
+    /// time and bytes; errors are of no consequence here.
+    pub(crate) fn drain_after_close(&mut self) {
+        let Stream::Tls(s) = self else {
+            return;
+        };
+        let _ = s.tcp().set_read_timeout(Some(Duration::from_millis(200)));
+        let mut buf = [0u8; 4096];
+        let mut left = 64 * 1024usize;
+        while left > 0 {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    }
 }
 
 impl Read for Stream {
@@ -242,6 +263,11 @@ impl Control {
         if self.broken.is_none() {
             self.broken = Some(why.into());
         }
+    }
+
+    /// True once a failure left the connection out of step (see [`Control::mark_broken`]).
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken.is_some() || self.stream.is_none()
     }
 
     /// True once the session's absolute end ([`crate::Config::deadline`]) has come.

@@ -65,7 +65,9 @@ mod hash;
 mod hint;
 mod list;
 mod path;
+mod pool;
 mod reply;
+mod retry;
 mod tls;
 mod transfer;
 
@@ -79,7 +81,9 @@ pub use hash::{HashAlgorithm, RemoteHash};
 pub use hint::Hint;
 pub use list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, ListEntry};
 pub use path::RemotePath;
+pub use pool::{Credentials, Pool, PooledClient};
 pub use reply::Reply;
+pub use retry::{Recovery, RetryPolicy};
 pub use tls::{
     BoxError, CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions,
     TlsStream, TlsVersion,

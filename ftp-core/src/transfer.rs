@@ -445,6 +445,9 @@ impl<'a> Upload<'a> {
             Phase::Transfer,
             &format!("waiting for the final reply to {}", self.command),
         );
+        if reply.as_ref().is_ok_and(Reply::is_positive_completion) {
+            data.drain_after_close();
+        }
         drop(data);
         let reply = reply?;
         if !reply.is_positive_completion() {

@@ -9,6 +9,7 @@ mod auto_connect;
 mod plain_embedded;
 mod plain_faults;
 mod plain_vsftpd;
+mod pool;
 mod proftpd_digest;
 mod security;
 mod server_bugs;

@@ -100,6 +100,11 @@ impl Client {
         self.control.peer
     }
 
+    /// The local address of the control connection.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.control.local
+    }
+
     /// What the control connection's TLS negotiated, or `None` for plain FTP.
     pub fn tls_info(&self) -> Option<TlsInfo> {
         self.control
@@ -117,6 +122,14 @@ impl Client {
     /// The last reply received.
     pub fn last_reply(&self) -> Option<&Reply> {
         self.control.last_reply.as_ref()
+    }
+
+    /// False once a failure left the session unusable (a reply that never came, a
+    /// transfer that could not be aborted cleanly…): every command would fail with
+    /// [`Error::Broken`](crate::Error::Broken), and only a new session helps. A
+    /// [`crate::Pool`] drops such sessions instead of reusing them.
+    pub fn is_usable(&self) -> bool {
+        !self.control.is_broken()
     }
 
     /// `QUIT`, then closes the connection.
