@@ -52,6 +52,8 @@ pub struct ListEntry {
 
 #[cfg(test)]
 mod captured;
+#[cfg(test)]
+mod corpus;
 mod dos;
 mod mlsd;
 #[cfg(test)]
