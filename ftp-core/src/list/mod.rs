@@ -51,8 +51,6 @@ pub struct ListEntry {
 }
 
 #[cfg(test)]
-mod captured;
-#[cfg(test)]
 mod corpus;
 mod dos;
 mod mlsd;
