@@ -51,7 +51,7 @@ pub struct ListEntry {
 }
 
 #[cfg(test)]
-mod captured;
+mod corpus;
 mod dos;
 mod mlsd;
 #[cfg(test)]
