@@ -44,7 +44,7 @@ pub(crate) fn rfc3339(t: Option<SystemTime>) -> Option<String> {
 
 fn json_line(e: &ListEntry) -> String {
     serde_json::json!({
-        "name": e.name,
+        "name": e.name.to_string_lossy(),
         "type": kind_str(e.kind),
         "size": e.size,
         "modified": rfc3339(e.modified),

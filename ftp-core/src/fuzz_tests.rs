@@ -1141,7 +1141,7 @@ proptest! {
         prop_assert_eq!(e.unix_mode, Some(mode));
         prop_assert_eq!(e.owner.as_deref(), Some(owner.as_str()));
         prop_assert_eq!(e.group.as_deref(), Some(group.as_str()));
-        prop_assert_eq!(e.link_target.as_deref(), (kind == 'l').then_some(target.as_str()));
+        prop_assert_eq!(e.link_target, (kind == 'l').then(|| crate::RemotePath::from(target.as_str())));
         match date {
             UnixDate::Old { year } => {
                 prop_assert_eq!(e.modified, utc(year, month, day, 0, 0, 0, 0));

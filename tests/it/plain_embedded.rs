@@ -62,7 +62,7 @@ fn core_round_trip(mode: DataMode) {
     // MLSD via list: kinds, sizes, names; no "." / "..".
     let mut entries = ftp.list("").expect("list");
     entries.sort_by(|a, b| a.name.cmp(&b.name));
-    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let names: Vec<&str> = entries.iter().map(|e| e.name.to_str().unwrap()).collect();
     assert_eq!(
         names,
         ["data.bin", "inner", "notes with spaces.txt"],
@@ -77,9 +77,9 @@ fn core_round_trip(mode: DataMode) {
     // The same through MLSD by path, from elsewhere.
     ftp.cdup().expect("CDUP");
     let mut by_path = ftp.mlsd("work").expect("MLSD work");
-    by_path.retain(|e| !matches!(e.name.as_str(), "." | ".."));
+    by_path.retain(|e| !matches!(e.name.to_str().unwrap(), "." | ".."));
     by_path.sort_by(|a, b| a.name.cmp(&b.name));
-    let names: Vec<&str> = by_path.iter().map(|e| e.name.as_str()).collect();
+    let names: Vec<&str> = by_path.iter().map(|e| e.name.to_str().unwrap()).collect();
     assert_eq!(
         names,
         ["data.bin", "inner", "notes with spaces.txt"],

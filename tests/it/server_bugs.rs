@@ -457,7 +457,12 @@ fn mlsd_entries_that_look_odd_are_all_kept() {
         _ => None,
     });
     let mut ftp = connect(s.port());
-    let names: Vec<String> = ftp.list("").unwrap().into_iter().map(|e| e.name).collect();
+    let names: Vec<String> = ftp
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name.to_string())
+        .collect();
     assert_eq!(names, vec![" ", "name without facts", "tabbed"]);
 }
 
@@ -552,8 +557,10 @@ fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
         ftp.login("u", "p").unwrap();
         let (err, took) = upload_to_a_server_that_never_reads(&mut ftp);
         assert!(err.is_timeout(), "{backend}: {err}");
+        // 8x before the fix; 4x leaves room for encrypting the first megabytes on a
+        // loaded machine.
         assert!(
-            took < idle * 2,
+            took < idle * 4,
             "{backend}: took {took:?} for an idle deadline of {idle:?}"
         );
     }

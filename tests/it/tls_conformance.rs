@@ -56,7 +56,12 @@ fn explicit_round_trip_embedded(backend: Backend) {
     up.write_all(&payload).unwrap();
     up.finish().unwrap();
     assert!(std::fs::read(server.root().join("rt.bin")).unwrap() == payload);
-    let names: Vec<String> = ftp.list("").unwrap().into_iter().map(|e| e.name).collect();
+    let names: Vec<String> = ftp
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name.to_string())
+        .collect();
     assert_eq!(names, vec!["rt.bin".to_string()]);
     let mut back = Vec::with_capacity(payload.len());
     let mut dl = ftp.download("rt.bin").unwrap();

@@ -172,7 +172,7 @@ impl Iterator for ListStream<'_> {
                     None => continue,
                 }
             };
-            if matches!(entry.name.as_str(), "." | "..") {
+            if entry.name == "." || entry.name == ".." {
                 continue;
             }
             return Some(Ok(entry));

@@ -12,6 +12,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::path::RemotePath;
+
 use super::{dos, parse_list_line, parse_mlsd_line, unix, EntryKind, ListEntry};
 
 /// Where the data files are, relative to the package root.
@@ -67,7 +69,7 @@ struct Expected {
     kind: At<EntryKind>,
     size: At<u64>,
     modified: At<SystemTime>,
-    link_target: At<String>,
+    link_target: At<RemotePath>,
     unix_mode: At<u32>,
     owner: At<String>,
     group: At<String>,
@@ -375,7 +377,7 @@ impl Expected {
             "kind" => self.kind = Some((kind_from_name(&value)?, at)),
             "size" => self.size = Some((decimal(&value)?, at)),
             "modified" => self.modified = Some((rfc3339(&value)?, at)),
-            "link_target" => self.link_target = Some((value, at)),
+            "link_target" => self.link_target = Some((RemotePath::from(value), at)),
             "unix_mode" => {
                 let octal = !value.is_empty() && value.bytes().all(|b| (b'0'..=b'7').contains(&b));
                 let mode = u32::from_str_radix(&value, 8).ok().filter(|_| octal);
@@ -500,6 +502,10 @@ fn quoted(s: &String) -> String {
     format!("{s:?}")
 }
 
+fn quoted_path(p: &RemotePath) -> String {
+    format!("{p:?}")
+}
+
 fn number(n: &u64) -> String {
     n.to_string()
 }
@@ -619,7 +625,7 @@ impl Case {
         }
         compare!(size, number);
         compare!(modified, time_text);
-        compare!(link_target, quoted);
+        compare!(link_target, quoted_path);
         compare!(unix_mode, octal);
         compare!(owner, quoted);
         compare!(group, quoted);

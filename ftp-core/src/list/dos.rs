@@ -53,7 +53,7 @@ pub(super) fn parse(line: &str) -> Option<ListEntry> {
     if name.trim().is_empty() {
         return None;
     }
-    let mut entry = ListEntry::empty(name.to_string(), kind, line);
+    let mut entry = ListEntry::empty(name, kind, line);
     entry.size = size;
     entry.modified = utc_time(year, month, day, hour, minute, 0, 0);
     Some(entry)

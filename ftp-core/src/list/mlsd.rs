@@ -6,6 +6,7 @@
 //! ```
 
 use super::{parse_mlsd_time, parse_u64, EntryKind, ListEntry};
+use crate::path::RemotePath;
 
 /// Parses one fact line (line terminator already removed).
 pub(super) fn parse(line: &str) -> Option<ListEntry> {
@@ -21,7 +22,7 @@ pub(super) fn parse(line: &str) -> Option<ListEntry> {
     if name.is_empty() {
         return None;
     }
-    let mut entry = ListEntry::empty(name.to_string(), EntryKind::Other, line);
+    let mut entry = ListEntry::empty(name, EntryKind::Other, line);
     let mut size = None;
     let mut sizd = None;
     let (mut owner_name, mut owner_id) = (None, None);
@@ -34,7 +35,7 @@ pub(super) fn parse(line: &str) -> Option<ListEntry> {
             "type" => {
                 let (kind, target) = entry_type(value);
                 entry.kind = kind;
-                entry.link_target = target;
+                entry.link_target = target.map(RemotePath::from);
             }
             "size" => size = parse_u64(value).or(size),
             "sizd" => sizd = parse_u64(value).or(sizd),

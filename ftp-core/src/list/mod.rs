@@ -6,6 +6,8 @@
 
 use std::time::SystemTime;
 
+use crate::path::RemotePath;
+
 /// What a listing entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -26,8 +28,9 @@ pub enum EntryKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListEntry {
-    /// The file name (for an [`EntryKind::Unknown`] line, the whole line).
-    pub name: String,
+    /// The file name, as the server named it (for an [`EntryKind::Unknown`] line, the
+    /// whole line). Send it back as it is to download, rename or delete the entry.
+    pub name: RemotePath,
     /// What the entry is.
     pub kind: EntryKind,
     /// Size in bytes, when the server said.
@@ -35,7 +38,7 @@ pub struct ListEntry {
     /// Last modification time (UTC), when the server said.
     pub modified: Option<SystemTime>,
     /// For symbolic links, the target as listed (`a -> b`).
-    pub link_target: Option<String>,
+    pub link_target: Option<RemotePath>,
     /// Unix permission bits (e.g. `0o755`) from `ls -l` or MLSD `UNIX.mode`.
     pub unix_mode: Option<u32>,
     /// Owner name or number, when listed.
@@ -66,13 +69,13 @@ impl ListEntry {
     /// An entry for a line that no parser understood: kind [`EntryKind::Unknown`], `name` and
     /// `raw` both hold the line, every other field is `None`.
     pub fn unknown(raw: &str) -> Self {
-        Self::empty(raw.to_string(), EntryKind::Unknown, raw)
+        Self::empty(raw, EntryKind::Unknown, raw)
     }
 
     /// Every optional field `None`; the parsers fill in what their format provides.
-    fn empty(name: String, kind: EntryKind, raw: &str) -> Self {
+    fn empty(name: &str, kind: EntryKind, raw: &str) -> Self {
         ListEntry {
-            name,
+            name: RemotePath::from(name),
             kind,
             size: None,
             modified: None,

@@ -38,7 +38,7 @@ pub(super) fn parse(line: &str, now: SystemTime) -> Option<ListEntry> {
     let (size, fields_end) = size_before(&toks, date_at, is_device)?;
     let fields = toks.get(1..fields_end)?;
 
-    let mut entry = ListEntry::empty(name.to_string(), kind, line);
+    let mut entry = ListEntry::empty(name, kind, line);
     entry.size = size;
     entry.modified = date.modified;
     entry.unix_mode = Some(mode);
@@ -48,8 +48,8 @@ pub(super) fn parse(line: &str, now: SystemTime) -> Option<ListEntry> {
     if kind == EntryKind::Link {
         if let Some((link, target)) = name.split_once(" -> ") {
             if !link.is_empty() {
-                entry.name = link.to_string();
-                entry.link_target = Some(target.to_string());
+                entry.name = link.into();
+                entry.link_target = Some(target.into());
             }
         }
     }
