@@ -148,8 +148,10 @@ fn doctor_on_the_incident_server_concludes_in_one_deadline() {
     );
     let elapsed = started.elapsed();
     let out = String::from_utf8_lossy(&o.stdout);
-    // Every attempt runs in parallel: about one handshake deadline, not one per attempt.
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}\n{out}");
+    // Every attempt runs in parallel: about one handshake deadline, not one per attempt
+    // (six explicit attempts one after another would take at least 6 s; the margin is for
+    // starting the process and threads on a loaded machine).
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}\n{out}");
     assert_eq!(o.status.code(), Some(4), "{out}");
     assert!(
         out.contains("answers AUTH TLS with 234 but never completes the TLS handshake"),
