@@ -1,14 +1,19 @@
 //! `ftpc doctor`: tries every compiled backend × {explicit, implicit} × {TLS 1.2, TLS 1.3}
 //! (plus plain FTP with `--allow-plaintext`) in parallel, and says which combination to use,
 //! or, when none works, what the failures mean.
+//!
+//! The combinations are [`AutoConnect`]'s candidates, one `AutoConnect` per TLS version
+//! (its connectors pinned to that version), each run by [`AutoConnect::try_candidate`]: a
+//! row works exactly when `ftpc --tls auto` would accept that profile.
 
+use std::cmp::Reverse;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ftpkit::CertificateInfo;
 use ftpkit::{
-    Backend, Client, Config, Error, Phase, Security, TlsConnector, TlsError, TlsMode, TlsOptions,
+    AutoConnect, Backend, Candidate, Client, Config, Error, Phase, Security, TlsMode, TlsOptions,
     TlsVersion,
 };
 
@@ -16,7 +21,7 @@ use crate::failure::Failure;
 use crate::ls::rfc3339;
 use crate::url::FtpUrl;
 
-/// One combination to try.
+/// One combination: a row of the table.
 #[derive(Debug, Clone, Copy)]
 struct Plan {
     backend: Option<Backend>,
@@ -47,8 +52,29 @@ impl Plan {
     }
 }
 
+/// A row to run.
+enum Job {
+    /// A candidate of the `AutoConnect` for the row's TLS version.
+    Candidate {
+        plan: Plan,
+        auto: Arc<AutoConnect>,
+        candidate: Candidate,
+    },
+    /// The backend could not make a connector for that version: the row has failed already.
+    Failed(Outcome),
+}
+
+impl Job {
+    fn plan(&self) -> Plan {
+        match self {
+            Job::Candidate { plan, .. } => *plan,
+            Job::Failed(o) => o.plan,
+        }
+    }
+}
+
 /// What one combination did.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Outcome {
     plan: Plan,
     ok: bool,
@@ -86,74 +112,32 @@ pub(crate) struct Inputs {
 
 pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
     let started = Instant::now();
-    let explicit_port = match (inp.url.implicit_tls, inp.url.port) {
-        (false, Some(p)) => p,
-        _ => 21,
-    };
-    let mut plans = Vec::new();
-    for &mode in &inp.modes {
-        for &backend in &inp.backends {
-            // Newest first: the verdict prefers the first that works.
-            for version in [
-                TlsVersion::Tls13,
-                TlsVersion::Tls12,
-                TlsVersion::Tls11,
-                TlsVersion::Tls10,
-            ]
-            .into_iter()
-            .filter(|v| (inp.tls.min_version..=inp.tls.max_version).contains(v))
-            {
-                plans.push(Plan {
-                    backend: Some(backend),
-                    mode,
-                    version: Some(version),
-                    port: if mode == TlsMode::Implicit {
-                        inp.implicit_port
-                    } else {
-                        explicit_port
-                    },
-                });
-            }
-        }
-    }
-    if inp.allow_plaintext {
-        plans.push(Plan {
-            backend: None,
-            mode: TlsMode::Plain,
-            version: None,
-            port: explicit_port,
-        });
-    }
-    // Connectors first (loading the system roots takes tens of milliseconds each), so that
-    // every attempt's clock measures the network, not the set-up.
-    let connectors: Vec<_> = plans.iter().map(|p| connector_for(p, &inp)).collect();
+    let jobs = plan(&inp);
     // In parallel: the whole run takes about as long as the slowest deadline.
     let mut outcomes: Vec<Outcome> = thread::scope(|s| {
-        let handles: Vec<_> = plans
+        let handles: Vec<_> = jobs
             .iter()
-            .zip(connectors)
-            .map(|(p, c)| {
+            .map(|j| {
                 let inp = &inp;
-                s.spawn(move || attempt(*p, c, inp))
+                s.spawn(move || attempt(j, inp))
             })
             .collect();
         handles
             .into_iter()
-            .zip(&plans)
-            .map(|(h, p)| h.join().unwrap_or_else(|_| panicked(*p)))
+            .zip(&jobs)
+            .map(|(h, j)| h.join().unwrap_or_else(|_| panicked(j.plan())))
             .collect()
     });
     // Servers that limit connections per address answer the surplus with 421 at once:
     // those attempts say nothing about TLS, so they run again, one at a time.
-    for o in outcomes.iter_mut().filter(|o| o.busy) {
+    for (o, j) in outcomes.iter_mut().zip(&jobs).filter(|(o, _)| o.busy) {
         log::info!(
             "doctor: {} {} {} was turned away (too many connections); trying it again alone",
             o.plan.backend_name(),
             o.plan.mode_name(),
             o.plan.version_name()
         );
-        let plan = o.plan;
-        *o = attempt(plan, connector_for(&plan, &inp), &inp);
+        *o = attempt(j, &inp);
     }
     let (verdict, best) = verdict(&outcomes, inp.allow_plaintext);
     let elapsed = started.elapsed();
@@ -186,15 +170,104 @@ pub(crate) fn run(inp: Inputs) -> Result<(), Failure> {
     }
 }
 
-fn connector_for(p: &Plan, inp: &Inputs) -> Option<Result<Arc<dyn TlsConnector>, TlsError>> {
-    p.backend.map(|b| {
+/// The rows, in preference order (the verdict relies on it): modes as given (explicit
+/// first), backends as compiled, TLS versions newest first; plain FTP last.
+///
+/// They are the candidates of an `AutoConnect` per TLS version, its connectors pinned to
+/// that version, and of one without connectors for plain FTP (its only candidate, when
+/// allowed); a backend that cannot make a connector for a version has failed rows instead.
+/// Connectors are made first (loading the system roots takes tens of milliseconds each),
+/// so that every attempt's clock measures the network, not the set-up.
+fn plan(inp: &Inputs) -> Vec<Job> {
+    let explicit_port = match (inp.url.implicit_tls, inp.url.port) {
+        (false, Some(p)) => p,
+        _ => 21,
+    };
+    let auto = |connectors| {
+        AutoConnect::new(inp.url.host.clone(), connectors)
+            .port(explicit_port)
+            .implicit_port(inp.implicit_port)
+            .allow_implicit(inp.modes.contains(&TlsMode::Implicit))
+            .config(inp.config.clone())
+    };
+    let mut autos = Vec::new();
+    let mut jobs = Vec::new();
+    let versions = [
+        TlsVersion::Tls13,
+        TlsVersion::Tls12,
+        TlsVersion::Tls11,
+        TlsVersion::Tls10,
+    ];
+    let wanted = |v: &TlsVersion| {
+        !inp.modes.is_empty() && (inp.tls.min_version..=inp.tls.max_version).contains(v)
+    };
+    for version in versions.into_iter().filter(wanted) {
         let mut tls = inp.tls.clone();
-        if let Some(v) = p.version {
-            tls.min_version = v;
-            tls.max_version = v;
+        tls.min_version = version;
+        tls.max_version = version;
+        let mut connectors = Vec::new();
+        for &backend in &inp.backends {
+            match backend.connector(&tls) {
+                Ok(c) => connectors.push(c),
+                Err(e) => {
+                    let e = Error::from_tls(Phase::Connect, backend.name(), e);
+                    for &mode in &inp.modes {
+                        let mut o = empty(Plan {
+                            backend: Some(backend),
+                            mode,
+                            version: Some(version),
+                            port: if mode == TlsMode::Implicit {
+                                inp.implicit_port
+                            } else {
+                                explicit_port
+                            },
+                        });
+                        failed_with(&mut o, &e, inp);
+                        jobs.push(Job::Failed(o));
+                    }
+                }
+            }
         }
-        b.connector(&tls)
-    })
+        autos.push((Some(version), auto(connectors)));
+    }
+    autos.push((None, auto(Vec::new()).allow_plaintext(inp.allow_plaintext)));
+    for (version, auto) in autos {
+        let auto = Arc::new(auto);
+        for c in auto.candidates() {
+            let mode = c.profile.mode;
+            if mode != TlsMode::Plain && !inp.modes.contains(&mode) {
+                continue;
+            }
+            let backend = c
+                .profile
+                .backend
+                .and_then(|name| inp.backends.iter().copied().find(|b| b.name() == name));
+            jobs.push(Job::Candidate {
+                plan: Plan {
+                    backend,
+                    mode,
+                    version,
+                    port: c.profile.port,
+                },
+                auto: auto.clone(),
+                candidate: c,
+            });
+        }
+    }
+    jobs.sort_by_key(|j| {
+        let p = j.plan();
+        (
+            // Plain FTP, in no TLS mode, last.
+            inp.modes
+                .iter()
+                .position(|m| *m == p.mode)
+                .unwrap_or(usize::MAX),
+            p.backend
+                .and_then(|b| inp.backends.iter().position(|x| *x == b)),
+            Reverse(p.version),
+        )
+    });
+    jobs
 }
 
 fn panicked(plan: Plan) -> Outcome {
@@ -225,58 +298,21 @@ fn empty(plan: Plan) -> Outcome {
     }
 }
 
-fn attempt(
-    plan: Plan,
-    connector: Option<Result<Arc<dyn TlsConnector>, TlsError>>,
-    inp: &Inputs,
-) -> Outcome {
-    let t0 = Instant::now();
-    let mut o = empty(plan);
-    let result = try_plan(plan, connector, inp, &mut o);
-    o.elapsed = t0.elapsed();
-    match result {
-        Ok(()) => {
-            o.ok = true;
-            o.phase = "complete".into();
-        }
-        Err(e) => {
-            o.phase = e.phase().as_str().into();
-            o.timed_out_after_auth = e.is_timeout() && e.phase() == Phase::TlsUpgrade;
-            o.certificate_rejected =
-                matches!(&e, Error::Tls { detail, .. } if detail.contains("certificate rejected"));
-            o.tls_refused = matches!(e, Error::TlsRequired { .. });
-            o.login_failed = e.phase() == Phase::Login && !e.is_timeout();
-            o.busy = e.phase() == Phase::Greeting && e.reply().is_some_and(|r| r.code() == 421);
-            if o.certificate_rejected {
-                o.verification = "failed".into();
-                // Fetch the certificate anyway, without logging in, to show what it is.
-                o.certificate = probe_certificate(plan, inp);
-            }
-            o.error = Some(crate::failure::cli_message(&e));
-        }
-    }
-    o
-}
-
-fn try_plan(
-    plan: Plan,
-    connector: Option<Result<Arc<dyn TlsConnector>, TlsError>>,
-    inp: &Inputs,
-    o: &mut Outcome,
-) -> Result<(), Error> {
-    let connector = match (plan.backend, connector) {
-        (Some(backend), Some(c)) => {
-            Some(c.map_err(|e| Error::from_tls(Phase::Connect, backend.name(), e))?)
-        }
-        _ => None,
+/// Runs one row: the candidate, as `--tls auto` would, and what its record and error say.
+fn attempt(job: &Job, inp: &Inputs) -> Outcome {
+    let (plan, auto, candidate) = match job {
+        Job::Failed(o) => return o.clone(),
+        Job::Candidate {
+            plan,
+            auto,
+            candidate,
+        } => (*plan, auto, candidate),
     };
-    let security = Security::with_mode(plan.mode, connector)
-        .expect("a plan has a connector exactly when it uses TLS");
-    let mut client = Client::builder(inp.url.host.clone(), security)
-        .config(inp.config.clone())
-        .port(plan.port)
-        .connect()?;
-    if let Some(info) = client.tls_info() {
+    let mut o = empty(plan);
+    let (a, result) = auto.try_candidate(candidate, &inp.user, &inp.password);
+    o.elapsed = a.elapsed;
+    o.logged_in = a.logged_in;
+    if let Some(info) = &a.tls {
         o.protocol = info.protocol.clone();
         o.cipher = info.cipher.clone();
         o.certificate = info.peer_certificate.clone();
@@ -286,13 +322,34 @@ fn try_plan(
             "ok".into()
         };
     }
-    client.login(&inp.user, &inp.password)?;
-    o.logged_in = true;
-    client.list_raw("")?;
-    o.list_ok = true;
-    o.resumed = client.last_data_tls_info().and_then(|i| i.resumed);
-    let _ = client.quit();
-    Ok(())
+    match result {
+        Ok(client) => {
+            o.ok = true;
+            o.phase = "complete".into();
+            o.list_ok = true;
+            o.resumed = a.data_tls.as_ref().and_then(|i| i.resumed);
+            let _ = client.quit();
+        }
+        Err(e) => failed_with(&mut o, &e, inp),
+    }
+    o
+}
+
+/// Fills in what `e` says about the row.
+fn failed_with(o: &mut Outcome, e: &Error, inp: &Inputs) {
+    o.phase = e.phase().as_str().into();
+    o.timed_out_after_auth = e.is_timeout() && e.phase() == Phase::TlsUpgrade;
+    o.certificate_rejected =
+        matches!(e, Error::Tls { detail, .. } if detail.contains("certificate rejected"));
+    o.tls_refused = matches!(e, Error::TlsRequired { .. });
+    o.login_failed = e.phase() == Phase::Login && !e.is_timeout();
+    o.busy = e.phase() == Phase::Greeting && e.reply().is_some_and(|r| r.code() == 421);
+    if o.certificate_rejected {
+        o.verification = "failed".into();
+        // Fetch the certificate anyway, without logging in, to show what it is.
+        o.certificate = probe_certificate(o.plan, inp);
+    }
+    o.error = Some(crate::failure::cli_message(e));
 }
 
 fn probe_certificate(plan: Plan, inp: &Inputs) -> Option<CertificateInfo> {

@@ -71,7 +71,7 @@ mod retry;
 mod tls;
 mod transfer;
 
-pub use auto::{Attempt, AutoConnect, AutoConnectError, AutoReport, Profile};
+pub use auto::{Attempt, AutoConnect, AutoConnectError, AutoReport, Candidate, Profile};
 pub use client::{Client, ClientBuilder, ListStream, ProgressFn, TransferType};
 pub use config::{Config, DataMode, Limits, PasvAddress, Security, Timeouts, TlsMode};
 pub use deadline::Deadline;

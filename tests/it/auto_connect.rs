@@ -150,3 +150,44 @@ fn a_slow_server_cannot_stretch_an_attempt_past_the_budget() {
     );
     assert!(err.to_string().contains("time budget"), "{err}");
 }
+
+#[test]
+fn try_candidate_runs_one_profile_as_connect_does() {
+    let server = FakeServer::start_many(incident_server);
+    let auto = auto(server.port())
+        .allow_implicit(false)
+        .allow_plaintext(true);
+    let candidates = auto.candidates();
+    let profiles: Vec<_> = candidates.iter().map(|c| c.profile.clone()).collect();
+    assert_eq!(profiles, auto.profiles());
+    let (plain, tls) = candidates.split_last().unwrap();
+    assert!(matches!(plain.security, ftpkit::Security::Plain));
+    let (a, r) = auto.try_candidate(&tls[0], "u", "p");
+    assert_eq!(a.failed_in, Some(Phase::TlsUpgrade), "{a:?}");
+    assert!(!a.logged_in);
+    assert_eq!(r.err().map(|e| e.phase()), Some(Phase::TlsUpgrade));
+    let (a, r) = auto.try_candidate(plain, "u", "p");
+    assert!(a.worked() && a.logged_in, "{a:?}");
+    r.unwrap().noop().unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn the_callers_deadline_bounds_the_search_and_the_budget_not_the_session() {
+    let server = FakeServer::start_many(incident_server);
+    let mut config = Config::default();
+    config.deadline = Some(Instant::now() + Duration::from_millis(300));
+    let err = auto(server.port())
+        .config(config)
+        .connect("u", "p")
+        .expect_err("300 ms is less than one handshake deadline");
+    assert!(err.to_string().contains("Config::deadline"), "{err}");
+    // The budget bounds the attempts; the session that comes out of them outlives it.
+    let (mut client, _) = AutoConnect::new("127.0.0.1", Vec::new())
+        .port(server.port())
+        .allow_plaintext(true)
+        .budget(Duration::from_millis(300))
+        .connect("u", "p")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(400));
+    client.list_raw("").unwrap_or_else(|e| panic!("{e}"));
+}

@@ -132,6 +132,12 @@ impl Client {
         !self.control.is_broken()
     }
 
+    /// Replaces the session's absolute end ([`Config::deadline`]) for every wait from now on.
+    pub(crate) fn set_session_deadline(&mut self, at: Option<Instant>) {
+        self.config.deadline = at;
+        self.control.deadline = at;
+    }
+
     /// `QUIT`, then closes the connection.
     pub fn quit(mut self) -> Result<()> {
         let r = self.control.execute(&Command::bare("QUIT"), Phase::Quit);
