@@ -70,6 +70,7 @@ mod reply;
 mod retry;
 mod tls;
 mod transfer;
+mod tree;
 
 pub use auto::{Attempt, AutoConnect, AutoConnectError, AutoReport, Candidate, Profile};
 pub use client::{Client, ClientBuilder, ListStream, ProgressFn, TransferType};
@@ -89,3 +90,8 @@ pub use tls::{
     TlsStream, TlsVersion,
 };
 pub use transfer::{Download, Upload};
+pub use tree::{
+    Action, Direction, FileOutcome, Glob, LocalEntry, LocalKind, LocalTree, Op, Outcome, Plan,
+    Reason, RemoteTree, SyncMode, SyncOptions, TreeEntry, TreeProblem, TreeProgress,
+    TreeProgressFn, TreeReport, TreeSync,
+};

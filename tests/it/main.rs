@@ -18,4 +18,6 @@ mod tls_conformance;
 mod tls_data_faults;
 mod tls_faults;
 mod tls_vsftpd;
+mod tree;
+mod tree_faults;
 mod vsftpd_harness_selftest;

@@ -157,6 +157,34 @@ impl Client {
         })
     }
 
+    /// Sets the modification time of `path` on the server with `MFMT` (draft-somers-ftp-mfxx),
+    /// when `FEAT` offers it; `Ok(false)` when it does not, and nothing is sent. The time
+    /// is sent in UTC, to the second.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// let local = std::fs::metadata("report.csv").unwrap().modified().unwrap();
+    /// if !ftp.set_modified("report.csv", local)? {
+    ///     eprintln!("this server cannot set times");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn set_modified(&mut self, path: impl Into<RemotePath>, time: SystemTime) -> Result<bool> {
+        if !self.features.has("MFMT") {
+            return Ok(false);
+        }
+        let stamp = mfmt_stamp(time).ok_or_else(|| Error::InvalidArgument {
+            what: "time",
+            detail: "before 1970 or after 9999, which MFMT cannot express".into(),
+        })?;
+        let path = path.into();
+        let mut arg = stamp.into_bytes();
+        arg.push(b' ');
+        arg.extend_from_slice(path.as_bytes());
+        self.simple("MFMT", &RemotePath::from(arg), expect::code(213), None)?;
+        Ok(true)
+    }
+
     /// The server's hash of a file, for verifying a transfer: `HASH` (with SHA-256 chosen
     /// when offered) or else `XSHA256`, `XSHA1`, `XMD5`, `XCRC`, whichever the server
     /// announces in `FEAT`. `None` when it offers none.
@@ -260,6 +288,24 @@ impl Client {
 }
 
 /// Reads the quoted path of a `257` reply: `"/a ""quoted"" dir" created`.
+/// `YYYYMMDDHHMMSS` in UTC.
+fn mfmt_stamp(t: SystemTime) -> Option<String> {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let dt = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
+    if dt.year() > 9999 {
+        return None;
+    }
+    Some(format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    ))
+}
+
 fn parse_257(text: &str) -> Option<String> {
     let start = text.find('"')?;
     let mut out = String::new();
@@ -295,5 +341,13 @@ mod tests {
         );
         assert_eq!(parse_257("\"/unterminated"), None);
         assert_eq!(parse_257("no quotes"), None);
+    }
+
+    #[test]
+    fn mfmt_stamps_are_utc_seconds() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_709_200_800);
+        assert_eq!(mfmt_stamp(t).as_deref(), Some("20240229100000"));
+        let before = std::time::UNIX_EPOCH - std::time::Duration::from_secs(1);
+        assert_eq!(mfmt_stamp(before), None);
     }
 }

@@ -1,0 +1,260 @@
+//! Walking a remote directory tree: every directory listed once, nothing followed into a
+//! loop, and a listing that failed or could not be read kept as a failure of that directory,
+//! never taken for an empty one.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use log::{debug, warn};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::list::{EntryKind, ListEntry};
+use crate::path::RemotePath;
+
+/// Directories deeper than this below the root are not entered (reported as failures):
+/// a server that lists a directory inside itself under a new name cannot keep a walk
+/// going forever.
+const MAX_DEPTH: usize = 128;
+
+/// One entry found in a remote tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TreeEntry {
+    /// The path below the walk's root, `/`-separated (`docs/a.txt`).
+    pub path: RemotePath,
+    /// The entry as listed: kind, size, modification time, link target… A symbolic link
+    /// is reported as [`EntryKind::Link`] and never followed.
+    pub entry: ListEntry,
+}
+
+/// Why part of a tree could not be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TreeProblem {
+    /// Listing a directory failed: its contents are unknown (not empty).
+    ListingFailed {
+        /// The directory, below the root.
+        dir: RemotePath,
+        /// What went wrong.
+        error: Error,
+    },
+    /// A listing line no parser understood: one entry of that directory is unknown.
+    UnreadableLine {
+        /// The directory, below the root.
+        dir: RemotePath,
+        /// The line as the server sent it.
+        line: String,
+    },
+    /// A directory not entered: too deep, or a name that cannot be a single path component.
+    NotEntered {
+        /// The directory (or the odd entry), below the root.
+        path: RemotePath,
+        /// Why.
+        why: &'static str,
+    },
+}
+
+impl fmt::Display for TreeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TreeProblem::ListingFailed { dir, error } => {
+                write!(f, "listing {} failed: {error}", shown(dir))
+            }
+            TreeProblem::UnreadableLine { dir, line } => {
+                write!(
+                    f,
+                    "in {}: a listing line no parser understands: {line:?}",
+                    shown(dir)
+                )
+            }
+            TreeProblem::NotEntered { path, why } => {
+                write!(f, "{} not entered: {why}", shown(path))
+            }
+        }
+    }
+}
+
+fn shown(p: &RemotePath) -> String {
+    if p.is_empty() {
+        "the root".into()
+    } else {
+        p.to_string()
+    }
+}
+
+/// A remote tree as [`Client::walk`] found it.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct RemoteTree {
+    /// The absolute path of the root on the server.
+    pub root: RemotePath,
+    /// Every entry below the root, directories before what they hold.
+    pub entries: Vec<TreeEntry>,
+    /// What could not be read. Empty when the whole tree was listed and understood.
+    pub problems: Vec<TreeProblem>,
+}
+
+impl RemoteTree {
+    /// True when every directory was listed and every line understood: only then may a
+    /// mirror delete what this tree lacks.
+    pub fn is_complete(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The regular files, with their sizes when listed.
+    pub fn files(&self) -> impl Iterator<Item = &TreeEntry> {
+        self.entries
+            .iter()
+            .filter(|e| e.entry.kind == EntryKind::File)
+    }
+}
+
+impl Client {
+    /// Lists `root` and every directory below it (`MLSD` when the server offers it, else
+    /// `CWD` into each directory and `LIST`, which reads names with spaces and brackets
+    /// exactly). Symbolic links are reported, never followed. A directory whose listing
+    /// fails is recorded in [`RemoteTree::problems`] and the walk goes on with the others;
+    /// only an error that leaves the session unusable (or a `root` that cannot be listed
+    /// at all) ends it with `Err`.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// let tree = ftp.walk("/pub")?;
+    /// for e in tree.files() {
+    ///     println!("{} {:?}", e.path, e.entry.size);
+    /// }
+    /// if !tree.is_complete() {
+    ///     for p in &tree.problems {
+    ///         eprintln!("{p}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn walk(&mut self, root: impl Into<RemotePath>) -> Result<RemoteTree> {
+        let root = root.into();
+        let start = self.pwd().ok();
+        let absolute = if root.as_bytes().starts_with(b"/") {
+            root
+        } else {
+            let here = start.clone().ok_or_else(|| Error::Protocol {
+                phase: crate::Phase::Command,
+                detail: "the server did not say its current directory (PWD), so a relative walk root cannot be resolved".into(),
+                last_reply: self.last_reply().cloned(),
+            })?;
+            here.join(root)
+        };
+        let use_mlsd = self.features().has("MLST");
+        let mut tree = RemoteTree {
+            root: absolute.clone(),
+            ..RemoteTree::default()
+        };
+        // The root itself must be readable: a walk of nothing is an error, not a tree.
+        let first = self.list_dir(&absolute, use_mlsd)?;
+        let mut seen = HashSet::new();
+        seen.insert(absolute.clone());
+        let mut pending = vec![(RemotePath::default(), first, 0usize)];
+        while let Some((rel, listing, depth)) = pending.pop() {
+            let mut subdirs = Vec::new();
+            for entry in listing {
+                if is_self_or_parent(&entry) {
+                    continue;
+                }
+                let Some(name) = component(&entry) else {
+                    tree.problems.push(TreeProblem::NotEntered {
+                        path: rel.join(entry.name.clone()),
+                        why: "the listed name is not a single path component",
+                    });
+                    continue;
+                };
+                let path = rel.join(name);
+                match entry.kind {
+                    EntryKind::Unknown => {
+                        tree.problems.push(TreeProblem::UnreadableLine {
+                            dir: rel.clone(),
+                            line: entry.raw.clone(),
+                        });
+                        continue;
+                    }
+                    EntryKind::Dir => subdirs.push(path.clone()),
+                    _ => {}
+                }
+                tree.entries.push(TreeEntry { path, entry });
+            }
+            // Depth first, in listing order.
+            for dir in subdirs.into_iter().rev() {
+                let abs = absolute.join(dir.clone());
+                if depth + 1 > MAX_DEPTH {
+                    tree.problems.push(TreeProblem::NotEntered {
+                        path: dir,
+                        why: "deeper than 128 levels below the root",
+                    });
+                    continue;
+                }
+                if !seen.insert(abs.clone()) {
+                    continue;
+                }
+                match self.list_dir(&abs, use_mlsd) {
+                    Ok(listing) => pending.push((dir, listing, depth + 1)),
+                    Err(error) if self.is_usable() => {
+                        warn!("walk: listing {abs} failed: {error}");
+                        tree.problems
+                            .push(TreeProblem::ListingFailed { dir, error });
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        if !use_mlsd {
+            if let Some(back) = start {
+                // Polite: leave the session where it was.
+                if let Err(e) = self.cwd(back) {
+                    debug!("walk: could not return to the starting directory: {e}");
+                }
+            }
+        }
+        Ok(tree)
+    }
+
+    /// One directory's entries (`.` and `..` left out), by absolute path.
+    fn list_dir(&mut self, dir: &RemotePath, use_mlsd: bool) -> Result<Vec<ListEntry>> {
+        if use_mlsd {
+            return self.list(dir);
+        }
+        // LIST takes options and, on many servers, glob patterns: a directory named
+        // "-rf" or "a[1]" would be misread. The directory is entered instead.
+        self.cwd(dir)?;
+        self.list("")
+    }
+}
+
+/// MLSD's `cdir` and `pdir` entries (the directory itself and its parent, often named by
+/// their full path): not part of the tree.
+fn is_self_or_parent(entry: &ListEntry) -> bool {
+    if entry.kind != EntryKind::Other {
+        return false;
+    }
+    let facts = entry
+        .raw
+        .split(' ')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    facts
+        .split(';')
+        .any(|f| matches!(f.trim(), "type=cdir" | "type=pdir"))
+}
+
+/// The entry's name when it is one path component (MLSD `cdir` entries and odd servers
+/// can send a path).
+fn component(entry: &ListEntry) -> Option<RemotePath> {
+    let name = entry.name.as_bytes();
+    if entry.kind == EntryKind::Unknown {
+        // Kept whole for the problem report.
+        return Some(entry.name.clone());
+    }
+    if name.is_empty() || name.contains(&b'/') || name == b"." || name == b".." {
+        return None;
+    }
+    Some(entry.name.clone())
+}

@@ -1,0 +1,234 @@
+//! Whole trees against a real vsftpd (plain, and explicit TLS with `require_ssl_reuse`):
+//! 500 files in nested directories up and down with 1 and 4 sessions, update runs that
+//! move exactly what changed (checked in the server's transfer log), and mirrors that
+//! delete only what the source lost.
+
+use crate::support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use ftpkit::{
+    Backend, Client, Credentials, Op, Outcome, Pool, Security, SyncMode, SyncOptions, TlsOptions,
+    TreeSync,
+};
+use support::certs::TestCerts;
+use support::check::prng_bytes;
+use support::vsftpd::{require_vsftpd, Vsftpd};
+
+/// 500 files: 10 top directories × 5 subdirectories × 10 files, sizes from 0 bytes to
+/// 3 MiB (a few large ones), names with spaces and UTF-8.
+fn make_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut n = 0u64;
+    for d in 0..10 {
+        for s in 0..5 {
+            let dir = format!("dir {d}/sub-{s} é");
+            fs::create_dir_all(root.join(&dir)).unwrap();
+            for f in 0..10 {
+                n += 1;
+                let size = match n {
+                    1 => 0,
+                    _ if n.is_multiple_of(97) => 3 * 1024 * 1024 + n as usize,
+                    _ => (n as usize * 131) % 9000,
+                };
+                let name = format!("{dir}/file {f} ü.bin");
+                let data = prng_bytes(n, size);
+                fs::write(root.join(&name), &data).unwrap();
+                files.insert(name, data);
+            }
+        }
+    }
+    files
+}
+
+fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            if p.is_dir() {
+                pending.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn pool(server: &Vsftpd, security: Security, size: usize) -> Pool {
+    Pool::new(
+        Client::builder("127.0.0.1", security).port(server.port()),
+        Credentials::new(server.user(), server.password()),
+        size,
+    )
+}
+
+/// Uploads `local` to `/remote`, downloads it again into a fresh directory, and checks
+/// every byte on the server and back home.
+fn round_trip(server: &Vsftpd, pool: &Pool, label: &str) {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    let files = make_tree(&src);
+    let remote = format!("/{label}");
+    let up = TreeSync::upload(&src, remote.as_str());
+    let plan = up.plan(pool).expect("plan the upload");
+    assert_eq!(plan.transfer_totals().0, 500, "{label}");
+    let report = up.run(pool, &plan, None);
+    let failures: Vec<_> = report
+        .failures()
+        .map(|f| format!("{}: {:?}", f.path, f.outcome))
+        .collect();
+    assert!(failures.is_empty(), "{label}: {failures:#?}");
+    assert_eq!(
+        read_tree(&server.root().join(label)),
+        files,
+        "{label}: on the server"
+    );
+    assert!(
+        report.sessions_opened <= pool.size(),
+        "{label}: {}",
+        report.sessions_opened
+    );
+
+    let back = work.path().join("back");
+    let down = TreeSync::download(remote.as_str(), &back);
+    let plan = down.plan(pool).expect("plan the download");
+    assert_eq!(plan.transfer_totals().0, 500, "{label}");
+    let report = down.run(pool, &plan, None);
+    assert!(
+        report.is_success(),
+        "{label}: {:#?}",
+        report.failures().collect::<Vec<_>>()
+    );
+    assert_eq!(read_tree(&back), files, "{label}: downloaded");
+    if pool.builder().current_security().connector().is_some() {
+        for o in report.outcomes.iter().filter(|o| o.op == Op::Transfer) {
+            assert_eq!(o.tls_resumed, Some(true), "{label}: {}", o.path);
+        }
+    }
+}
+
+#[test]
+fn a_500_file_tree_round_trips_plain_with_one_and_four_sessions() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    for n in [1, 4] {
+        round_trip(
+            &server,
+            &pool(&server, Security::Plain, n),
+            &format!("plain-{n}"),
+        );
+    }
+}
+
+#[test]
+fn a_500_file_tree_round_trips_over_tls_with_session_reuse_required() {
+    if !require_vsftpd() {
+        return;
+    }
+    let certs = TestCerts::generate();
+    let server = Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, false)
+        .option("require_ssl_reuse", "YES")
+        .start();
+    let mut opts = TlsOptions::default();
+    opts.ca_files.push(certs.ca.clone());
+    for backend in [Backend::Rustls, Backend::OpenSsl] {
+        if !backend.is_available() {
+            continue;
+        }
+        for n in [1, 4] {
+            let security = Security::Explicit(backend.connector(&opts).unwrap());
+            round_trip(
+                &server,
+                &pool(&server, security, n),
+                &format!("{backend}-{n}"),
+            );
+        }
+    }
+}
+
+fn downloads_logged(server: &Vsftpd) -> usize {
+    server.log().matches("OK DOWNLOAD").count()
+}
+
+/// An update after no change transfers nothing (the server's transfer log does not grow);
+/// after three files change it transfers exactly those three; a mirror with delete removes
+/// what the source lost.
+#[test]
+fn update_moves_exactly_what_changed_and_mirror_deletes_what_the_source_lost() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    for d in 0..3 {
+        for f in 0..4 {
+            server.write_file(format!("/tree/d{d}/f{f}.txt"), format!("{d}-{f}"));
+        }
+    }
+    let pool = pool(&server, Security::Plain, 2);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+    let mut update = SyncOptions::default();
+    update.mode = SyncMode::Update;
+    let sync = TreeSync::download("/tree", &local).options(update.clone());
+    let report = sync.run(&pool, &sync.plan(&pool).unwrap(), None);
+    assert_eq!(report.transferred().0, 12);
+    assert_eq!(downloads_logged(&server), 12);
+
+    let plan = sync.plan(&pool).unwrap();
+    assert!(plan.is_noop(), "nothing changed:\n{plan}");
+    assert!(sync.run(&pool, &plan, None).is_success());
+    assert_eq!(downloads_logged(&server), 12, "no download after no change");
+
+    for f in ["/tree/d0/f1.txt", "/tree/d1/f3.txt", "/tree/d2/f0.txt"] {
+        server.write_file(f, "changed, and longer");
+    }
+    let plan = sync.plan(&pool).unwrap();
+    let moved: Vec<String> = plan
+        .with_op(Op::Transfer)
+        .map(|a| a.path.to_string())
+        .collect();
+    assert_eq!(moved, ["d0/f1.txt", "d1/f3.txt", "d2/f0.txt"], "{plan}");
+    let report = sync.run(&pool, &plan, None);
+    assert_eq!(report.transferred().0, 3);
+    assert_eq!(downloads_logged(&server), 15);
+    assert_eq!(
+        fs::read(local.join("d1/f3.txt")).unwrap(),
+        b"changed, and longer"
+    );
+
+    // Mirror: what the source lost goes on the target too.
+    fs::remove_file(server.root().join("tree/d2/f2.txt")).unwrap();
+    fs::remove_dir_all(server.root().join("tree/d1")).unwrap();
+    let mut mirror_options = update.clone();
+    mirror_options.delete = true;
+    let mirror = TreeSync::download("/tree", &local).options(mirror_options);
+    let plan = mirror.plan(&pool).unwrap();
+    let report = mirror.run(&pool, &plan, None);
+    assert!(
+        report.is_success(),
+        "{:#?}",
+        report.failures().collect::<Vec<_>>()
+    );
+    assert!(!local.join("d2/f2.txt").exists());
+    assert!(!local.join("d1").exists());
+    assert!(local.join("d2/f1.txt").exists());
+    assert_eq!(downloads_logged(&server), 15, "deleting downloads nothing");
+    let deleted = report
+        .outcomes
+        .iter()
+        .filter(|o| {
+            matches!(o.op, Op::Delete | Op::RemoveDir) && matches!(o.outcome, Outcome::Done)
+        })
+        .count();
+    assert_eq!(deleted, 6, "d2/f2.txt, d1/f0..f3.txt and d1");
+}
