@@ -3,15 +3,13 @@
 //! and explicit FTPS on the resuming backends.
 
 mod common;
-#[path = "../../tests/support/mod.rs"]
-mod support;
 
 use common::*;
 use sha2::{Digest, Sha256};
 
-use support::certs::TestCerts;
-use support::check::prng_bytes;
-use support::proftpd::{require_proftpd, Proftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
 
 const SIZE: usize = 2 * 1024 * 1024 + 777;
 

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use crate::support::vsftpd::Vsftpd;
+use ftpkit_test_support::vsftpd::Vsftpd;
 
 /// Runs `ftpc` with no password in the environment.
 pub fn ftpc(args: &[&str]) -> Output {
