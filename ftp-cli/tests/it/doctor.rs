@@ -1,9 +1,7 @@
 //! `ftpc doctor` against a real vsftpd (FTPS with session reuse required) and against the
 //! incident's server (234, then silence; plain FTP works).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use std::time::{Duration, Instant};
 

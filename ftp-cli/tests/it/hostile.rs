@@ -1,9 +1,7 @@
 //! `ftpc` against scripted servers that show the bugs of issue 8 end to end: what a user
 //! sees (exit code, message, files on disk) when a server lies, stalls or says odd things.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use std::fs;
 use std::io::Write;

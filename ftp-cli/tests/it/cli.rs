@@ -1,8 +1,6 @@
 //! `ftpc` end to end: the real binary against real servers (vsftpd and the embedded one).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use ftpkit_test_support::certs::TestCerts;
 use ftpkit_test_support::embedded::EmbeddedServer;

@@ -1,9 +1,7 @@
 //! Nothing lost, nothing broken that looks complete: `.part` downloads, `--resume`,
 //! `--verify`, `put --atomic` and `put --resume`, against vsftpd and a scripted server.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use ftpkit_test_support::fake::{Conn, FakeServer};
 use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};

@@ -2,9 +2,7 @@
 //! `HASH` reply is multi-line (`213-Computing SHA-256 digest` then the hash line), plain
 //! and explicit FTPS on the resuming backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sha2::{Digest, Sha256};
 
 use ftpkit_test_support::certs::TestCerts;

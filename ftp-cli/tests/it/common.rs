@@ -1,5 +1,4 @@
 //! Running the real `ftpc` binary, shared by the end-to-end tests.
-#![allow(dead_code)]
 
 use std::process::{Command, Output};
 
