@@ -11,6 +11,7 @@ use ftpkit_core::{TlsConnector, TlsError};
 use ftpkit_core::{TlsOptions, TlsVersion};
 use ftpkit_native_tls::native_tls::{self, Protocol, TlsAcceptor};
 use ftpkit_native_tls::NativeTlsConnector;
+use ftpkit_test_support::certs::{self, DnType, PemDir};
 
 #[test]
 fn a_connect_with_ca_and_exchange_data() {
@@ -263,22 +264,17 @@ fn i_close_notify_is_a_clean_eof_for_the_server() {
 #[test]
 fn options_files() {
     let pki = pki();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = PemDir::new();
 
     // Several certificates in one CA file, with other blocks around them.
-    let other_key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["other".to_string()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "another CA");
-    let other_cert = params.self_signed(&other_key).unwrap();
+    let other = certs::self_signed(&[(DnType::CommonName, "another CA")], &["other"]);
     let bundle = dir.path().join("bundle.pem");
     std::fs::write(
         &bundle,
         format!(
             "# bundle\n{}{}{}",
-            other_cert.pem(),
-            other_key.serialize_pem(),
+            other.cert,
+            other.key,
             std::fs::read_to_string(&pki.cert_path).unwrap()
         ),
     )

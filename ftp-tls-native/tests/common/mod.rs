@@ -10,6 +10,7 @@ use std::time::Duration;
 use ftpkit_core::TlsOptions;
 use ftpkit_core::TlsStream;
 use ftpkit_native_tls::native_tls::{Identity, TlsAcceptor};
+use ftpkit_test_support::certs::{self, CertKey, PemDir};
 
 /// The handshake deadline used by most tests.
 pub const T: Duration = Duration::from_secs(5);
@@ -17,7 +18,7 @@ pub const T: Duration = Duration::from_secs(5);
 /// A self-signed certificate for `localhost` and `127.0.0.1`, on disk and as an identity.
 pub struct Pki {
     /// Keeps the files alive.
-    pub dir: tempfile::TempDir,
+    pub dir: PemDir,
     pub cert_path: PathBuf,
     pub key_path: PathBuf,
     pub cert_pem: String,
@@ -26,15 +27,13 @@ pub struct Pki {
 }
 
 pub fn pki() -> Pki {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-        .expect("generate certificate");
-    let cert_pem = ck.cert.pem();
-    let key_pem = ck.signing_key.serialize_pem();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, &cert_pem).unwrap();
-    std::fs::write(&key_path, &key_pem).unwrap();
+    let CertKey {
+        cert: cert_pem,
+        key: key_pem,
+    } = certs::self_signed(&[], &["localhost", "127.0.0.1"]);
+    let dir = PemDir::new();
+    let cert_path = dir.write("cert.pem", &cert_pem);
+    let key_path = dir.write("key.pem", &key_pem);
     let identity = Identity::from_pkcs8(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
     Pki {
         dir,
