@@ -1,12 +1,10 @@
 //! End-to-end tests against TLS servers running in threads on 127.0.0.1.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use ftpkit_core::{TlsConnector, TlsError};
 use ftpkit_core::{TlsOptions, TlsVersion};
 use ftpkit_native_tls::native_tls::{self, Protocol, TlsAcceptor};
@@ -214,7 +212,7 @@ fn h_min_tls13() {
         return;
     }
     // Expressible with OpenSSL and SChannel: a TLS 1.2-only server is refused. (A TLS 1.3
-    // server is accepted: see tests/tls13.rs.)
+    // server is accepted: see the tls13 module.)
     let connector = connector.unwrap();
     let acc = TlsAcceptor::builder(pki.identity.clone())
         .max_protocol_version(Some(Protocol::Tlsv12))
