@@ -5,17 +5,11 @@
 //!
 //! `cargo run --release --example bench --all-features`
 
-#[allow(dead_code)]
-#[path = "../tests/support/certs.rs"]
-mod certs;
-#[allow(dead_code)]
-#[path = "../tests/support/embedded.rs"]
-mod embedded;
-
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
 use ftpkit::{Backend, Client, Security, TlsOptions};
+use ftpkit_test_support::{certs, embedded};
 
 /// A reader of `left` pseudo-random bytes, generated on the fly.
 struct Source {

@@ -7,17 +7,11 @@
 //! Run it with `cargo run --example quickstart` (add `--all-features` for every backend,
 //! and `RUST_LOG=debug` to see every command and reply).
 
-#[allow(dead_code)]
-#[path = "../tests/support/certs.rs"]
-mod certs;
-#[allow(dead_code)]
-#[path = "../tests/support/embedded.rs"]
-mod embedded;
-
 use std::io::{Read, Write};
 use std::time::Instant;
 
 use ftpkit::{Backend, Client, Security, TlsInfo, TlsOptions};
+use ftpkit_test_support::{certs, embedded};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_log();

@@ -3,14 +3,12 @@
 //! the server cuts it into lines (issue 8, item 11). A million one-byte lines used to cost
 //! 70 to 230 MiB under a 4 MiB cap.
 
-mod support;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use ftpkit::{Client, Error, Security};
-use support::fake::FakeServer;
+use ftpkit_test_support::fake::FakeServer;
 
 struct Counting;
 

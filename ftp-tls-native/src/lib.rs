@@ -170,7 +170,7 @@ impl Read for NativeTlsStream {
     /// - without close_notify, the library only stops because a socket read returned 0.
     ///
     /// So `Ok(0)` after the socket returned 0 is a truncation. Verified with OpenSSL 3 (see
-    /// the tests `tls_data_faults` and `ftp-tls-native/tests/eof.rs`). On SChannel and
+    /// the tests `tls_data_faults` and `ftp-tls-native/tests/it/eof.rs`). On SChannel and
     /// Secure Transport the same holds as long as they stop reading once they have
     /// decrypted a close_notify, which they do.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

@@ -1,5 +1,5 @@
 //! End-to-end tests of the OpenSSL backend against OpenSSL servers on 127.0.0.1, with
-//! certificates made in memory by rcgen.
+//! certificates made in memory by rcgen (through `ftpkit_test_support::certs`).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,57 +10,48 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ftpkit_core::{CertificateProblem, TlsConnector, TlsError, TlsOptions, TlsStream, TlsVersion};
 use ftpkit_openssl::OpenSslConnector;
+use ftpkit_test_support::certs::{Ca, CertKey, DnType, KeyUsagePurpose, PemDir};
 use openssl::pkey::PKey;
 use openssl::ssl::{
     ErrorCode, NameType, SslAcceptor, SslAcceptorBuilder, SslMethod, SslOptions, SslStream,
     SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509;
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
-use tempfile::TempDir;
 
 const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A test CA and certificates it signed, as PEM strings and files.
 struct Pki {
-    dir: TempDir,
+    dir: PemDir,
+    ca: Ca,
     ca_file: PathBuf,
     server_cert: String,
     server_key: String,
-    issuer: Issuer<'static, KeyPair>,
 }
 
 impl Pki {
     fn new() -> Pki {
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::OrganizationName, "ftpkit tests");
-        dn.push(DnType::CommonName, "Test CA");
-        ca_params.distinguished_name = dn;
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_key = KeyPair::generate().unwrap();
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let dir = tempfile::tempdir().unwrap();
-        let ca_file = dir.path().join("ca.pem");
-        std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+        let ca = Ca::new(
+            &[
+                (DnType::OrganizationName, "ftpkit tests"),
+                (DnType::CommonName, "Test CA"),
+            ],
+            &[
+                KeyUsagePurpose::KeyCertSign,
+                KeyUsagePurpose::CrlSign,
+                KeyUsagePurpose::DigitalSignature,
+            ],
+        );
+        let dir = PemDir::new();
+        let ca_file = dir.write("ca.pem", ca.cert_pem());
 
         let mut pki = Pki {
             dir,
+            ca,
             ca_file,
             server_cert: String::new(),
             server_key: String::new(),
-            issuer,
         };
         let (cert, key) = pki.leaf("localhost", &["localhost", "127.0.0.1"], None);
         pki.server_cert = cert;
@@ -70,25 +61,16 @@ impl Pki {
 
     /// A certificate signed by the CA: (certificate PEM, key PEM).
     fn leaf(&self, cn: &str, sans: &[&str], validity: Option<(i32, i32)>) -> (String, String) {
-        let mut params =
-            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::OrganizationName, "ftpkit tests");
-        dn.push(DnType::CommonName, cn);
-        params.distinguished_name = dn;
-        if let Some((from, to)) = validity {
-            params.not_before = rcgen::date_time_ymd(from, 1, 1);
-            params.not_after = rcgen::date_time_ymd(to, 1, 1);
-        }
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
+        let subject = [
+            (DnType::OrganizationName, "ftpkit tests"),
+            (DnType::CommonName, cn),
+        ];
+        let CertKey { cert, key } = self.ca.sign(&subject, sans, validity);
+        (cert, key)
     }
 
     fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, contents).unwrap();
-        path
+        self.dir.write(name, contents)
     }
 
     fn options(&self) -> TlsOptions {

@@ -1,12 +1,10 @@
 //! AutoConnect against the incident's server: it answers `AUTH TLS` with `234` and then
 //! never completes a handshake, while plain FTP works.
 
-use crate::support;
-
 use std::time::{Duration, Instant};
 
 use ftpkit::{connectors, AutoConnect, Backend, Config, Phase, TlsMode, TlsOptions};
-use support::fake::{incident_server, FakeServer};
+use ftpkit_test_support::fake::{incident_server, Conn, FakeServer};
 
 const HANDSHAKE: Duration = Duration::from_millis(700);
 
@@ -104,7 +102,7 @@ fn a_slow_server_cannot_stretch_an_attempt_past_the_budget() {
     // Every reply comes 400 ms late: each wait alone is within its deadline, but a whole
     // login and listing takes several seconds.
     let server = FakeServer::start_many(|mut c| {
-        let slow = |c: &mut support::fake::Conn, r: &[u8]| {
+        let slow = |c: &mut Conn, r: &[u8]| {
             if c.pause(Duration::from_millis(400)) {
                 c.send(r);
             }

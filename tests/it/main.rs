@@ -1,9 +1,10 @@
 //! The integration tests, in one binary (one link instead of thirteen): each module is one
 //! area, against the embedded server, a real vsftpd or ProFTPD, or a scripted fault server.
 //! `tests/memory.rs` stays a binary of its own: it installs a counting global allocator.
+//! The servers, certificates and data come from the `ftpkit-test-support` crate; `check`
+//! holds what needs ftpkit's own types.
 
-#[path = "../support/mod.rs"]
-mod support;
+mod check;
 
 mod auto_connect;
 mod plain_embedded;

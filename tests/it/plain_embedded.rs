@@ -1,16 +1,15 @@
 //! Plain-FTP integration tests of the client against the embedded libunftp server (see
-//! `tests/support/embedded.rs`): no set-up needed, always runs. Results are checked through
+//! `ftpkit_test_support::embedded`): no set-up needed, always runs. Results are checked through
 //! the client and on the server's file system (`EmbeddedServer::root`, served as `/`).
-
-use crate::support;
-
-use support::check::{assert_reply, prng_bytes};
 
 use std::fs;
 use std::io::{Read, Write};
 
 use ftpkit::{Client, DataMode, EntryKind, Error, Phase, Security};
-use support::embedded::EmbeddedServer;
+use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::embedded::EmbeddedServer;
+
+use crate::check::assert_reply;
 
 /// Connects in plain FTP with the given data mode and logs in (any user is accepted).
 fn connect(server: &EmbeddedServer, mode: DataMode) -> Client {

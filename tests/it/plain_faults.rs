@@ -2,14 +2,12 @@
 //! report a broken transfer as a success, never wait past its deadlines, and stay precise
 //! about what happened.
 
-use crate::support;
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use ftpkit::{Client, DataMode, Error, PasvAddress, Phase, Security};
-use support::fake::{Conn, FakeServer};
+use ftpkit_test_support::fake::{Conn, FakeServer};
 
 const SLACK: Duration = Duration::from_millis(500);
 

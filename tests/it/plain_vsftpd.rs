@@ -1,10 +1,6 @@
 //! Plain-FTP integration tests of the client against a real vsftpd 3.0.x (see
-//! `tests/support/vsftpd.rs`). Every result is checked twice where possible: through the
+//! `ftpkit_test_support::vsftpd`). Every result is checked twice where possible: through the
 //! client and on the server's file system (`Vsftpd::root`, which the FTP user sees as `/`).
-
-use crate::support;
-
-use support::check::{assert_reply, prng_bytes};
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -13,8 +9,11 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ftpkit::{Client, DataMode, EntryKind, Error, Phase, Security, TransferType};
+use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 use sha2::{Digest, Sha256};
-use support::vsftpd::{require_vsftpd, Vsftpd};
+
+use crate::check::assert_reply;
 
 // ---------------------------------------------------------------------------
 // helpers

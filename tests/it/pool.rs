@@ -1,16 +1,14 @@
 //! The session pool against a real vsftpd that requires TLS session reuse: several sessions
 //! at once, each data connection resuming *its own* control session.
 
-use crate::support;
-
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::Mutex;
 
 use ftpkit::{Backend, Client, Credentials, Pool, Security, TlsOptions};
-use support::certs::TestCerts;
-use support::check::prng_bytes;
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 fn tls_pool(server: &Vsftpd, certs: &TestCerts, backend: Backend, size: usize) -> Pool {
     let mut opts = TlsOptions::default();

@@ -6,16 +6,16 @@
 //! a progress note: `213-Computing SHA-256 digest` then `213 SHA-256 0-N <hex> name` for
 //! `HASH`, `250-Computing SHA256 digest` then `250 <HEX>` for `XSHA256` and the others.
 
-use crate::support;
-
 use std::io::Write;
 use std::sync::Arc;
 
 use ftpkit::{Backend, Client, Error, HashAlgorithm, Phase, Security, TlsConnector, TlsOptions};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
 use sha2::{Digest, Sha256};
-use support::certs::TestCerts;
-use support::check::{assert_reply, prng_bytes};
-use support::proftpd::{require_proftpd, Proftpd};
+
+use crate::check::assert_reply;
 
 /// A few MiB: big enough that ProFTPD takes a moment to hash it.
 const SIZE: usize = 3 * 1024 * 1024 + 12_345;

@@ -1,17 +1,15 @@
 //! Secure defaults, each proven against a real or scripted server: expired certificates,
 //! TLS 1.0/1.1, line breaks in credentials, secrets in logs and debug output.
 
-use crate::support;
-
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
 use ftpkit::{Backend, Client, Error, Phase, Security, TlsOptions, TlsVersion};
-use support::certs::TestCerts;
-use support::embedded::EmbeddedServer;
-use support::fake::FakeServer;
-use support::old_tls::tls11_server;
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::embedded::EmbeddedServer;
+use ftpkit_test_support::fake::FakeServer;
+use ftpkit_test_support::old_tls::tls11_server;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 fn with_ca(certs: &TestCerts) -> TlsOptions {
     let mut o = TlsOptions::default();

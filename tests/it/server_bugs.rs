@@ -2,13 +2,13 @@
 //! hostile server found (issue 8), each against a scripted server that behaves exactly as
 //! the server that showed it. Every test here failed before its fix.
 
-use crate::support;
-
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use ftpkit::{Client, DataMode, Error, Phase, Security};
-use support::scripted::{send_data, server, verbs};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::fake::FakeServer;
+use ftpkit_test_support::scripted::{send_data, server, verbs};
 
 fn plain(port: u16) -> ftpkit::ClientBuilder {
     Client::builder("127.0.0.1", Security::Plain).port(port)
@@ -472,7 +472,7 @@ fn mlsd_entries_that_look_odd_are_all_kept() {
 fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
     use std::io::{BufRead, BufReader};
     use std::sync::Arc;
-    let certs = support::certs::TestCerts::generate();
+    let certs = TestCerts::generate();
     let chain: Vec<rustls::pki_types::CertificateDer<'static>> =
         rustls::pki_types::pem::PemObject::pem_file_iter(&certs.cert)
             .unwrap()
@@ -495,7 +495,7 @@ fn a_tls_upload_to_a_server_that_stops_reading_ends_at_the_idle_deadline() {
     let idle = Duration::from_secs(1);
     for backend in ftpkit::Backend::available() {
         let cfg = config.clone();
-        let server = support::fake::FakeServer::start(move |mut c| {
+        let server = FakeServer::start(move |mut c| {
             c.send(b"220 tls\r\n");
             let _ = c.command();
             c.send(b"234 go\r\n");

@@ -13,13 +13,11 @@
 //!
 //! No message may be a `Debug` dump of a library's error.
 
-use crate::support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ftpkit::{Backend, Client, Error, Phase, Security, TlsOptions};
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 /// A certificate and its key, made by the `openssl` command-line tool.
 struct OpensslCert {

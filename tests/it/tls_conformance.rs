@@ -2,14 +2,12 @@
 //! backend compiled in. Servers: the embedded libunftp server (FTPS, TLS 1.2) and a real
 //! vsftpd (TLS 1.3 with OpenSSL 3, `require_ssl_reuse=YES`).
 
-use crate::support;
-
 use std::io::{Read, Write};
 
 use ftpkit::{Backend, Client, Error, Phase, Security, TlsMode, TlsOptions};
-use support::certs::TestCerts;
-use support::embedded::EmbeddedServer;
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::embedded::EmbeddedServer;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 fn options(ca: Option<&TestCerts>) -> TlsOptions {
     let mut o = TlsOptions::default();

@@ -3,18 +3,16 @@
 //! produce a typed timeout in the data-connect phase within the handshake deadline, on every
 //! backend. The fake server speaks TLS through rustls with a certificate from a test CA.
 
-use crate::support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ftpkit::{Backend, Client, Error, Phase, Security, TlsOptions};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::fake::{Conn, FakeServer};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use support::certs::TestCerts;
-use support::fake::{Conn, FakeServer};
 
 const DEADLINE: Duration = Duration::from_secs(1);
 const SLACK: Duration = Duration::from_millis(500);

@@ -3,12 +3,10 @@
 //! names the phase and the backend; injected plaintext after `234` must be refused; a server
 //! that refuses TLS must not get a plaintext session.
 
-use crate::support;
-
 use std::time::{Duration, Instant};
 
 use ftpkit::{Backend, Client, ClientBuilder, Error, Phase, Security, TlsMode, TlsOptions};
-use support::fake::{Conn, FakeServer};
+use ftpkit_test_support::fake::{Conn, FakeServer};
 
 const DEADLINE: Duration = Duration::from_secs(1);
 const SLACK: Duration = Duration::from_millis(500);

@@ -5,14 +5,12 @@
 //! is refused. rustls and openssl must fully work; native-tls cannot resume sessions and
 //! must fail with that diagnosis.
 
-use crate::support;
-
 use std::io::{Read, Write};
 use std::sync::Arc;
 
 use ftpkit::{Backend, Client, Error, Phase, Security, TlsConnector, TlsMode, TlsOptions};
-use support::certs::TestCerts;
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 fn tls_server(certs: &TestCerts, implicit: bool) -> Vsftpd {
     // Also refuse TLS 1.0: a client must never need it.

@@ -3,8 +3,6 @@
 //! move exactly what changed (checked in the server's transfer log), and mirrors that
 //! delete only what the source lost.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -13,9 +11,9 @@ use ftpkit::{
     Backend, Client, Credentials, Op, Outcome, Pool, Security, SyncMode, SyncOptions, TlsOptions,
     TreeSync,
 };
-use support::certs::TestCerts;
-use support::check::prng_bytes;
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 /// 500 files: 10 top directories × 5 subdirectories × 10 files, sizes from 0 bytes to
 /// 3 MiB (a few large ones), names with spaces and UTF-8.

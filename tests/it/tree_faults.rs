@@ -2,8 +2,6 @@
 //! misbehaves the way no real server does on demand: a listing that breaks halfway, and a
 //! session cut in the middle of a file.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -14,8 +12,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use ftpkit::{
     Client, Credentials, Op, Outcome, Pool, Reason, RetryPolicy, Security, SyncOptions, TreeSync,
 };
-use support::fake::FakeServer;
-use support::scripted::serve;
+use ftpkit_test_support::fake::FakeServer;
+use ftpkit_test_support::scripted::serve;
 
 /// The virtual tree: absolute path → contents (`None`: a directory).
 type Tree = BTreeMap<&'static str, Option<Vec<u8>>>;

@@ -1,14 +1,12 @@
-//! Self-test of the vsftpd harness in `tests/support/vsftpd.rs`, using a raw
+//! Self-test of the vsftpd harness in `ftpkit_test_support::vsftpd`, using a raw
 //! TCP control connection (no dependency on the client library).
-
-use crate::support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

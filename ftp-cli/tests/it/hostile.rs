@@ -1,11 +1,7 @@
 //! `ftpc` against scripted servers that show the bugs of issue 8 end to end: what a user
 //! sees (exit code, message, files on disk) when a server lies, stalls or says odd things.
 
-mod common;
-#[path = "../../tests/support/mod.rs"]
-mod support;
-
-use common::*;
+use crate::common::*;
 
 use std::fs;
 use std::io::Write;
@@ -14,8 +10,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::fake::FakeServer;
-use support::scripted::{send_data, server, verbs};
+use ftpkit_test_support::fake::{incident_server, Conn, FakeServer};
+use ftpkit_test_support::scripted::{send_data, server, verbs, Ctx};
 
 /// Runs `ftpc ARGS --tls none` with the scripted servers' password.
 fn plain(args: &[&str]) -> Output {
@@ -134,10 +130,7 @@ fn a_quit_that_gets_no_answer_does_not_fail_finished_work() {
     let local = dir.path().join("up");
     fs::write(&local, b"payload").unwrap();
     for how in ["close", "garbage"] {
-        let handler = move |c: &mut support::fake::Conn,
-                            ctx: &mut support::scripted::Ctx,
-                            verb: &str,
-                            _: &str| match verb {
+        let handler = move |c: &mut Conn, ctx: &mut Ctx, verb: &str, _: &str| match verb {
             "SIZE" => Some("213 3".into()),
             "RETR" => send_data(c, ctx, b"abc", "226 done"),
             "LIST" => send_data(c, ctx, b"-rw-r--r-- 1 a b 3 Jan 01 2024 f\r\n", "226 done"),
@@ -302,7 +295,7 @@ fn max_time_bounds_a_slow_but_live_server() {
 
 #[test]
 fn connect_timeout_bounds_the_tls_handshake_too() {
-    let server = FakeServer::start(support::fake::incident_server);
+    let server = FakeServer::start(incident_server);
     let t0 = Instant::now();
     let o = ftpc_env(
         &[

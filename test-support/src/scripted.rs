@@ -1,12 +1,12 @@
 //! A scripted FTP server built from a closure: the defaults answer like a plain, well
 //! behaved server, and the test's handler overrides the commands whose misbehaviour it
-//! simulates. One connection; see [`crate::support::fake::FakeServer`].
+//! simulates. One connection; see [`crate::fake::FakeServer`].
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{channel, Receiver, Sender};
 
-use super::fake::{Conn, FakeServer};
+use crate::fake::{Conn, FakeServer};
 
 /// What a scripted server's handler sees: the control connection, its passive listener and
 /// the data connections it keeps open.

@@ -1,15 +1,12 @@
 //! How a read ends: a server that sends close_notify gives a clean end (`Ok(0)`), one that
 //! closes TCP without it gives `UnexpectedEof`, with TLS 1.2 and 1.3, and also when the
 //! close_notify and the TCP FIN are already waiting together in the socket buffer.
-#![cfg(not(any(windows, target_vendor = "apple")))]
-
-mod common;
 
 use std::io::{self, Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use ftpkit_core::TlsConnector;
 use ftpkit_core::TlsVersion;
 use ftpkit_native_tls::NativeTlsConnector;

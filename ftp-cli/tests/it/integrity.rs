@@ -1,14 +1,10 @@
 //! Nothing lost, nothing broken that looks complete: `.part` downloads, `--resume`,
 //! `--verify`, `put --atomic` and `put --resume`, against vsftpd and a scripted server.
 
-mod common;
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use crate::common::*;
 
-use common::*;
-
-use support::fake::{Conn, FakeServer};
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::fake::{Conn, FakeServer};
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 fn body(n: usize) -> Vec<u8> {
     (0..n as u32)

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,6 +9,7 @@ use std::time::Duration;
 use ftpkit_core::TlsOptions;
 use ftpkit_core::TlsStream;
 use ftpkit_native_tls::native_tls::{Identity, TlsAcceptor};
+use ftpkit_test_support::certs::{self, CertKey, PemDir};
 
 /// The handshake deadline used by most tests.
 pub const T: Duration = Duration::from_secs(5);
@@ -17,27 +17,29 @@ pub const T: Duration = Duration::from_secs(5);
 /// A self-signed certificate for `localhost` and `127.0.0.1`, on disk and as an identity.
 pub struct Pki {
     /// Keeps the files alive.
-    pub dir: tempfile::TempDir,
+    _dir: PemDir,
     pub cert_path: PathBuf,
     pub key_path: PathBuf,
+    // The PEM text is for the OpenSSL servers of `eof` and `tls13`, which exist only where
+    // native-tls is OpenSSL.
+    #[cfg_attr(any(windows, target_vendor = "apple"), allow(dead_code))]
     pub cert_pem: String,
+    #[cfg_attr(any(windows, target_vendor = "apple"), allow(dead_code))]
     pub key_pem: String,
     pub identity: Identity,
 }
 
 pub fn pki() -> Pki {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-        .expect("generate certificate");
-    let cert_pem = ck.cert.pem();
-    let key_pem = ck.signing_key.serialize_pem();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, &cert_pem).unwrap();
-    std::fs::write(&key_path, &key_pem).unwrap();
+    let CertKey {
+        cert: cert_pem,
+        key: key_pem,
+    } = certs::self_signed(&[], &["localhost", "127.0.0.1"]);
+    let dir = PemDir::new();
+    let cert_path = dir.write("cert.pem", &cert_pem);
+    let key_path = dir.write("key.pem", &key_pem);
     let identity = Identity::from_pkcs8(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
     Pki {
-        dir,
+        _dir: dir,
         cert_path,
         key_path,
         cert_pem,

@@ -1,17 +1,13 @@
 //! `ftpc doctor` against a real vsftpd (FTPS with session reuse required) and against the
 //! incident's server (234, then silence; plain FTP works).
 
-mod common;
-#[path = "../../tests/support/mod.rs"]
-mod support;
-
-use common::*;
+use crate::common::*;
 
 use std::time::{Duration, Instant};
 
-use support::certs::TestCerts;
-use support::fake::{incident_server, FakeServer};
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::fake::{incident_server, FakeServer};
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 /// How many backends this ftpc has: the attempts per mode and version.
 fn backends(lines: &[serde_json::Value]) -> usize {

@@ -1,13 +1,11 @@
 //! `ftpc` end to end: the real binary against real servers (vsftpd and the embedded one).
 
-mod common;
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use crate::common::*;
 
-use common::*;
-
-use support::embedded::EmbeddedServer;
-use support::vsftpd::{require_vsftpd, Vsftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::embedded::EmbeddedServer;
+use ftpkit_test_support::old_tls::tls11_server;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 #[test]
 fn put_ls_get_rm_mkdir_against_vsftpd() {
@@ -240,7 +238,7 @@ fn verbose_log_masks_the_password_and_ls_lists_the_embedded_server() {
     );
 }
 
-fn tls_vsftpd(certs: &support::certs::TestCerts, implicit: bool) -> Vsftpd {
+fn tls_vsftpd(certs: &TestCerts, implicit: bool) -> Vsftpd {
     Vsftpd::builder()
         .ftps(&certs.cert, &certs.key, implicit)
         .start()
@@ -251,7 +249,7 @@ fn ftps_by_default_with_ca_file_on_each_resuming_backend() {
     if !require_vsftpd() {
         return;
     }
-    let certs = support::certs::TestCerts::generate();
+    let certs = TestCerts::generate();
     let server = tls_vsftpd(&certs, false);
     std::fs::write(server.root().join("a.txt"), b"hello over tls").unwrap();
     server.chown_tree();
@@ -298,7 +296,7 @@ fn implicit_ftps_url() {
     if !require_vsftpd() {
         return;
     }
-    let certs = support::certs::TestCerts::generate();
+    let certs = TestCerts::generate();
     let server = tls_vsftpd(&certs, true);
     let u = format!("ftps://{}@127.0.0.1:{}/", server.user(), server.port());
     let o = ftpc_env(
@@ -319,7 +317,7 @@ fn native_tls_against_reuse_requiring_server_explains_itself() {
     if !require_vsftpd() {
         return;
     }
-    let certs = support::certs::TestCerts::generate();
+    let certs = TestCerts::generate();
     let server = tls_vsftpd(&certs, false);
     let o = ftpc_env(
         &[
@@ -399,7 +397,7 @@ fn silent_server_after_auth_tls_ends_within_the_handshake_deadline() {
 
 #[test]
 fn tls_auto_needs_allow_plaintext_to_fall_back() {
-    use support::fake::{incident_server, FakeServer};
+    use ftpkit_test_support::fake::{incident_server, FakeServer};
     let server = FakeServer::start_many(incident_server);
     let u = format!("ftp://u:p@127.0.0.1:{}/", server.port());
     // Without --allow-plaintext: every secure way fails, each is listed, nothing plain is tried.
@@ -436,8 +434,8 @@ fn tls_auto_needs_allow_plaintext_to_fall_back() {
 
 #[test]
 fn old_tls_needs_tls_min_and_a_backend_that_speaks_it() {
-    let certs = support::certs::TestCerts::generate();
-    let server = support::old_tls::tls11_server(&certs);
+    let certs = TestCerts::generate();
+    let server = tls11_server(&certs);
     let u = format!("ftp://u:p@127.0.0.1:{}/", server.port());
     let ca = certs.ca.to_str().unwrap();
     // By default TLS 1.1 is refused: a TLS error.

@@ -1,16 +1,15 @@
 //! End-to-end tests against TLS servers running in threads on 127.0.0.1.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use ftpkit_core::{TlsConnector, TlsError};
 use ftpkit_core::{TlsOptions, TlsVersion};
 use ftpkit_native_tls::native_tls::{self, Protocol, TlsAcceptor};
 use ftpkit_native_tls::NativeTlsConnector;
+use ftpkit_test_support::certs::{self, DnType, PemDir};
 
 #[test]
 fn a_connect_with_ca_and_exchange_data() {
@@ -213,7 +212,7 @@ fn h_min_tls13() {
         return;
     }
     // Expressible with OpenSSL and SChannel: a TLS 1.2-only server is refused. (A TLS 1.3
-    // server is accepted: see tests/tls13.rs.)
+    // server is accepted: see the tls13 module.)
     let connector = connector.unwrap();
     let acc = TlsAcceptor::builder(pki.identity.clone())
         .max_protocol_version(Some(Protocol::Tlsv12))
@@ -263,22 +262,17 @@ fn i_close_notify_is_a_clean_eof_for_the_server() {
 #[test]
 fn options_files() {
     let pki = pki();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = PemDir::new();
 
     // Several certificates in one CA file, with other blocks around them.
-    let other_key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["other".to_string()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "another CA");
-    let other_cert = params.self_signed(&other_key).unwrap();
+    let other = certs::self_signed(&[(DnType::CommonName, "another CA")], &["other"]);
     let bundle = dir.path().join("bundle.pem");
     std::fs::write(
         &bundle,
         format!(
             "# bundle\n{}{}{}",
-            other_cert.pem(),
-            other_key.serialize_pem(),
+            other.cert,
+            other.key,
             std::fs::read_to_string(&pki.cert_path).unwrap()
         ),
     )

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
 
-use super::certs::TestCerts;
-use super::fake::FakeServer;
+use crate::certs::TestCerts;
+use crate::fake::FakeServer;
 
 /// An explicit-FTPS server whose TLS stops at version 1.1 (OpenSSL, security level 0).
 pub fn tls11_server(certs: &TestCerts) -> FakeServer {

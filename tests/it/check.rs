@@ -1,4 +1,5 @@
-//! Small helpers shared by the integration tests.
+//! Assertions on ftpkit's errors, shared by the modules (here rather than in the test-support
+//! crate, which does not depend on ftpkit).
 
 use ftpkit::{Error, Phase};
 
@@ -14,18 +15,4 @@ pub fn assert_reply(err: &Error, phase: Phase, code: u16) {
         }
         other => panic!("expected Error::Reply {code} in phase {phase}, got {other:?}"),
     }
-}
-
-/// `len` deterministic pseudo-random bytes (xorshift64*).
-pub fn prng_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }

@@ -1,14 +1,11 @@
 //! The same scenarios over TLS 1.3, with an OpenSSL test server (native-tls's own acceptor
 //! offers TLS 1.2 only on OpenSSL), and the version options against it.
-#![cfg(not(any(windows, target_vendor = "apple")))]
-
-mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::thread;
 
-use common::*;
+use crate::common::*;
 use ftpkit_core::{TlsConnector, TlsError};
 use ftpkit_core::{TlsOptions, TlsVersion};
 use ftpkit_native_tls::NativeTlsConnector;

@@ -2,16 +2,12 @@
 //! `HASH` reply is multi-line (`213-Computing SHA-256 digest` then the hash line), plain
 //! and explicit FTPS on the resuming backends.
 
-mod common;
-#[path = "../../tests/support/mod.rs"]
-mod support;
-
-use common::*;
+use crate::common::*;
 use sha2::{Digest, Sha256};
 
-use support::certs::TestCerts;
-use support::check::prng_bytes;
-use support::proftpd::{require_proftpd, Proftpd};
+use ftpkit_test_support::certs::TestCerts;
+use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
 
 const SIZE: usize = 2 * 1024 * 1024 + 777;
 

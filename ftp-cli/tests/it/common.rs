@@ -1,9 +1,8 @@
 //! Running the real `ftpc` binary, shared by the end-to-end tests.
-#![allow(dead_code)]
 
 use std::process::{Command, Output};
 
-use crate::support::vsftpd::Vsftpd;
+use ftpkit_test_support::vsftpd::Vsftpd;
 
 /// Runs `ftpc` with no password in the environment.
 pub fn ftpc(args: &[&str]) -> Output {
