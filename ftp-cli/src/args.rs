@@ -31,13 +31,20 @@ pub(crate) enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Download a file.
+    /// Download files: several URLs, or a glob in the last part of one
+    /// (ftp://host/dir/*.csv), share one session; -r downloads a directory tree.
     Get {
-        /// ftp://[user[:password]@]host[:port]/path
-        url: String,
+        /// ftp://[user[:password]@]host[:port]/path ...; with -r: URL [DIR]
+        #[arg(required = true, num_args = 1..)]
+        urls: Vec<String>,
         /// Where to write: a file, or - for standard output (default: the remote name).
         #[arg(short = 'o', long = "output")]
         output: Option<String>,
+        /// The URL is a directory: download the whole tree into DIR (default: its name).
+        #[arg(short = 'r', long)]
+        recursive: bool,
+        #[command(flatten)]
+        tree: TreeArgs,
         /// Continue a partial download (NAME.part, or NAME) from its size.
         #[arg(long)]
         resume: bool,
@@ -45,9 +52,9 @@ pub(crate) enum Cmd {
         #[arg(long)]
         verify: bool,
     },
-    /// Upload a file.
+    /// Upload a file; -r uploads a directory tree.
     Put {
-        /// The local file.
+        /// The local file (with -r, the local directory).
         file: PathBuf,
         /// ftp://[user[:password]@]host[:port]/path (ending in / keeps the local name)
         url: String,
@@ -57,6 +64,27 @@ pub(crate) enum Cmd {
         /// Continue an interrupted upload from the size already on the server.
         #[arg(long)]
         resume: bool,
+        /// FILE is a directory: upload the whole tree to the URL's directory.
+        #[arg(short = 'r', long)]
+        recursive: bool,
+        #[command(flatten)]
+        tree: TreeArgs,
+    },
+    /// Keep a local directory in step with a remote one (only what is missing, of another
+    /// size or newer moves), or the other way round with --reverse.
+    Mirror {
+        /// The source: the remote directory's URL (with --reverse: the local directory).
+        source: String,
+        /// The target: the local directory (with --reverse: the remote directory's URL).
+        target: String,
+        /// Upload: the local directory is the source.
+        #[arg(long)]
+        reverse: bool,
+        /// Upload under hidden temporary names, renamed when complete (with --reverse).
+        #[arg(long)]
+        atomic: bool,
+        #[command(flatten)]
+        tree: TreeArgs,
     },
     /// Delete a file.
     Rm {
@@ -79,6 +107,53 @@ pub(crate) enum Cmd {
         /// ftp://[user[:password]@]host[:port]/path
         url: String,
     },
+}
+
+/// The options of tree transfers (`get -r`, `put -r`, `mirror`).
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct TreeArgs {
+    /// Sessions at once (each with its own TLS session).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) parallel: usize,
+    /// Only what is missing, of another size, or newer on the source (mirror always does this).
+    #[arg(long)]
+    pub(crate) update: bool,
+    /// Also delete on the target what the source lacks; never after an incomplete listing.
+    #[arg(long)]
+    pub(crate) delete: bool,
+    /// Print the plan (what would be made, transferred, skipped, deleted, and why) and stop.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Retries per file after a dropped connection or a transient refusal (not for wrong
+    /// passwords, missing files or rejected certificates).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub(crate) retry: u32,
+    /// Leave out files and directories matching GLOB (repeatable; a GLOB without / matches names).
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+    /// Only files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) include: Vec<String>,
+    /// One JSON receipt per file on standard output.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Set from put's and mirror's --atomic.
+    #[arg(skip)]
+    pub(crate) atomic: bool,
+}
+
+impl TreeArgs {
+    /// True when any tree-only option was given (they need -r).
+    pub(crate) fn any(&self) -> bool {
+        self.parallel != 1
+            || self.update
+            || self.delete
+            || self.dry_run
+            || self.retry != 3
+            || !self.exclude.is_empty()
+            || !self.include.is_empty()
+            || self.json
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

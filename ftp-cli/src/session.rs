@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use ftpkit::{connectors, AutoConnect, Client, Config, DataMode, Security, TlsOptions};
+use ftpkit::{
+    connectors, AutoConnect, Client, Config, Credentials, DataMode, Pool, Security, TlsOptions,
+};
 
 use crate::args::{Opts, TlsArg};
 use crate::failure::{usage, Failure};
@@ -124,8 +126,90 @@ pub(crate) fn tls_failure(backend: impl std::fmt::Display, e: ftpkit::TlsError) 
     }
 }
 
+/// How to reach a server: the URL's parts, the settings, the credentials and the TLS
+/// stance (or the AutoConnect that will find one).
+pub(crate) struct Target {
+    pub(crate) url: url::FtpUrl,
+    config: Config,
+    user: String,
+    password: String,
+    security: Stance,
+}
+
+enum Stance {
+    Fixed(Security),
+    Auto(Box<AutoConnect>),
+}
+
 /// Connects and logs in as the URL and options say; returns the session and the path.
 pub(crate) fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failure> {
+    let t = target(raw_url, opts)?;
+    match t.security {
+        Stance::Auto(auto) => {
+            let (ftp, _) = auto_connect(*auto, &t.user, &t.password)?;
+            Ok((ftp, t.url.path))
+        }
+        Stance::Fixed(security) => {
+            let mut b = Client::builder(t.url.host.clone(), security).config(t.config);
+            if let Some(p) = t.url.port {
+                b = b.port(p);
+            }
+            let mut ftp = b.connect()?;
+            ftp.login(&t.user, &t.password)?;
+            Ok((ftp, t.url.path))
+        }
+    }
+}
+
+fn auto_connect(
+    auto: AutoConnect,
+    user: &str,
+    password: &str,
+) -> Result<(Client, ftpkit::Profile), Failure> {
+    match auto.connect(user, password) {
+        Ok((ftp, report)) => {
+            log::info!("auto-connect report:\n{report}");
+            let profile = report
+                .attempts
+                .last()
+                .map(|a| a.profile.clone())
+                .ok_or_else(|| usage("auto-connect reported no attempt"))?;
+            Ok((ftp, profile))
+        }
+        Err(e) => Err(Failure {
+            code: 4,
+            message: e.to_string().trim_end().to_string(),
+        }),
+    }
+}
+
+/// A pool of up to `size` sessions for the URL (with `--tls auto`, the way of connecting
+/// that works is found once, then every session uses it); returns it with the path.
+pub(crate) fn pool(raw_url: &str, opts: &Opts, size: usize) -> Result<(Pool, String), Failure> {
+    let t = target(raw_url, opts)?;
+    let security = match t.security {
+        Stance::Fixed(s) => s,
+        Stance::Auto(auto) => {
+            let candidates = auto.candidates();
+            let (ftp, profile) = auto_connect(*auto, &t.user, &t.password)?;
+            quit(ftp);
+            candidates
+                .into_iter()
+                .find(|c| c.profile == profile)
+                .map(|c| c.security)
+                .ok_or_else(|| usage("auto-connect found a profile it did not plan"))?
+        }
+    };
+    let mut b = Client::builder(t.url.host.clone(), security).config(t.config);
+    if let Some(p) = t.url.port {
+        b = b.port(p);
+    }
+    let pool = Pool::new(b, Credentials::new(t.user, t.password), size);
+    Ok((pool, t.url.path))
+}
+
+/// Reads the URL and options into a [`Target`]; nothing is sent yet.
+pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
     init_log(opts);
     let u = url::parse(raw_url).map_err(usage)?;
     let tls = match (opts.tls, u.implicit_tls) {
@@ -176,28 +260,25 @@ pub(crate) fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failu
             let all =
                 connectors(preferred, &tls_options(opts)?).map_err(|e| tls_failure("auto", e))?;
             let mut auto = AutoConnect::new(u.host.clone(), all)
-                .config(config)
+                .config(config.clone())
                 .allow_plaintext(opts.allow_plaintext);
             if let Some(p) = u.port {
                 auto = auto.port(p);
             }
-            return match auto.connect(&user, &password) {
-                Ok((ftp, report)) => {
-                    log::info!("auto-connect report:\n{report}");
-                    Ok((ftp, u.path))
-                }
-                Err(e) => Err(Failure {
-                    code: 4,
-                    message: e.to_string().trim_end().to_string(),
-                }),
-            };
+            return Ok(Target {
+                url: u,
+                config,
+                user,
+                password,
+                security: Stance::Auto(Box::new(auto)),
+            });
         }
     };
-    let mut b = Client::builder(u.host.clone(), security).config(config);
-    if let Some(p) = u.port {
-        b = b.port(p);
-    }
-    let mut ftp = b.connect()?;
-    ftp.login(&user, &password)?;
-    Ok((ftp, u.path))
+    Ok(Target {
+        url: u,
+        config,
+        user,
+        password,
+        security: Stance::Fixed(security),
+    })
 }

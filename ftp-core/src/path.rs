@@ -67,6 +67,9 @@ impl RemotePath {
         if self.0.is_empty() || name.0.starts_with(b"/") {
             return name;
         }
+        if name.0.is_empty() {
+            return self.clone();
+        }
         let mut out = self.0.clone();
         if !out.ends_with(b"/") {
             out.push(b'/');
@@ -210,6 +213,7 @@ mod tests {
         assert_eq!(p("a").join("b"), "a/b");
         assert_eq!(p("a/").join("b"), "a/b");
         assert_eq!(p("").join("b"), "b");
+        assert_eq!(p("/a").join(""), "/a");
         assert_eq!(p("/a").join("/etc"), "/etc");
         assert_eq!(p("/a/b").parent().unwrap(), "/a");
         assert_eq!(p("/a").parent().unwrap(), "/");

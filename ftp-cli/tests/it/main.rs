@@ -10,3 +10,4 @@ mod doctor;
 mod hostile;
 mod integrity;
 mod proftpd_verify;
+mod tree;

@@ -1,0 +1,211 @@
+//! `ftpc get -r`, `put -r`, `mirror` and multi-file `get` against a real vsftpd.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::*;
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
+
+fn ftpc_in(dir: &Path, args: &[&str], password: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftpc"))
+        .args(args)
+        .current_dir(dir)
+        .env("FTPC_PASSWORD", password)
+        .output()
+        .expect("run ftpc")
+}
+
+fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                pending.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// put -r then get -r with 3 sessions: the tree arrives whole both ways, every receipt says
+/// ok, and the summary counts the files.
+#[test]
+fn put_r_then_get_r_round_trips_a_tree_with_receipts() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    for d in ["a", "a/b c", "ü"] {
+        fs::create_dir_all(src.join(d)).unwrap();
+    }
+    for (i, f) in ["a/1.txt", "a/b c/2 two.txt", "ü/3.bin", "top.txt", "empty"]
+        .iter()
+        .enumerate()
+    {
+        fs::write(src.join(f), vec![b'x'; i * 1000]).unwrap();
+    }
+    let p = server.password();
+    let src_arg = src.to_str().unwrap();
+    let o = ftpc_in(
+        work.path(),
+        &[
+            "--tls",
+            "none",
+            "put",
+            "-r",
+            src_arg,
+            &url(&server, "up"),
+            "--parallel",
+            "3",
+        ],
+        p,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("5 files"), "{}", stderr(&o));
+    assert_eq!(read_tree(&server.root().join("up")), read_tree(&src));
+
+    let o = ftpc_in(
+        work.path(),
+        &[
+            "--tls",
+            "none",
+            "get",
+            "-r",
+            &url(&server, "up"),
+            "back",
+            "--parallel",
+            "3",
+            "--json",
+        ],
+        p,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_tree(&work.path().join("back")), read_tree(&src));
+    let receipts = json_lines(&o);
+    assert_eq!(receipts.len(), 5, "{receipts:?}");
+    for r in &receipts {
+        assert_eq!(r["outcome"], "ok", "{r}");
+        assert_eq!(r["attempts"], 1, "{r}");
+        assert!(r["verified_by"].is_string(), "{r}");
+    }
+}
+
+/// mirror: a dry run prints the plan and changes nothing; the run moves only what changed;
+/// --delete removes what the server lost.
+#[test]
+fn mirror_dry_run_update_and_delete() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    server.write_file("/m/keep.txt", "keep");
+    server.write_file("/m/d/change.txt", "v1");
+    server.write_file("/m/d/gone.txt", "bye");
+    let work = tempfile::tempdir().unwrap();
+    let p = server.password();
+    let mirror = |extra: &[&str]| {
+        let mut args = vec!["--tls", "none", "mirror", "--parallel", "2"];
+        args.extend_from_slice(extra);
+        let u = url(&server, "m");
+        let mut all: Vec<&str> = args.clone();
+        all.push(&u);
+        all.push("local");
+        ftpc_in(work.path(), &all, p)
+    };
+    let o = mirror(&["--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        plan.contains("get    d/change.txt (missing on the target)"),
+        "{plan}"
+    );
+    assert!(
+        !work.path().join("local").exists(),
+        "a dry run changes nothing"
+    );
+
+    assert!(mirror(&[]).status.success());
+    assert_eq!(
+        fs::read(work.path().join("local/d/change.txt")).unwrap(),
+        b"v1"
+    );
+    server.write_file("/m/d/change.txt", "version 2");
+    fs::remove_file(server.root().join("m/d/gone.txt")).unwrap();
+    let o = mirror(&["--delete", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let moved: Vec<_> = json_lines(&o)
+        .into_iter()
+        .map(|r| r["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(moved, ["d/change.txt"], "only the changed file moves");
+    assert_eq!(
+        fs::read(work.path().join("local/d/change.txt")).unwrap(),
+        b"version 2"
+    );
+    assert!(!work.path().join("local/d/gone.txt").exists());
+    assert!(stderr(&o).contains("1 deleted"), "{}", stderr(&o));
+}
+
+/// Several URLs and a glob share one session; a missing file fails alone, is named, and
+/// makes the exit status non-zero.
+#[test]
+fn get_several_urls_and_a_glob_in_one_session() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    for f in ["a.csv", "b.csv", "c.txt"] {
+        server.write_file(format!("/g/{f}"), f);
+    }
+    let work = tempfile::tempdir().unwrap();
+    let p = server.password();
+    let o = ftpc_in(
+        work.path(),
+        &[
+            "--tls",
+            "none",
+            "get",
+            &url(&server, "g/*.csv"),
+            &url(&server, "g/c.txt"),
+        ],
+        p,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["a.csv", "b.csv", "c.txt"] {
+        assert_eq!(fs::read(work.path().join(f)).unwrap(), f.as_bytes());
+    }
+    assert_eq!(server.log().matches("OK LOGIN").count(), 1, "one session");
+
+    let o = ftpc_in(
+        work.path(),
+        &[
+            "--tls",
+            "none",
+            "get",
+            &url(&server, "g/missing.bin"),
+            &url(&server, "g/a.csv"),
+        ],
+        p,
+    );
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("missing.bin") && e.contains("1 failed"), "{e}");
+    assert!(!work.path().join("missing.bin").exists());
+}
+
+/// Tree options without -r are refused rather than ignored.
+#[test]
+fn tree_options_need_r() {
+    let o = ftpc(&["get", "ftp://127.0.0.1:1/x", "--parallel", "4"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("need get -r"), "{}", stderr(&o));
+}
