@@ -34,6 +34,9 @@
 //! | transfers | `client/transfers.rs`, `transfer.rs` | [`Download`] (`Read`) and [`Upload`] (`Write` + `finish`): complete only with a clean end, a 2xx final reply and exactly the announced bytes |
 //! | listings | `client/listing.rs`, `list/` | LIST (Unix, DOS), MLSD/MLST parsers; unknown lines kept raw |
 //! | many profiles | `auto.rs` | [`AutoConnect`] tries backends and modes under one budget |
+//! | remote paths | `path.rs` | [`RemotePath`]: the server's bytes, sent back unchanged |
+//! | many sessions | `pool.rs`, `retry.rs` | [`Pool`] of logged-in sessions, each with its own TLS session; [`Error::recovery`] and [`RetryPolicy`] |
+//! | whole trees | `tree/` | [`Client::walk`], [`LocalTree`], [`Plan`] (compare, decide, explain), [`TreeSync::run`] over a pool with retries and resumes |
 //!
 //! **Deadlines.** Every wait comes from one function (`deadline::next_wait`) that takes the
 //! configured [`Timeouts`] value for that wait, cuts it to [`Config::deadline`] when the
