@@ -2,7 +2,7 @@
 //! with a plan first (`--dry-run` prints it), one combined progress bar, a summary, and
 //! with `--json` one receipt per file.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -166,19 +166,12 @@ struct Bar {
 
 impl Bar {
     fn new() -> Bar {
-        if !io::stderr().is_terminal() {
-            return Bar { bar: None };
-        }
         let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(250));
-        Bar { bar: Some(bar) }
+            crate::progress::stderr_bar("{msg} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}");
+        if let Some(b) = &bar {
+            b.enable_steady_tick(Duration::from_millis(250));
+        }
+        Bar { bar }
     }
 
     fn callback(&self) -> Option<impl Fn(&TreeProgress) + Sync + '_> {
