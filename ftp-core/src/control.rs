@@ -353,14 +353,7 @@ impl Control {
         let left = deadline.at.saturating_duration_since(Instant::now());
         if left.is_zero() {
             self.mark_broken(format!("no complete reply while {waiting_for}"));
-            return Err(Error::Timeout {
-                phase,
-                deadline: deadline.wait.deadline,
-                waiting_for: waiting_for.to_string(),
-                after: deadline.wait.after,
-                backend: self.tls_backend(),
-                last_reply: self.last_reply.clone(),
-            });
+            return Err(self.timeout(phase, waiting_for, deadline.wait, true));
         }
         self.read_reply_within(phase, waiting_for, deadline.wait, left)
     }
@@ -378,6 +371,19 @@ impl Control {
     /// the next read returns it.
     pub(crate) fn push_back(&mut self, reply: Reply) {
         self.pushed_back = Some(reply);
+    }
+
+    /// The error for `wait` running out while `waiting_for`; `tls` names the control
+    /// connection's backend in it (a whole-reply deadline over TLS).
+    fn timeout(&self, phase: Phase, waiting_for: &str, wait: Wait, tls: bool) -> Error {
+        Error::Timeout {
+            phase,
+            deadline: wait.deadline,
+            waiting_for: waiting_for.to_string(),
+            after: wait.after,
+            backend: if tls { self.tls_backend() } else { None },
+            last_reply: self.last_reply.clone(),
+        }
     }
 
     /// Reads one reply within `timeout`, part of `wait` (which the error names).
@@ -405,14 +411,7 @@ impl Control {
         let result = self.read_reply_unguarded(phase, waiting_for, wait, timeout);
         if watchdog.is_some_and(crate::deadline::Watchdog::disarm) {
             self.mark_broken(format!("no complete reply while {waiting_for}"));
-            return Err(Error::Timeout {
-                phase,
-                deadline: wait.deadline,
-                waiting_for: waiting_for.to_string(),
-                after: wait.after,
-                backend: self.tls_backend(),
-                last_reply: self.last_reply.clone(),
-            });
+            return Err(self.timeout(phase, waiting_for, wait, true));
         }
         result
     }
@@ -464,14 +463,7 @@ impl Control {
                 }
                 Err(LineError::Io(e)) if is_timeout_kind(&e) => {
                     self.mark_broken(format!("no reply while {waiting_for}"));
-                    return Err(Error::Timeout {
-                        phase,
-                        deadline: wait.deadline,
-                        waiting_for: waiting_for.to_string(),
-                        after: wait.after,
-                        backend: None,
-                        last_reply: self.last_reply.clone(),
-                    });
+                    return Err(self.timeout(phase, waiting_for, wait, false));
                 }
                 Err(LineError::Io(e)) => {
                     self.mark_broken(format!("read error while {waiting_for}"));
