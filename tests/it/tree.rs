@@ -13,6 +13,7 @@ use ftpkit::{
 };
 use ftpkit_test_support::certs::TestCerts;
 use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
 use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 /// 500 files: 10 top directories × 5 subdirectories × 10 files, sizes from 0 bytes to
@@ -60,16 +61,26 @@ fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn pool(server: &Vsftpd, security: Security, size: usize) -> Pool {
+    pool_on(
+        server.port(),
+        server.user(),
+        server.password(),
+        security,
+        size,
+    )
+}
+
+fn pool_on(port: u16, user: &str, password: &str, security: Security, size: usize) -> Pool {
     Pool::new(
-        Client::builder("127.0.0.1", security).port(server.port()),
-        Credentials::new(server.user(), server.password()),
+        Client::builder("127.0.0.1", security).port(port),
+        Credentials::new(user, password),
         size,
     )
 }
 
 /// Uploads `local` to `/remote`, downloads it again into a fresh directory, and checks
 /// every byte on the server and back home.
-fn round_trip(server: &Vsftpd, pool: &Pool, label: &str) {
+fn round_trip(server_root: &Path, pool: &Pool, label: &str) {
     let work = tempfile::tempdir().unwrap();
     let src = work.path().join("src");
     let files = make_tree(&src);
@@ -84,7 +95,7 @@ fn round_trip(server: &Vsftpd, pool: &Pool, label: &str) {
         .collect();
     assert!(failures.is_empty(), "{label}: {failures:#?}");
     assert_eq!(
-        read_tree(&server.root().join(label)),
+        read_tree(&server_root.join(label)),
         files,
         "{label}: on the server"
     );
@@ -120,7 +131,7 @@ fn a_500_file_tree_round_trips_plain_with_one_and_four_sessions() {
     let server = Vsftpd::start();
     for n in [1, 4] {
         round_trip(
-            &server,
+            server.root(),
             &pool(&server, Security::Plain, n),
             &format!("plain-{n}"),
         );
@@ -146,12 +157,70 @@ fn a_500_file_tree_round_trips_over_tls_with_session_reuse_required() {
         for n in [1, 4] {
             let security = Security::Explicit(backend.connector(&opts).unwrap());
             round_trip(
-                &server,
+                server.root(),
                 &pool(&server, security, n),
                 &format!("{backend}-{n}"),
             );
         }
     }
+}
+
+/// ProFTPD lists with MLSD (the walk's other path) and sets times with MFMT: the tree
+/// round-trips plain and over TLS (mod_tls requires session reuse by default), and an
+/// update upload right after finds nothing to do, because the uploaded copies got the
+/// local times.
+#[test]
+fn a_500_file_tree_round_trips_against_proftpd_with_mlsd_and_mfmt() {
+    if !require_proftpd() {
+        return;
+    }
+    let certs = TestCerts::generate();
+    let plain = Proftpd::start();
+    let tls = Proftpd::builder().tls(&certs.cert, &certs.key).start();
+    let mut opts = TlsOptions::default();
+    opts.ca_files.push(certs.ca.clone());
+    let on = |s: &Proftpd, security, n| pool_on(s.port(), s.user(), s.password(), security, n);
+    let mut pools = vec![(
+        "plain-4".to_string(),
+        &plain,
+        on(&plain, Security::Plain, 4),
+    )];
+    for backend in [Backend::Rustls, Backend::OpenSsl] {
+        if backend.is_available() {
+            let mut opts = opts.clone();
+            if backend == Backend::Rustls {
+                // ProFTPD accepts a data connection only when it resumes a ticket issued on
+                // the control connection, and rustls uses each TLS 1.3 ticket once (RFC
+                // 8446 C.4): after two data connections a session would need a new one
+                // (the runner reconnects, but the bound on sessions below would not hold).
+                // TLS 1.2 sessions resume any number of times. See the README.
+                opts.max_version = ftpkit::TlsVersion::Tls12;
+            }
+            let security = Security::Explicit(backend.connector(&opts).unwrap());
+            pools.push((format!("{backend}-4"), &tls, on(&tls, security, 4)));
+        }
+    }
+    for (label, server, pool) in &pools {
+        let probe = pool.get().unwrap();
+        assert!(probe.features().has("MLST") && probe.features().has("MFMT"));
+        drop(probe);
+        round_trip(server.root(), pool, label);
+    }
+    // Update after no change: MFMT gave the server copies the local times.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    make_tree(&src);
+    let (_, _, pool) = &pools[0];
+    let sync = TreeSync::upload(&src, "/again");
+    let report = sync.run(pool, &sync.plan(pool).unwrap(), None);
+    assert!(report.is_success());
+    let mut update = SyncOptions::default();
+    update.mode = SyncMode::Update;
+    let plan = TreeSync::upload(&src, "/again")
+        .options(update)
+        .plan(pool)
+        .unwrap();
+    assert!(plan.is_noop(), "{plan}");
 }
 
 fn downloads_logged(server: &Vsftpd) -> usize {
