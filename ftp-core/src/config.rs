@@ -220,6 +220,11 @@ pub struct Config {
     pub tls_server_name: Option<String>,
     /// Size limits.
     pub limits: Limits,
+    /// Set modification times with `MDTM YYYYMMDDHHMMSS path` where the server has no
+    /// `MFMT` (vsftpd understands it). Off by default, as in lftp
+    /// (`ftp:use-mdtm-overloaded`): a server that does not would read the time as part of
+    /// the file name.
+    pub mdtm_sets_time: bool,
     /// An absolute time by which every wait must end: each deadline above is cut to what is
     /// left. AutoConnect uses it to hold its whole time budget.
     pub deadline: Option<std::time::Instant>,

@@ -299,3 +299,55 @@ fn update_moves_exactly_what_changed_and_mirror_deletes_what_the_source_lost() {
         .count();
     assert_eq!(deleted, 6, "d2/f2.txt, d1/f0..f3.txt and d1");
 }
+
+/// vsftpd has no MFMT but sets times with `MDTM time path` when the session is told it
+/// understands that: the uploaded copies then carry the local times, to the second.
+#[test]
+fn uploads_keep_local_times_with_mdtm_where_asked() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    fs::create_dir_all(src.join("d")).unwrap();
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    for f in ["a.txt", "d/b.txt"] {
+        fs::write(src.join(f), f).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(src.join(f))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let mut config = ftpkit::Config::default();
+    config.mdtm_sets_time = true;
+    let builder = Client::builder("127.0.0.1", Security::Plain)
+        .port(server.port())
+        .config(config);
+    let pool = Pool::new(
+        builder,
+        Credentials::new(server.user(), server.password()),
+        2,
+    );
+    let sync = TreeSync::upload(&src, "/timed");
+    let report = sync.run(&pool, &sync.plan(&pool).unwrap(), None);
+    assert!(
+        report.is_success(),
+        "{:#?}",
+        report.failures().collect::<Vec<_>>()
+    );
+    for f in ["a.txt", "d/b.txt"] {
+        let remote = fs::metadata(server.root().join("timed").join(f))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(remote, old, "{f}");
+    }
+    assert!(
+        server.log().contains("MDTM 20200913122640"),
+        "{}",
+        server.log()
+    );
+}

@@ -157,8 +157,9 @@ impl Client {
         })
     }
 
-    /// Sets the modification time of `path` on the server with `MFMT` (draft-somers-ftp-mfxx),
-    /// when `FEAT` offers it; `Ok(false)` when it does not, and nothing is sent. The time
+    /// Sets the modification time of `path` on the server with `MFMT` (draft-somers-ftp-mfxx)
+    /// when `FEAT` offers it, else with `MDTM` and a time when [`Config::mdtm_sets_time`] says
+    /// the server understands that; `Ok(false)` when neither, and nothing is sent. The time
     /// is sent in UTC, to the second.
     ///
     /// ```no_run
@@ -170,9 +171,13 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn set_modified(&mut self, path: impl Into<RemotePath>, time: SystemTime) -> Result<bool> {
-        if !self.features.has("MFMT") {
+        let verb = if self.features.has("MFMT") {
+            "MFMT"
+        } else if self.config.mdtm_sets_time && self.features.has("MDTM") {
+            "MDTM"
+        } else {
             return Ok(false);
-        }
+        };
         let stamp = mfmt_stamp(time).ok_or_else(|| Error::InvalidArgument {
             what: "time",
             detail: "before 1970 or after 9999, which MFMT cannot express".into(),
@@ -181,7 +186,7 @@ impl Client {
         let mut arg = stamp.into_bytes();
         arg.push(b' ');
         arg.extend_from_slice(path.as_bytes());
-        self.simple("MFMT", &RemotePath::from(arg), expect::code(213), None)?;
+        self.simple(verb, &RemotePath::from(arg), expect::code(213), None)?;
         Ok(true)
     }
 
