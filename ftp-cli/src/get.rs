@@ -12,15 +12,133 @@ use std::path::{Path, PathBuf};
 
 use ftpkit::{Client, Error, RemoteHash};
 
+use crate::args::Opts;
 use crate::failure::{local, usage, Failure};
 use crate::hash::{Hasher, HashingWriter};
 use crate::progress::Progress;
+use crate::session::{open, quit};
 
 pub(crate) struct Get {
     pub path: String,
     pub target: String,
     pub resume: bool,
     pub verify: bool,
+}
+
+/// True when the last part of a path holds glob characters.
+fn is_glob(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|n| n.contains(['*', '?', '[']))
+}
+
+/// `ftpc get URL...`: every URL (and every file a glob matches) over as few sessions as
+/// there are servers; one failing file does not stop the others.
+pub(crate) fn many(
+    urls: Vec<String>,
+    output: Option<String>,
+    resume: bool,
+    verify: bool,
+    opts: &Opts,
+) -> Result<(), Failure> {
+    if urls.len() == 1 && !is_glob(&urls[0]) {
+        return crate::get_cmd(
+            urls.into_iter().next().unwrap_or_default(),
+            output,
+            resume,
+            verify,
+            opts,
+        );
+    }
+    if output.is_some() {
+        return Err(usage(
+            "-o names one file: with several URLs or a glob, files keep their remote names",
+        ));
+    }
+    let mut session: Option<(String, ftpkit::Client)> = None;
+    let mut failed = Vec::new();
+    let mut done = 0;
+    for raw in &urls {
+        let parsed = crate::url::parse(raw).map_err(usage)?;
+        let origin = format!(
+            "{}|{}|{:?}|{:?}",
+            parsed.implicit_tls, parsed.host, parsed.port, parsed.user
+        );
+        if session.as_ref().map(|(o, _)| o) != Some(&origin) {
+            if let Some((_, old)) = session.take() {
+                quit(old);
+            }
+            let (ftp, _) = open(raw, opts)?;
+            session = Some((origin, ftp));
+        }
+        let Some((_, ftp)) = session.as_mut() else {
+            continue;
+        };
+        let path = parsed.path.clone();
+        let paths: Vec<String> = if is_glob(&path) {
+            let (dir, pattern) = match path.rsplit_once('/') {
+                Some((d, p)) => (d.to_string(), p.to_string()),
+                None => (String::new(), path.clone()),
+            };
+            let glob = ftpkit::Glob::new(&pattern);
+            let mut names: Vec<String> = ftp
+                .list(dir.as_str())?
+                .into_iter()
+                .filter(|e| e.kind == ftpkit::EntryKind::File && glob.matches(e.name.as_bytes()))
+                .map(|e| {
+                    let name = e.name.to_string_lossy().into_owned();
+                    if dir.is_empty() {
+                        name
+                    } else {
+                        format!("{dir}/{name}")
+                    }
+                })
+                .collect();
+            names.sort();
+            if names.is_empty() {
+                failed.push(format!("{raw}: no file matches"));
+            }
+            names
+        } else {
+            vec![path]
+        };
+        for path in paths {
+            let target = path.rsplit('/').next().unwrap_or(path.as_str()).to_string();
+            let g = Get {
+                path: path.clone(),
+                target,
+                resume,
+                verify,
+            };
+            match run(ftp, g) {
+                Ok(()) => done += 1,
+                Err(f) => {
+                    eprintln!("ftpc: {path}: {}", f.message);
+                    failed.push(format!("{path}: {}", f.message));
+                    if !ftp.is_usable() {
+                        // A new session for the next file.
+                        *ftp = open(raw, opts)?.0;
+                    }
+                }
+            }
+        }
+    }
+    if let Some((_, ftp)) = session {
+        quit(ftp);
+    }
+    eprintln!("ftpc: {done} files downloaded, {} failed", failed.len());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 7,
+            message: format!(
+                "{} downloads failed:\n  {}",
+                failed.len(),
+                failed.join("\n  ")
+            ),
+        })
+    }
 }
 
 pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
