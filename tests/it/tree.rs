@@ -180,11 +180,18 @@ fn a_500_file_tree_round_trips_against_proftpd_with_mlsd_and_mfmt() {
     let mut opts = TlsOptions::default();
     opts.ca_files.push(certs.ca.clone());
     let on = |s: &Proftpd, security, n| pool_on(s.port(), s.user(), s.password(), security, n);
-    let mut pools = vec![(
-        "plain-4".to_string(),
-        &plain,
-        on(&plain, Security::Plain, 4),
-    )];
+    let mut pools = vec![
+        (
+            "plain-1".to_string(),
+            &plain,
+            on(&plain, Security::Plain, 1),
+        ),
+        (
+            "plain-4".to_string(),
+            &plain,
+            on(&plain, Security::Plain, 4),
+        ),
+    ];
     for backend in [Backend::Rustls, Backend::OpenSsl] {
         if backend.is_available() {
             let mut opts = opts.clone();
@@ -196,8 +203,10 @@ fn a_500_file_tree_round_trips_against_proftpd_with_mlsd_and_mfmt() {
                 // TLS 1.2 sessions resume any number of times. See the README.
                 opts.max_version = ftpkit::TlsVersion::Tls12;
             }
-            let security = Security::Explicit(backend.connector(&opts).unwrap());
-            pools.push((format!("{backend}-4"), &tls, on(&tls, security, 4)));
+            for n in [1, 4] {
+                let security = Security::Explicit(backend.connector(&opts).unwrap());
+                pools.push((format!("{backend}-{n}"), &tls, on(&tls, security, n)));
+            }
         }
     }
     for (label, server, pool) in &pools {
@@ -250,6 +259,15 @@ fn update_moves_exactly_what_changed_and_mirror_deletes_what_the_source_lost() {
     let report = sync.run(&pool, &sync.plan(&pool).unwrap(), None);
     assert_eq!(report.transferred().0, 12);
     assert_eq!(downloads_logged(&server), 12);
+    // LIST gives minutes; the copy has the server's time to the second (MDTM).
+    let secs = |p: &Path| {
+        let t = fs::metadata(p).unwrap().modified().unwrap();
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    };
+    assert_eq!(
+        secs(&local.join("d0/f0.txt")),
+        secs(&server.root().join("tree/d0/f0.txt"))
+    );
 
     let plan = sync.plan(&pool).unwrap();
     assert!(plan.is_noop(), "nothing changed:\n{plan}");

@@ -471,7 +471,17 @@ fn download(
         other => other?,
     };
     drop(file);
-    if let (Some(t), true) = (a.modified, job.options.preserve_times) {
+    // LIST times are to the minute at best: where the listing was LIST, MDTM gives the
+    // second (and in UTC, RFC 3659).
+    let exact = if job.options.preserve_times
+        && !client.features().has("MLST")
+        && client.features().has("MDTM")
+    {
+        client.mdtm(&remote).ok()
+    } else {
+        None
+    };
+    if let (Some(t), true) = (exact.or(a.modified), job.options.preserve_times) {
         if let Err(e) = File::options()
             .write(true)
             .open(&part)
