@@ -257,3 +257,36 @@ fn a_permanent_failure_is_not_retried_and_does_not_stop_the_others() {
     assert_eq!(failed[0].attempts, 1, "550 is not retried");
     assert_eq!(report.transferred().0, 5);
 }
+
+/// `Client::walk` on one session: every entry, parents first, and the broken directory
+/// reported as a problem rather than an empty one.
+#[test]
+fn walk_on_one_session_reports_what_it_could_not_read() {
+    let (server, _) = start(
+        sample_tree(),
+        Faults {
+            broken_listing: Some("/t/b"),
+            ..Faults::default()
+        },
+    );
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
+        .port(server.port())
+        .connect()
+        .unwrap();
+    ftp.login("u", "p").unwrap();
+    let tree = ftp.walk("t").unwrap();
+    assert_eq!(tree.root, "/t");
+    let paths: Vec<String> = tree.entries.iter().map(|e| e.path.to_string()).collect();
+    assert_eq!(paths, ["a", "b", "big.bin", "a/one.bin", "a/two.bin"]);
+    assert!(!tree.is_complete());
+    assert_eq!(tree.problems.len(), 1, "{:?}", tree.problems);
+    assert!(
+        tree.problems[0].to_string().contains("listing b failed"),
+        "{}",
+        tree.problems[0]
+    );
+    assert!(
+        ftp.walk("/nowhere").is_err(),
+        "an unreadable root is an error, not a tree"
+    );
+}

@@ -100,22 +100,20 @@ impl TreeSync {
     /// Fails when the source cannot be read at all; a target that does not exist yet is
     /// an empty one.
     pub fn plan(&self, pool: &Pool) -> Result<Plan> {
-        let mut session = pool.get()?;
         let mut remote_exists = true;
-        let (remote, offset) = match remote_tree(&mut session, &self.remote) {
+        let (remote, offset) = match remote_tree(pool, &self.remote) {
             Ok(found) => found,
             Err(e) if self.direction == Direction::Upload && is_missing(&e) => {
                 info!("tree: {} does not exist on the server yet", self.remote);
                 remote_exists = false;
                 let empty = RemoteTree {
-                    root: absolute(&mut session, &self.remote)?,
+                    root: absolute(&mut *pool.get()?, &self.remote)?,
                     ..RemoteTree::default()
                 };
                 (empty, None)
             }
             Err(e) => return Err(e),
         };
-        drop(session);
         let local = LocalTree::scan(&self.local).map_err(|e| Error::Io {
             phase: crate::Phase::Command,
             source: std::io::Error::new(e.kind(), format!("reading {}: {e}", self.local.display())),
@@ -168,10 +166,13 @@ fn absolute(client: &mut Client, path: &RemotePath) -> Result<RemotePath> {
     Ok(client.pwd()?.join(path))
 }
 
-/// Walks the remote side and measures how far its `LIST` times are from UTC: `MDTM` is
-/// UTC by definition (RFC 3659), `LIST` times are the server's local time.
-fn remote_tree(client: &mut Client, root: &RemotePath) -> Result<(RemoteTree, Option<i64>)> {
-    let tree = client.walk(root)?;
+/// Walks the remote side (with every session of the pool) and measures how far its `LIST`
+/// times are from UTC: `MDTM` is UTC by definition (RFC 3659), `LIST` times are the
+/// server's local time.
+fn remote_tree(pool: &Pool, root: &RemotePath) -> Result<(RemoteTree, Option<i64>)> {
+    let tree = walk::walk_pool(pool, root)?;
+    let mut session = pool.get()?;
+    let client: &mut Client = &mut session;
     let needs_offset = !client.features().has("MLST") && client.features().has("MDTM");
     let mut offset = None;
     if needs_offset {

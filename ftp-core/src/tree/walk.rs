@@ -2,8 +2,9 @@
 //! loop, and a listing that failed or could not be read kept as a failure of that directory,
 //! never taken for an empty one.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
+use std::sync::{Condvar, Mutex};
 
 use log::{debug, warn};
 
@@ -11,6 +12,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::list::{EntryKind, ListEntry};
 use crate::path::RemotePath;
+use crate::pool::Pool;
 
 /// Directories deeper than this below the root are not entered (reported as failures):
 /// a server that lists a directory inside itself under a new name cannot keep a walk
@@ -152,50 +154,14 @@ impl Client {
         // The root itself must be readable: a walk of nothing is an error, not a tree.
         let first = self.list_dir(&absolute, use_mlsd)?;
         let mut seen = HashSet::new();
-        seen.insert(absolute.clone());
         let mut pending = vec![(RemotePath::default(), first, 0usize)];
         while let Some((rel, listing, depth)) = pending.pop() {
-            let mut subdirs = Vec::new();
-            for entry in listing {
-                if is_self_or_parent(&entry) {
-                    continue;
-                }
-                let Some(name) = component(&entry) else {
-                    tree.problems.push(TreeProblem::NotEntered {
-                        path: rel.join(entry.name.clone()),
-                        why: "the listed name is not a single path component",
-                    });
-                    continue;
-                };
-                let path = rel.join(name);
-                match entry.kind {
-                    EntryKind::Unknown => {
-                        tree.problems.push(TreeProblem::UnreadableLine {
-                            dir: rel.clone(),
-                            line: entry.raw.clone(),
-                        });
-                        continue;
-                    }
-                    EntryKind::Dir => subdirs.push(path.clone()),
-                    _ => {}
-                }
-                tree.entries.push(TreeEntry { path, entry });
-            }
+            let subdirs = absorb(&mut tree, &mut seen, &rel, listing, depth);
             // Depth first, in listing order.
-            for dir in subdirs.into_iter().rev() {
+            for (dir, depth) in subdirs.into_iter().rev() {
                 let abs = absolute.join(dir.clone());
-                if depth + 1 > MAX_DEPTH {
-                    tree.problems.push(TreeProblem::NotEntered {
-                        path: dir,
-                        why: "deeper than 128 levels below the root",
-                    });
-                    continue;
-                }
-                if !seen.insert(abs.clone()) {
-                    continue;
-                }
                 match self.list_dir(&abs, use_mlsd) {
-                    Ok(listing) => pending.push((dir, listing, depth + 1)),
+                    Ok(listing) => pending.push((dir, listing, depth)),
                     Err(error) if self.is_usable() => {
                         warn!("walk: listing {abs} failed: {error}");
                         tree.problems
@@ -217,7 +183,7 @@ impl Client {
     }
 
     /// One directory's entries (`.` and `..` left out), by absolute path.
-    fn list_dir(&mut self, dir: &RemotePath, use_mlsd: bool) -> Result<Vec<ListEntry>> {
+    pub(crate) fn list_dir(&mut self, dir: &RemotePath, use_mlsd: bool) -> Result<Vec<ListEntry>> {
         if use_mlsd {
             return self.list(dir);
         }
@@ -226,6 +192,133 @@ impl Client {
         self.cwd(dir)?;
         self.list("")
     }
+}
+
+/// Adds one directory's listing (`rel` below the root, `depth` levels down) to `tree`, and
+/// returns the subdirectories still to list with their depth: each once (`seen`), none
+/// deeper than [`MAX_DEPTH`].
+fn absorb(
+    tree: &mut RemoteTree,
+    seen: &mut HashSet<RemotePath>,
+    rel: &RemotePath,
+    listing: Vec<ListEntry>,
+    depth: usize,
+) -> Vec<(RemotePath, usize)> {
+    let mut subdirs = Vec::new();
+    for entry in listing {
+        if is_self_or_parent(&entry) {
+            continue;
+        }
+        let Some(name) = component(&entry) else {
+            tree.problems.push(TreeProblem::NotEntered {
+                path: rel.join(entry.name.clone()),
+                why: "the listed name is not a single path component",
+            });
+            continue;
+        };
+        let path = rel.join(name);
+        match entry.kind {
+            EntryKind::Unknown => {
+                tree.problems.push(TreeProblem::UnreadableLine {
+                    dir: rel.clone(),
+                    line: entry.raw.clone(),
+                });
+                continue;
+            }
+            EntryKind::Dir if depth + 1 > MAX_DEPTH => {
+                tree.problems.push(TreeProblem::NotEntered {
+                    path: path.clone(),
+                    why: "deeper than 128 levels below the root",
+                })
+            }
+            EntryKind::Dir if seen.insert(path.clone()) => subdirs.push((path.clone(), depth + 1)),
+            _ => {}
+        }
+        tree.entries.push(TreeEntry { path, entry });
+    }
+    subdirs
+}
+
+/// Walks `root` with every session of `pool` listing directories at once: on a long link
+/// the listings, one or more round trips each, are most of a tree's cost. Same rules as
+/// [`Client::walk`]; a session that breaks while listing is replaced, and that directory is
+/// a problem of the tree (never an empty directory).
+pub(crate) fn walk_pool(pool: &Pool, root: &RemotePath) -> Result<RemoteTree> {
+    let mut session = pool.get()?;
+    let absolute = if root.as_bytes().starts_with(b"/") {
+        root.clone()
+    } else {
+        session.pwd()?.join(root)
+    };
+    let use_mlsd = session.features().has("MLST");
+    let first = session.list_dir(&absolute, use_mlsd)?;
+    drop(session);
+    let mut tree = RemoteTree {
+        root: absolute.clone(),
+        ..RemoteTree::default()
+    };
+    let mut seen = HashSet::new();
+    let queue = absorb(&mut tree, &mut seen, &RemotePath::default(), first, 0);
+    struct State {
+        queue: VecDeque<(RemotePath, usize)>,
+        busy: usize,
+        tree: RemoteTree,
+        seen: HashSet<RemotePath>,
+    }
+    let state = Mutex::new(State {
+        queue: queue.into(),
+        busy: 0,
+        tree,
+        seen,
+    });
+    let changed = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    std::thread::scope(|s| {
+        for _ in 0..pool.size() {
+            s.spawn(|| loop {
+                let mut st = lock();
+                let (dir, depth) = loop {
+                    if let Some(next) = st.queue.pop_front() {
+                        break next;
+                    }
+                    if st.busy == 0 {
+                        return;
+                    }
+                    st = changed.wait(st).unwrap_or_else(|p| p.into_inner());
+                };
+                st.busy += 1;
+                drop(st);
+                let abs = absolute.join(dir.clone());
+                let listed = pool.get().and_then(|mut session| {
+                    let r = session.list_dir(&abs, use_mlsd);
+                    if r.is_err() && !session.is_usable() {
+                        session.discard();
+                    }
+                    r
+                });
+                let mut st = lock();
+                st.busy -= 1;
+                match listed {
+                    Ok(listing) => {
+                        let State { tree, seen, .. } = &mut *st;
+                        let more = absorb(tree, seen, &dir, listing, depth);
+                        st.queue.extend(more);
+                    }
+                    Err(error) => {
+                        warn!("walk: listing {abs} failed: {error}");
+                        st.tree
+                            .problems
+                            .push(TreeProblem::ListingFailed { dir, error });
+                    }
+                }
+                changed.notify_all();
+            });
+        }
+    });
+    let mut tree = state.into_inner().unwrap_or_else(|p| p.into_inner()).tree;
+    // Parents before children, as the sequential walk gives them.
+    tree.entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(tree)
 }
 
 /// MLSD's `cdir` and `pdir` entries (the directory itself and its parent, often named by
