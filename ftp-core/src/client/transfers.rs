@@ -146,14 +146,28 @@ impl Client {
         path: impl Into<RemotePath>,
         offset: u64,
     ) -> Result<Download<'_>> {
-        let path = path.into();
+        self.open_download(path.into(), offset, None)
+    }
+
+    /// [`Client::resume_download`] with the file's size already known from a listing
+    /// (`listed`), which saves the `SIZE` round trip; `None` asks the server.
+    pub(crate) fn open_download(
+        &mut self,
+        path: RemotePath,
+        offset: u64,
+        listed: Option<u64>,
+    ) -> Result<Download<'_>> {
         let cmd = Command::with_path("RETR", &path)?;
         self.ensure_binary()?;
         let mut expected = None;
         if self.transfer_type == Some(TransferType::Binary) {
             // Asked whatever FEAT said: servers that answer FEAT with 500 may still have
             // SIZE, and without it a cut transfer cannot be told from a complete one.
-            if let Some(size) = self.size_if_known(&path)? {
+            let size = match listed {
+                Some(n) => Some(n),
+                None => self.size_if_known(&path)?,
+            };
+            if let Some(size) = size {
                 if offset > size {
                     return Err(Error::ResumePastEnd {
                         path: path.to_string(),
@@ -280,9 +294,22 @@ impl Client {
         path: impl Into<RemotePath>,
         offset: u64,
         out: &mut W,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<u64> {
+        self.download_into(path.into(), offset, None, out, progress)
+    }
+
+    /// [`Client::resume_download_to`] with the size known from a listing; see
+    /// [`Client::open_download`].
+    pub(crate) fn download_into<W: Write + ?Sized>(
+        &mut self,
+        path: RemotePath,
+        offset: u64,
+        listed: Option<u64>,
+        out: &mut W,
         mut progress: Option<ProgressFn<'_>>,
     ) -> Result<u64> {
-        let mut dl = self.resume_download(path, offset)?;
+        let mut dl = self.open_download(path, offset, listed)?;
         let total = dl.expected().map(|e| e + offset);
         let mut buf = vec![0u8; 64 * 1024];
         loop {

@@ -462,7 +462,11 @@ fn download(
         .map_err(|e| local_error("opening", &a.path, e))?;
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| local_error("seeking in", &a.path, e))?;
-    let got = match client.resume_download_to(&remote, offset, &mut file, Some(progress)) {
+    // The listing's size spares a SIZE round trip per file; a retry asks the server again
+    // (the file may have changed since it was listed).
+    let listed = if resume { None } else { a.size };
+    let got = match client.download_into(remote.clone(), offset, listed, &mut file, Some(progress))
+    {
         Err(e @ (Error::ResumePastEnd { .. } | Error::Overrun { .. })) => {
             // The part is not a prefix of the file as it is now: start over next time.
             let _ = fs::remove_file(&part);
