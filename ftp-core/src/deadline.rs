@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 pub enum Deadline {
     /// Opening the TCP control connection ([`crate::Timeouts::connect`]).
     Connect,
-    /// One whole reply, preliminary replies included ([`crate::Timeouts::reply`]).
+    /// One whole reply, preliminary replies included ([`crate::Timeouts::reply`]; for the
+    /// final reply after a transfer's data, lengthened by
+    /// [`crate::Timeouts::final_reply_per_gib`] for the bytes moved).
     Reply,
     /// A TLS handshake ([`crate::Timeouts::handshake`]).
     Handshake,

@@ -428,7 +428,9 @@ impl<'a> Upload<'a> {
         self.sent
     }
 
-    /// Ends the data stream and returns the server's final reply, which must be 2xx.
+    /// Ends the data stream and returns the server's final reply, which must be 2xx. The
+    /// wait for it grows with the size ([`crate::Timeouts::final_reply_per_gib`]): servers
+    /// that checksum or move the file confirm it late.
     pub fn finish(mut self) -> Result<Reply> {
         self.done = true;
         let mut data = self
