@@ -14,6 +14,8 @@ use crate::tls::TlsConnector;
 /// let t = Timeouts::default();
 /// assert_eq!(t.connect, Duration::from_secs(15));
 /// assert_eq!(t.reply, Duration::from_secs(30));
+/// // The final reply after 2 GiB moved may take 30 s + 2 × 30 s.
+/// assert_eq!(t.final_reply_per_gib, Duration::from_secs(30));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -29,6 +31,16 @@ pub struct Timeouts {
     pub data_connect: Duration,
     /// A data connection on which no byte moves for this long is abandoned. Default 60 s.
     pub idle: Duration,
+    /// How much longer the final reply of a transfer (the `226` after the data connection
+    /// closed) may take per GiB moved, on top of [`Timeouts::reply`]. Servers that checksum,
+    /// scan or move a file before they confirm it answer late, the later the larger the
+    /// file: a fixed deadline would abort good uploads. Default 30 s per GiB (work done at
+    /// about 35 MB/s, a slow disk reading the file back or copying it to another volume),
+    /// so the wait is 30 s for a small file, 60 s after 1 GiB and 330 s after 10 GiB.
+    /// `Duration::ZERO` turns the scaling off. Counted from the end of the data; still cut
+    /// by [`crate::Config::deadline`]; a timeout names [`crate::Deadline::Reply`] with the
+    /// scaled wait as its duration. An upload resumed with `REST` counts the whole file.
+    pub final_reply_per_gib: Duration,
 }
 
 impl Default for Timeouts {
@@ -39,6 +51,7 @@ impl Default for Timeouts {
             handshake: Duration::from_secs(15),
             data_connect: Duration::from_secs(15),
             idle: Duration::from_secs(60),
+            final_reply_per_gib: Duration::from_secs(30),
         }
     }
 }
@@ -205,7 +218,7 @@ impl Default for Limits {
 /// let b = Client::builder("127.0.0.1", Security::Plain).config(config.clone());
 /// assert_eq!(b.current_config().timeouts.reply, Duration::from_secs(120));
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
     /// Deadlines.
@@ -228,6 +241,49 @@ pub struct Config {
     /// An absolute time by which every wait must end: each deadline above is cut to what is
     /// left. AutoConnect uses it to hold its whole time budget.
     pub deadline: Option<std::time::Instant>,
+    /// Keep-alive during transfers: while a download is read or an upload written, a `NOOP`
+    /// goes out on the control connection whenever it has been quiet for this long, so that
+    /// a firewall, NAT or load balancer that tracks the control connection (or a server
+    /// that times it out) does not drop it while a long transfer runs. `None` turns it off.
+    /// Default 60 s.
+    ///
+    /// The NOOPs are counted and exactly as many replies are read when the transfer ends,
+    /// whether the server answers them during the transfer (ProFTPD), after its `226`
+    /// (vsftpd reads nothing during a transfer) or late: they are never taken for the
+    /// transfer's reply nor left behind to shift later ones. A server that never answers
+    /// them leaves the session unusable after the transfer (the transfer's own result
+    /// stands); turn keep-alive off for such a server, or for one that misbehaves when it
+    /// gets a command during a transfer.
+    ///
+    /// The NOOP is sent between reads or writes of the data, so a data connection that
+    /// stalls completely gets none ([`Timeouts::idle`] governs it). Transfers shorter than
+    /// the interval send none. 60 s is well under the idle limits of common middleboxes
+    /// (4 to 6 minutes) and costs one short command a minute; lftp uses 120 s
+    /// (`ftp:nop-interval`), FluentFTP ships it off with 3 to 4.5 minutes when on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ftpkit_core::Config;
+    /// let mut config = Config::default();
+    /// assert_eq!(config.keepalive, Some(Duration::from_secs(60)));
+    /// config.keepalive = None; // a server that aborts transfers on NOOP
+    /// ```
+    pub keepalive: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            timeouts: Timeouts::default(),
+            data_mode: DataMode::default(),
+            pasv_address: PasvAddress::default(),
+            active_accept_any_peer: false,
+            tls_server_name: None,
+            limits: Limits::default(),
+            deadline: None,
+            keepalive: Some(Duration::from_secs(60)),
+        }
+    }
 }
 
 impl Config {

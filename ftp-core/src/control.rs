@@ -4,10 +4,10 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use log::debug;
+use log::{debug, warn};
 
 use crate::command::Command;
-use crate::config::Limits;
+use crate::config::{Config, Limits};
 use crate::deadline::{far_instant, Deadline, Wait};
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::reply::{truncate_for_display, Reply, ReplyParseError, ReplyParser};
@@ -189,6 +189,38 @@ impl LineBuf {
     }
 }
 
+/// Keep-alive NOOPs during a transfer (see [`crate::Config::keepalive`]) and what must be
+/// read for them before the session is in step again.
+#[derive(Debug)]
+struct KeepAlive {
+    interval: Option<Duration>,
+    /// When a command was last sent or a reply last read on the control connection.
+    last_activity: Instant,
+    /// NOOPs sent during the current transfer whose replies have not been read.
+    unanswered: usize,
+    /// NOOPs sent during the current transfer, for the log.
+    sent: usize,
+    /// A reply other than 200 read while the answers to NOOPs were drained during the
+    /// transfer: most likely the transfer's own reply, sent before its data was all read
+    /// (or a refused NOOP). It counts among the replies still owed, not as an answer.
+    held: Option<Reply>,
+}
+
+/// How surely a reply read after a transfer with keep-alive NOOPs is the transfer's own:
+/// 226/250 certainly, a NOOP's 200 not at all, what servers refuse a command with during a
+/// transfer (500–503, 202) only when nothing better came.
+fn transfer_rank(r: &Reply) -> u8 {
+    match r.code() {
+        226 | 250 => 3,
+        200 => 0,
+        202 | 500..=503 => 1,
+        _ => 2,
+    }
+}
+
+/// Most preliminary (1yz) replies accepted before the final one.
+const MAX_PRELIMINARY: usize = 8;
+
 /// The control connection of a session.
 #[derive(Debug)]
 pub(crate) struct Control {
@@ -199,6 +231,9 @@ pub(crate) struct Control {
     pub(crate) last_reply: Option<Reply>,
     pub(crate) limits: Limits,
     pub(crate) reply_timeout: Duration,
+    /// See [`crate::Timeouts::final_reply_per_gib`].
+    final_reply_per_gib: Duration,
+    keepalive: KeepAlive,
     /// See [`crate::Config::deadline`].
     pub(crate) deadline: Option<Instant>,
     broken: Option<String>,
@@ -207,7 +242,7 @@ pub(crate) struct Control {
 }
 
 impl Control {
-    pub(crate) fn new(stream: Stream, limits: Limits, reply_timeout: Duration) -> Result<Control> {
+    pub(crate) fn new(stream: Stream, config: &Config) -> Result<Control> {
         let io_err = |source| Error::Io {
             phase: Phase::Connect,
             source,
@@ -221,9 +256,17 @@ impl Control {
             peer,
             local,
             last_reply: None,
-            limits,
-            reply_timeout,
-            deadline: None,
+            limits: config.limits,
+            reply_timeout: config.timeouts.reply,
+            final_reply_per_gib: config.timeouts.final_reply_per_gib,
+            keepalive: KeepAlive {
+                interval: config.keepalive,
+                last_activity: Instant::now(),
+                unanswered: 0,
+                sent: 0,
+                held: None,
+            },
+            deadline: config.deadline,
             broken: None,
             pushed_back: None,
         })
@@ -298,7 +341,20 @@ impl Control {
 
     /// Sends a command.
     pub(crate) fn send(&mut self, cmd: &Command, phase: Phase) -> Result<()> {
+        if self.keepalive_owed() {
+            // Every path that ends a transfer reads what its NOOPs are owed; a command sent
+            // before that would be answered by one of them.
+            self.mark_broken("replies to keep-alive NOOPs were left unread");
+            return Err(Error::Broken(
+                "replies to keep-alive NOOPs were left unread".into(),
+            ));
+        }
         debug!("> {}", cmd.display());
+        self.write_command(cmd, phase)
+    }
+
+    /// Writes a command line, within the reply deadline.
+    fn write_command(&mut self, cmd: &Command, phase: Phase) -> Result<()> {
         let wait = self.reply_wait();
         let timeout = wait.after;
         let last_reply = self.last_reply.clone();
@@ -328,6 +384,7 @@ impl Control {
             self.mark_broken(format!("sending {} failed", cmd.verb()));
             return Err(err);
         }
+        self.keepalive.last_activity = Instant::now();
         Ok(())
     }
 
@@ -479,6 +536,7 @@ impl Control {
                     for l in reply.lines() {
                         debug!("< {l}");
                     }
+                    self.keepalive.last_activity = Instant::now();
                     self.last_reply = Some(reply.clone());
                     return Ok(reply);
                 }
@@ -518,8 +576,17 @@ impl Control {
     /// A server that sends nothing but preliminary replies is cut off after a few.
     /// The preliminary replies and the final one share one reply deadline.
     pub(crate) fn read_final_reply(&mut self, phase: Phase, waiting_for: &str) -> Result<Reply> {
-        const MAX_PRELIMINARY: usize = 8;
         let deadline = self.reply_deadline();
+        self.read_final_reply_by(phase, waiting_for, deadline)
+    }
+
+    /// [`Control::read_final_reply`] with a deadline chosen by the caller.
+    fn read_final_reply_by(
+        &mut self,
+        phase: Phase,
+        waiting_for: &str,
+        deadline: ReplyDeadline,
+    ) -> Result<Reply> {
         for _ in 0..MAX_PRELIMINARY {
             let reply = self.read_reply_by(phase, waiting_for, deadline)?;
             if !reply.is_preliminary() {
@@ -535,6 +602,160 @@ impl Control {
             ),
             last_reply: self.last_reply.clone(),
         })
+    }
+
+    /// When the final reply of a transfer that moved `bytes` must have come: the reply
+    /// deadline lengthened by [`crate::Timeouts::final_reply_per_gib`].
+    pub(crate) fn final_reply_deadline(&self, bytes: u64) -> ReplyDeadline {
+        let wait = crate::deadline::final_reply_wait(
+            self.reply_timeout,
+            self.final_reply_per_gib,
+            bytes,
+            self.deadline,
+        );
+        ReplyDeadline {
+            at: far_instant(wait.after),
+            wait,
+        }
+    }
+
+    /// Called by a transfer before each read or write of its data: once the control
+    /// connection has been quiet for the keep-alive interval, reads the answers to earlier
+    /// NOOPs that are waiting (so that a server answering during the transfer never blocks
+    /// on a full socket), then sends `NOOP`. The command is only written, never awaited.
+    pub(crate) fn keepalive_tick(&mut self, during: &str) -> Result<()> {
+        let Some(interval) = self.keepalive.interval else {
+            return Ok(());
+        };
+        let quiet = self.keepalive.last_activity.elapsed();
+        if quiet < interval || self.is_broken() {
+            return Ok(());
+        }
+        self.drain_keepalive_answers()?;
+        debug!(
+            "> NOOP (keep-alive: the control connection was quiet for {:.1}s during {during}; {} unanswered)",
+            quiet.as_secs_f64(),
+            self.keepalive.unanswered
+        );
+        self.write_command(&Command::bare("NOOP"), Phase::Transfer)?;
+        self.keepalive.unanswered += 1;
+        self.keepalive.sent += 1;
+        Ok(())
+    }
+
+    /// True while replies are owed to keep-alive NOOPs (or one read early is kept).
+    pub(crate) fn keepalive_owed(&self) -> bool {
+        self.keepalive.unanswered > 0 || self.keepalive.held.is_some()
+    }
+
+    /// Reads the replies that are already waiting while NOOPs are unanswered, until one is
+    /// not a NOOP's `200` (it is kept for the end of the transfer).
+    fn drain_keepalive_answers(&mut self) -> Result<()> {
+        let mut budget = self.keepalive.unanswered + MAX_PRELIMINARY;
+        while budget > 0
+            && self.keepalive.unanswered > 0
+            && self.keepalive.held.is_none()
+            && self.has_input()
+        {
+            budget -= 1;
+            let before = self.last_reply.clone();
+            let r = self.read_reply(
+                Phase::Transfer,
+                "reading the answer to a keep-alive NOOP during the transfer",
+            )?;
+            if r.is_preliminary() {
+                continue;
+            }
+            if r.code() == 200 {
+                self.keepalive.unanswered -= 1;
+                self.last_reply = before;
+            } else {
+                self.keepalive.held = Some(r);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the reply that ends a transfer (`known`: one that came already) together with
+    /// the answers still owed to its keep-alive NOOPs, in whatever order they come, and
+    /// returns the transfer's own. Until that has come the wait ends at `deadline`; the
+    /// answers after it share one fresh reply deadline. When they do not come, the session
+    /// is marked unusable (it would be out of step) and the transfer's reply still returned.
+    pub(crate) fn read_transfer_reply(
+        &mut self,
+        phase: Phase,
+        waiting_for: &str,
+        deadline: ReplyDeadline,
+        known: Option<Reply>,
+    ) -> Result<Reply> {
+        let owed = std::mem::take(&mut self.keepalive.unanswered);
+        let sent = std::mem::take(&mut self.keepalive.sent);
+        let mut got: Vec<Reply> = known
+            .into_iter()
+            .chain(self.keepalive.held.take())
+            .collect();
+        if owed == 0 {
+            return match got.pop() {
+                Some(r) => Ok(r),
+                None => self.read_final_reply_by(phase, waiting_for, deadline),
+            };
+        }
+        // The transfer's reply is the last one that is not an answer to a NOOP.
+        let before = self.last_reply.clone();
+        let mut need = (owed + 1).saturating_sub(got.len());
+        let mut answered_by =
+            (got.iter().any(|r| transfer_rank(r) >= 2)).then(|| self.reply_deadline());
+        let mut preliminary = 0;
+        while need > 0 {
+            let d = answered_by.unwrap_or(deadline);
+            match self.read_reply_by(phase, waiting_for, d) {
+                Ok(r) if r.is_preliminary() => {
+                    preliminary += 1;
+                    if preliminary > MAX_PRELIMINARY {
+                        self.mark_broken("too many preliminary replies");
+                        return Err(Error::Protocol {
+                            phase,
+                            detail: format!(
+                                "more than {MAX_PRELIMINARY} preliminary (1yz) replies while {waiting_for}"
+                            ),
+                            last_reply: self.last_reply.clone(),
+                        });
+                    }
+                }
+                Ok(r) => {
+                    if transfer_rank(&r) >= 2 {
+                        answered_by.get_or_insert_with(|| self.reply_deadline());
+                    } else {
+                        self.last_reply = before.clone();
+                    }
+                    got.push(r);
+                    need -= 1;
+                }
+                Err(e) if answered_by.is_none() => return Err(e),
+                Err(e) => {
+                    self.mark_broken(format!(
+                        "the answers to keep-alive NOOPs did not come after {waiting_for}"
+                    ));
+                    warn!(
+                        "{need} of {sent} keep-alive NOOPs sent during the transfer got no answer ({e}); the session cannot be used any more. If this server ignores commands during transfers, turn keep-alive off (Config::keepalive = None)"
+                    );
+                    break;
+                }
+            }
+        }
+        let best = got
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, r)| (transfer_rank(r), std::cmp::Reverse(*i)))
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        let reply = got.swap_remove(best);
+        debug!(
+            "keep-alive: {sent} NOOPs sent during the transfer, {} answers read besides its reply {reply}",
+            got.len()
+        );
+        self.last_reply = Some(reply.clone());
+        Ok(reply)
     }
 
     /// Sends a command and requires a reply that `ok` accepts.
@@ -637,6 +858,124 @@ mod tests {
         let l3 = lb.read_line(&mut data, 100, |_| Ok(())).unwrap().unwrap();
         assert_eq!(l3, b"rest");
         assert!(lb.read_line(&mut data, 100, |_| Ok(())).unwrap().is_none());
+    }
+
+    /// A control connection over loopback, and the server's end of it.
+    fn control_pair(config: &Config) -> (Control, TcpStream) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        (Control::new(Stream::Plain(c), config).unwrap(), s)
+    }
+
+    fn short_replies() -> Config {
+        let mut config = Config::default();
+        config.timeouts.reply = Duration::from_millis(300);
+        config
+    }
+
+    /// Reads the transfer's reply with `owed` NOOPs unanswered after the server sent `wire`.
+    fn transfer_reply(owed: usize, held: Option<Reply>, wire: &[u8]) -> (Result<Reply>, Control) {
+        let (mut control, mut server) = control_pair(&short_replies());
+        server.write_all(wire).unwrap();
+        control.keepalive.unanswered = owed;
+        control.keepalive.held = held;
+        let d = control.reply_deadline();
+        let r = control.read_transfer_reply(Phase::Transfer, "test", d, None);
+        (r, control)
+    }
+
+    #[test]
+    fn the_transfers_reply_is_picked_among_noop_answers_in_any_order() {
+        for (owed, wire, code) in [
+            (2, &b"200 a\r\n226 done\r\n200 b\r\n"[..], 226),
+            (2, b"226 done\r\n200 a\r\n200 b\r\n", 226),
+            (1, b"500 not during a transfer\r\n226 done\r\n", 226),
+            (1, b"226 done\r\n502 no\r\n", 226),
+            (1, b"200 ok\r\n426 aborted\r\n", 426),
+            (1, b"500 NOOP refused\r\n451 local error\r\n", 451),
+            (1, b"150 still busy\r\n200 ok\r\n250 done\r\n", 250),
+            (0, b"226 done\r\n", 226),
+        ] {
+            let (r, control) = transfer_reply(owed, None, wire);
+            let r = r.unwrap_or_else(|e| panic!("{wire:?}: {e}"));
+            assert_eq!(r.code(), code, "{wire:?}");
+            assert_eq!(control.last_reply.as_ref().map(Reply::code), Some(code));
+            assert!(!control.is_broken(), "{wire:?}");
+            assert!(!control.keepalive_owed());
+        }
+    }
+
+    #[test]
+    fn a_226_read_early_counts_among_the_replies_owed() {
+        let held = Reply::new(226, vec!["226 done".into()]);
+        let (r, control) = transfer_reply(1, Some(held), b"200 ok\r\n");
+        assert_eq!(r.unwrap().code(), 226);
+        assert!(!control.is_broken());
+    }
+
+    #[test]
+    fn missing_noop_answers_mark_the_session_broken_but_keep_the_transfers_reply() {
+        let (r, control) = transfer_reply(2, None, b"226 done\r\n200 ok\r\n");
+        assert_eq!(r.unwrap().code(), 226);
+        assert!(control.is_broken(), "one answer never came");
+    }
+
+    #[test]
+    fn only_noop_answers_and_no_transfer_reply_is_a_reply_timeout() {
+        let (r, control) = transfer_reply(1, None, b"200 ok\r\n");
+        let err = r.unwrap_err();
+        assert_eq!(err.deadline(), Some(Deadline::Reply), "{err}");
+        assert!(control.is_broken());
+        // The error names the last reply of the transfer, not a NOOP's answer.
+        assert_eq!(err.reply().map(Reply::code), None, "{err}");
+    }
+
+    #[test]
+    fn keepalive_sends_noop_once_quiet_and_drains_waiting_answers() {
+        let mut config = short_replies();
+        config.keepalive = Some(Duration::ZERO);
+        let (mut control, mut server) = control_pair(&config);
+        control.keepalive_tick("RETR f").unwrap();
+        let mut got = [0u8; 6];
+        server.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"NOOP\r\n");
+        assert!(control.keepalive_owed());
+        // A command now would be answered by the NOOP's 200.
+        let err = control
+            .send(&Command::bare("PWD"), Phase::Command)
+            .unwrap_err();
+        assert!(matches!(err, Error::Broken(_)), "{err}");
+
+        let (mut control, mut server) = control_pair(&config);
+        control.keepalive_tick("RETR f").unwrap();
+        server.write_all(b"200 ok\r\n").unwrap();
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while !control.has_input() {
+            assert!(Instant::now() < give_up, "the loopback reply never arrived");
+            std::thread::yield_now();
+        }
+        control.keepalive_tick("RETR f").unwrap();
+        assert_eq!(
+            control.keepalive.unanswered, 1,
+            "the first was answered and read"
+        );
+        assert_eq!(control.keepalive.sent, 2);
+        server.write_all(b"226 done\r\n200 ok\r\n").unwrap();
+        let d = control.final_reply_deadline(0);
+        let r = control.read_transfer_reply(Phase::Transfer, "test", d, None);
+        assert_eq!(r.unwrap().code(), 226);
+        assert!(!control.is_broken());
+        control.send(&Command::bare("PWD"), Phase::Command).unwrap();
+    }
+
+    #[test]
+    fn keepalive_off_sends_nothing() {
+        let mut config = short_replies();
+        config.keepalive = None;
+        let (mut control, _server) = control_pair(&config);
+        control.keepalive_tick("RETR f").unwrap();
+        assert!(!control.keepalive_owed());
     }
 
     #[test]

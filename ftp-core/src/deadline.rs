@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 pub enum Deadline {
     /// Opening the TCP control connection ([`crate::Timeouts::connect`]).
     Connect,
-    /// One whole reply, preliminary replies included ([`crate::Timeouts::reply`]).
+    /// One whole reply, preliminary replies included ([`crate::Timeouts::reply`]; for the
+    /// final reply after a transfer's data, lengthened by
+    /// [`crate::Timeouts::final_reply_per_gib`] for the bytes moved).
     Reply,
     /// A TLS handshake ([`crate::Timeouts::handshake`]).
     Handshake,
@@ -87,6 +89,24 @@ pub(crate) fn next_wait(d: Duration, kind: Deadline, session: Option<Instant>) -
     }
 }
 
+/// The wait for the final reply of a transfer that moved `bytes`: `reply` plus `per_gib` for
+/// each GiB (pro rata, saturating), through [`next_wait`] like every other wait. The deadline
+/// it names stays [`Deadline::Reply`]: it is the reply deadline, lengthened for the work a
+/// server may still do on a large file (checksum, scan, move) before it confirms it.
+pub(crate) fn final_reply_wait(
+    reply: Duration,
+    per_gib: Duration,
+    bytes: u64,
+    session: Option<Instant>,
+) -> Wait {
+    const GIB: u128 = 1 << 30;
+    let extra_nanos = per_gib.as_nanos().saturating_mul(u128::from(bytes)) / GIB;
+    let extra = u64::try_from(extra_nanos)
+        .map(Duration::from_nanos)
+        .unwrap_or(Duration::MAX);
+    next_wait(reply.saturating_add(extra), Deadline::Reply, session)
+}
+
 /// Now plus `d`, saturating: a deadline of `Duration::MAX` from the caller's configuration
 /// means "a very long time", not an overflow panic.
 pub(crate) fn far_instant(d: Duration) -> Instant {
@@ -126,5 +146,44 @@ impl Watchdog {
     pub(crate) fn disarm(self) -> bool {
         drop(self.stop);
         self.thread.join().unwrap_or(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn final_reply_wait_scales_with_the_bytes_moved() {
+        let s30 = Duration::from_secs(30);
+        let w = final_reply_wait(s30, s30, 0, None);
+        assert_eq!((w.after, w.deadline), (s30, Deadline::Reply));
+        let w = final_reply_wait(s30, s30, 1 << 30, None);
+        assert_eq!(w.after, Duration::from_secs(60));
+        let w = final_reply_wait(s30, s30, 10 << 30, None);
+        assert_eq!(w.after, Duration::from_secs(330));
+        // Pro rata: half a GiB, half the term.
+        let w = final_reply_wait(s30, s30, 1 << 29, None);
+        assert_eq!(w.after, Duration::from_secs(45));
+        // Off, and no overflow at the extremes.
+        assert_eq!(
+            final_reply_wait(s30, Duration::ZERO, u64::MAX, None).after,
+            s30
+        );
+        let w = final_reply_wait(Duration::MAX, Duration::MAX, u64::MAX, None);
+        assert_eq!(w.after, Duration::MAX);
+    }
+
+    #[test]
+    fn final_reply_wait_is_cut_by_the_session_deadline() {
+        let end = Instant::now() + Duration::from_secs(5);
+        let w = final_reply_wait(
+            Duration::from_secs(30),
+            Duration::from_secs(30),
+            1 << 30,
+            Some(end),
+        );
+        assert_eq!(w.deadline, Deadline::Session);
+        assert!(w.after <= Duration::from_secs(5));
     }
 }

@@ -44,7 +44,14 @@
 //! so [`Error::Timeout`] can tell a silent server from a spent budget. Socket timeouts bound
 //! each system call; a watchdog thread bounds whole TLS handshakes and whole replies over
 //! TLS (one TLS read can make many socket reads); uploads keep an explicit progress
-//! deadline.
+//! deadline. The final reply after a transfer's data waits the reply deadline plus
+//! [`Timeouts::final_reply_per_gib`] for the bytes moved (`deadline::final_reply_wait`,
+//! through `next_wait` too).
+//!
+//! **Keep-alive.** While a transfer's data moves, `Control::keepalive_tick` sends `NOOP` on
+//! a control connection quiet for [`Config::keepalive`], counting them; the transfer's end
+//! (`Control::read_transfer_reply`) reads exactly as many answers besides its own reply, in
+//! whatever order they come, so none is taken for the transfer's reply or left behind.
 //!
 //! **TLS.** The core defines [`TlsConnector`] and [`TlsStream`] and depends on no TLS
 //! library; it asks backends for capabilities ([`TlsStream::resumes_sessions`]), never for

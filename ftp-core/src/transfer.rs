@@ -136,19 +136,21 @@ impl<'a> Download<'a> {
         if let Some(d) = self.data.take() {
             reset(d.tcp());
         }
-        if let Some(r) = self.early_reply.take() {
-            return Ok(Some(r));
-        }
         if !read_reply {
-            self.control.mark_broken(format!(
-                "{} was abandoned without its final reply",
-                self.command
-            ));
-            return Ok(None);
+            if self.early_reply.is_none() || self.control.keepalive_owed() {
+                self.control.mark_broken(format!(
+                    "{} was abandoned without its final reply",
+                    self.command
+                ));
+            }
+            return Ok(self.early_reply.take());
         }
-        let r = self.control.read_final_reply(
+        let deadline = self.control.reply_deadline();
+        let r = self.control.read_transfer_reply(
             Phase::Transfer,
             "waiting for the reply to the aborted transfer",
+            deadline,
+            self.early_reply.take(),
         )?;
         debug!("abort: server said {r}");
         Ok(Some(r))
@@ -171,13 +173,15 @@ impl<'a> Download<'a> {
                 }
             }
         }
-        let reply = match self.early_reply.take() {
-            Some(r) => r,
-            None => self.control.read_final_reply(
-                Phase::Transfer,
-                &format!("waiting for the final reply to {}", self.command),
-            )?,
-        };
+        // A server may still work on the file before it confirms (or refuses) it: the wait
+        // grows with the size.
+        let deadline = self.control.final_reply_deadline(self.received);
+        let reply = self.control.read_transfer_reply(
+            Phase::Transfer,
+            &format!("waiting for the final reply to {}", self.command),
+            deadline,
+            self.early_reply.take(),
+        )?;
         if !reply.is_positive_completion() {
             let (why, hint) = failure(
                 Some(&reply),
@@ -275,6 +279,10 @@ impl Read for Download<'_> {
         }
         if buf.is_empty() {
             return Ok(0);
+        }
+        if let Err(e) = self.control.keepalive_tick(&self.command) {
+            let _ = self.abort_reading_reply(false);
+            return Err(self.fail(e));
         }
         if let Err(e) = self.clip_to_session_deadline() {
             let _ = self.abort_reading_reply(false);
@@ -379,6 +387,8 @@ impl Drop for Download<'_> {
 pub struct Upload<'a> {
     control: &'a mut Control,
     data: Option<Stream>,
+    /// Where the upload started in the remote file (`REST`), for the final reply's wait.
+    offset: u64,
     sent: u64,
     idle: Duration,
     progress: Progress,
@@ -391,12 +401,14 @@ impl<'a> Upload<'a> {
     pub(crate) fn new(
         control: &'a mut Control,
         data: Stream,
+        offset: u64,
         idle: Duration,
         command: String,
     ) -> Upload<'a> {
         Upload {
             control,
             data: Some(data),
+            offset,
             sent: 0,
             idle,
             progress: Progress::new(idle),
@@ -416,7 +428,9 @@ impl<'a> Upload<'a> {
         self.sent
     }
 
-    /// Ends the data stream and returns the server's final reply, which must be 2xx.
+    /// Ends the data stream and returns the server's final reply, which must be 2xx. The
+    /// wait for it grows with the size ([`crate::Timeouts::final_reply_per_gib`]): servers
+    /// that checksum or move the file confirm it late.
     pub fn finish(mut self) -> Result<Reply> {
         self.done = true;
         let mut data = self
@@ -441,9 +455,16 @@ impl<'a> Upload<'a> {
             let reply = self.abort_inner(!is_timeout_kind(&e));
             return Err(self.write_error(e, reply));
         }
-        let reply = self.control.read_final_reply(
+        // Servers that checksum, scan or move the file answer only after that work, which
+        // grows with the size of the file: so does the wait.
+        let deadline = self
+            .control
+            .final_reply_deadline(self.offset.saturating_add(self.sent));
+        let reply = self.control.read_transfer_reply(
             Phase::Transfer,
             &format!("waiting for the final reply to {}", self.command),
+            deadline,
+            None,
         );
         if reply.as_ref().is_ok_and(Reply::is_positive_completion) {
             data.drain_after_close();
@@ -523,9 +544,12 @@ impl<'a> Upload<'a> {
             ));
             return None;
         }
-        match self.control.read_final_reply(
+        let deadline = self.control.reply_deadline();
+        match self.control.read_transfer_reply(
             Phase::Transfer,
             "waiting for the reply to the aborted upload",
+            deadline,
+            None,
         ) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -539,6 +563,12 @@ impl<'a> Upload<'a> {
 
 impl Write for Upload<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.data.is_some() {
+            if let Err(e) = self.control.keepalive_tick(&self.command) {
+                self.abort_inner(false);
+                return Err(e.into_io());
+            }
+        }
         let wait = match self.progress.next_wait(self.control.deadline) {
             Ok(w) => w,
             Err(why) => {

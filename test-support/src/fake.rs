@@ -33,6 +33,21 @@ impl Conn {
         }
     }
 
+    /// The next command line if one is already waiting, else `None` at once (never blocks
+    /// for a command that has not been sent): lets a script answer commands while it is busy
+    /// with a transfer, as ProFTPD does.
+    pub fn poll_command(&mut self) -> Option<String> {
+        if self.reader.buffer().is_empty() {
+            self.stream.set_nonblocking(true).ok()?;
+            let waiting = self.stream.peek(&mut [0u8; 1]);
+            let _ = self.stream.set_nonblocking(false);
+            if !matches!(waiting, Ok(n) if n > 0) {
+                return None;
+            }
+        }
+        self.command()
+    }
+
     /// Pauses the script for `d` (the fault being simulated: a slow server); false once the
     /// test has ended, so the script can stop early.
     pub fn pause(&self, d: std::time::Duration) -> bool {

@@ -85,6 +85,27 @@ impl ClientBuilder {
         self
     }
 
+    /// How much longer the final reply of a transfer may take per GiB moved
+    /// ([`Timeouts::final_reply_per_gib`]; `Duration::ZERO`: not at all).
+    pub fn final_reply_per_gib(mut self, d: Duration) -> ClientBuilder {
+        self.config.timeouts.final_reply_per_gib = d;
+        self
+    }
+
+    /// The keep-alive interval during transfers ([`Config::keepalive`]): a `NOOP` on the
+    /// control connection whenever it has been quiet that long; `None` turns it off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ftpkit_core::{Client, Security};
+    /// let b = Client::builder("127.0.0.1", Security::Plain).keepalive(Some(Duration::from_secs(20)));
+    /// assert_eq!(b.current_config().keepalive, Some(Duration::from_secs(20)));
+    /// ```
+    pub fn keepalive(mut self, interval: Option<Duration>) -> ClientBuilder {
+        self.config.keepalive = interval;
+        self
+    }
+
     /// Passive (default) or active data connections.
     pub fn data_mode(mut self, mode: DataMode) -> ClientBuilder {
         self.config.data_mode = mode;
@@ -185,8 +206,7 @@ impl ClientBuilder {
             )?),
             _ => Stream::Plain(tcp),
         };
-        let mut control = Control::new(stream, config.limits, config.timeouts.reply)?;
-        control.deadline = config.deadline;
+        let mut control = Control::new(stream, &config)?;
 
         let welcome = greet(&mut control)?;
         // 230: logged in already, without credentials (some anonymous-only servers).

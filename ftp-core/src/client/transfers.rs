@@ -266,7 +266,13 @@ impl Client {
             });
         };
         let idle = self.config.wait(Deadline::Idle).after;
-        Ok(Upload::new(&mut self.control, data, idle, cmd.display()))
+        Ok(Upload::new(
+            &mut self.control,
+            data,
+            rest.unwrap_or(0),
+            idle,
+            cmd.display(),
+        ))
     }
 
     /// Downloads `path` into `out`, calling `progress` as bytes arrive; returns the byte
