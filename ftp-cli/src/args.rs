@@ -238,6 +238,10 @@ pub(crate) struct Opts {
     /// Deadline for the whole command, everything included, in seconds (curl's -m).
     #[arg(short = 'm', long, global = true, value_name = "SECS")]
     pub(crate) max_time: Option<f64>,
+    /// Send NOOP on the control connection every SECS while a long transfer runs, so that
+    /// firewalls do not drop it (default 60; 0 turns it off, for servers that dislike it).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub(crate) keepalive: Option<f64>,
     /// Active mode: the server connects to us for data.
     #[arg(long, global = true)]
     pub(crate) active: bool,

@@ -95,6 +95,11 @@ pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
     if opts.active {
         c.data_mode = DataMode::Active;
     }
+    match opts.keepalive {
+        Some(k) if k == 0.0 => c.keepalive = None,
+        Some(_) => c.keepalive = secs("keepalive", opts.keepalive)?,
+        None => {}
+    }
     Ok(c)
 }
 

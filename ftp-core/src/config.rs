@@ -280,6 +280,7 @@ impl Default for Config {
             active_accept_any_peer: false,
             tls_server_name: None,
             limits: Limits::default(),
+            mdtm_sets_time: false,
             deadline: None,
             keepalive: Some(Duration::from_secs(60)),
         }

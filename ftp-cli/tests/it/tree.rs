@@ -209,3 +209,52 @@ fn tree_options_need_r() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("need get -r"), "{}", stderr(&o));
 }
+
+/// `--keepalive SECS` sends NOOPs during a long download (vsftpd logs them) and the file
+/// still arrives whole; `--keepalive 0` sends none.
+#[test]
+fn keepalive_flag_sends_noops_during_a_long_download_and_zero_turns_it_off() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::builder().option("local_max_rate", "250000").start();
+    let body = vec![7u8; 400_000];
+    server.write_file("slow.bin", &body);
+    let work = tempfile::tempdir().unwrap();
+    let p = server.password();
+    let noops = || server.log().matches("\"NOOP\"").count();
+    let o = ftpc_in(
+        work.path(),
+        &[
+            "--tls",
+            "none",
+            "--keepalive",
+            "0.4",
+            "get",
+            &url(&server, "slow.bin"),
+            "-o",
+            "a.bin",
+        ],
+        p,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fs::read(work.path().join("a.bin")).unwrap(), body);
+    let sent = noops();
+    assert!(sent >= 1, "no NOOP during the transfer:\n{}", server.log());
+    let o = ftpc_in(
+        work.path(),
+        &[
+            "--tls",
+            "none",
+            "--keepalive",
+            "0",
+            "get",
+            &url(&server, "slow.bin"),
+            "-o",
+            "b.bin",
+        ],
+        p,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(noops(), sent, "--keepalive 0 sends none");
+}
