@@ -95,10 +95,13 @@ pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
     if opts.active {
         c.data_mode = DataMode::Active;
     }
-    match opts.keepalive {
-        Some(k) if k == 0.0 => c.keepalive = None,
-        Some(_) => c.keepalive = secs("keepalive", opts.keepalive)?,
-        None => {}
+    if let Some(k) = opts.keepalive {
+        // 0 turns keep-alive off; anything else is an interval like the other deadlines.
+        c.keepalive = if k == 0.0 {
+            None
+        } else {
+            secs("keepalive", Some(k))?
+        };
     }
     Ok(c)
 }
