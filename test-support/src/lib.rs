@@ -8,6 +8,8 @@
 //!   for a wrong name, an expired one), and the parts it is built from ([`certs::Ca`],
 //!   [`certs::self_signed`], [`certs::PemDir`]) for tests that need other certificates.
 //! - [`data`]: deterministic pseudo-random test data.
+//! - [`delay`]: a TCP proxy on 127.0.0.2 that adds latency in each direction, control port
+//!   and passive range, for measuring clients over a long link on loopback.
 //! - [`fake`]: a fault-injection server on 127.0.0.1 run by a script
 //!   ([`fake::FakeServer`]), and the incident's server (`234` to `AUTH TLS`, then silence).
 //! - [`scripted`]: a small FTP server on top of [`fake`] whose well-behaved defaults a
@@ -29,6 +31,7 @@
 
 pub mod certs;
 pub mod data;
+pub mod delay;
 pub mod fake;
 pub mod scripted;
 

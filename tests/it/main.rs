@@ -7,6 +7,7 @@
 mod check;
 
 mod auto_connect;
+mod latency;
 mod long_transfers;
 mod plain_embedded;
 mod plain_faults;
