@@ -140,6 +140,7 @@ fn run(a: &Args) -> Result<(), String> {
         a.rtt_ms,
         a.runs
     );
+    println!("### {} files of {} bytes, downloaded\n", a.files, a.size);
     println!("| client | sessions | median s | min s | max s | files/s |");
     println!("| --- | --- | --- | --- | --- | --- |");
     let row = |client: &str, sessions: usize, r: Result<[f64; 3], String>| match r {
@@ -208,6 +209,62 @@ fn run(a: &Args) -> Result<(), String> {
             }
         });
         row("curl (one process, reuse)", 1, r);
+    }
+    // Connect, log in, list one directory, quit: the round trips every session pays.
+    let rtt = through.as_secs_f64();
+    println!("\n### Connect, log in, list /files, quit\n");
+    println!("| client | median s | min s | max s | round trips (median / RTT) |");
+    println!("| --- | --- | --- | --- | --- |");
+    let row = |client: &str, r: Result<[f64; 3], String>| match r {
+        Ok([med, min, max]) => println!(
+            "| {client} | {med:.3} | {min:.3} | {max:.3} | {:.1} |",
+            med / rtt.max(1e-6)
+        ),
+        Err(e) => println!("| {client} | failed: {e} | | | |"),
+    };
+    let r = measure(a.runs, || {
+        let mut ftp = Client::builder("127.0.0.2", Security::Plain)
+            .port(port)
+            .connect()
+            .map_err(|e| e.to_string())?;
+        ftp.login(user, password).map_err(|e| e.to_string())?;
+        let n = ftp.list("/files").map_err(|e| e.to_string())?.len();
+        let _ = ftp.quit();
+        match n == a.files {
+            true => Ok(()),
+            false => Err(format!("{n} entries")),
+        }
+    });
+    row("ftpkit", r);
+    if installed("curl") {
+        let r = measure(a.runs, || {
+            let o = Command::new("curl")
+                .args(["-s", "-u", &format!("{user}:{password}")])
+                .arg(format!("ftp://127.0.0.2:{port}/files/"))
+                .output()
+                .map_err(|e| e.to_string())?;
+            match o.status.success() {
+                true => Ok(()),
+                false => Err(format!("curl exit {:?}", o.status.code())),
+            }
+        });
+        row("curl", r);
+    }
+    if installed("lftp") {
+        let r = measure(a.runs, || {
+            let script = format!(
+                "set ftp:ssl-allow no; open -u {user},{password} ftp://127.0.0.2:{port}; ls /files; quit"
+            );
+            let o = Command::new("lftp")
+                .args(["-e", &script])
+                .output()
+                .map_err(|e| e.to_string())?;
+            match o.status.success() {
+                true => Ok(()),
+                false => Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+            }
+        });
+        row("lftp", r);
     }
     Ok(())
 }

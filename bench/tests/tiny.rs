@@ -37,5 +37,9 @@ fn the_bench_runs_on_a_tiny_size() {
         2,
         "{out}"
     );
+    assert!(
+        out.contains("| ftpkit | "),
+        "the connect-login-list row: {out}"
+    );
     assert!(!out.contains("failed"), "{out}");
 }
