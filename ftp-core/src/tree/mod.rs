@@ -107,7 +107,7 @@ impl TreeSync {
                 info!("tree: {} does not exist on the server yet", self.remote);
                 remote_exists = false;
                 let empty = RemoteTree {
-                    root: absolute(&mut *pool.get()?, &self.remote)?,
+                    root: walk::absolute(&mut *pool.get()?, &self.remote)?,
                     ..RemoteTree::default()
                 };
                 (empty, None)
@@ -157,13 +157,6 @@ impl TreeSync {
 /// A 550 (or 450) for the root: it does not exist.
 fn is_missing(e: &Error) -> bool {
     matches!(e.reply().map(|r| r.code()), Some(550 | 450 | 553))
-}
-
-fn absolute(client: &mut Client, path: &RemotePath) -> Result<RemotePath> {
-    if path.as_bytes().starts_with(b"/") {
-        return Ok(path.clone());
-    }
-    Ok(client.pwd()?.join(path))
 }
 
 /// Walks the remote side (with every session of the pool) and measures how far its `LIST`

@@ -13,7 +13,7 @@ use log::{debug, info, warn};
 use crate::client::Client;
 use crate::error::{Error, Phase, Result};
 use crate::path::RemotePath;
-use crate::pool::Pool;
+use crate::pool::{Pool, PooledClient};
 use crate::retry::Recovery;
 
 use super::local::local_path;
@@ -179,27 +179,19 @@ pub(crate) fn run(
     // 1. Directories, in order (parents first), on one session.
     let dirs: Vec<usize> = indexes(job.plan, |a| a.op == Op::MakeDir);
     if !dirs.is_empty() || create_remote_root {
-        let mut session = None;
-        if job.plan.direction == Direction::Upload {
-            match pool.get() {
-                Ok(s) => session = Some(s),
-                Err(e) => warn!("tree: no session for making directories: {e}"),
-            }
-        }
-        if create_remote_root {
-            if let Some(s) = session.as_mut() {
-                make_remote_root(s, job.remote_root);
-            }
+        let mut session = remote_session(job, pool);
+        if let (true, Some(Ok(s))) = (create_remote_root, session.as_mut()) {
+            make_remote_root(s, job.remote_root);
         }
         for i in dirs {
             let a = &job.plan.actions[i];
             let t0 = Instant::now();
-            let r = match (job.plan.direction, session.as_mut()) {
-                (Direction::Download, _) => local_path(job.local_root, &a.path)
+            let r = match session.as_mut() {
+                None => local_path(job.local_root, &a.path)
                     .and_then(fs::create_dir_all)
                     .map_err(|e| local_error("making the directory", &a.path, e)),
-                (Direction::Upload, Some(s)) => s.mkdir(job.remote_root.join(&a.path)).map(drop),
-                (Direction::Upload, None) => Err(Error::Broken("no session".into())),
+                Some(Ok(s)) => s.mkdir(job.remote_root.join(&a.path)).map(drop),
+                Some(Err(why)) => Err(no_session(why)),
             };
             outcomes[i] = Some(finished(a, r.map(|_| (0, None)), 1, t0));
         }
@@ -236,14 +228,11 @@ pub(crate) fn run(
     // 3. Deletions, contents before their directories, only when the plan allows.
     let deletes = indexes(job.plan, |a| matches!(a.op, Op::Delete | Op::RemoveDir));
     if !deletes.is_empty() {
-        let mut session = match job.plan.direction {
-            Direction::Upload => pool.get().ok(),
-            Direction::Download => None,
-        };
+        let mut session = remote_session(job, pool);
         for i in deletes {
             let a = &job.plan.actions[i];
             let t0 = Instant::now();
-            let r = delete(job, a, session.as_deref_mut());
+            let r = delete(job, a, session.as_mut());
             outcomes[i] = Some(finished(a, r.map(|_| (0, None)), 1, t0));
         }
     }
@@ -324,7 +313,31 @@ fn make_remote_root(client: &mut Client, root: &RemotePath) {
     }
 }
 
-fn delete(job: &Job<'_>, a: &Action, session: Option<&mut Client>) -> Result<()> {
+/// The one session the sequential steps (directories, deletions) of an upload run on; `None`
+/// for a download, whose sequential steps are local. A session that cannot be opened is
+/// kept as its error, so that every step it fails says why.
+fn remote_session<'p>(
+    job: &Job<'_>,
+    pool: &'p Pool,
+) -> Option<std::result::Result<PooledClient<'p>, String>> {
+    match job.plan.direction {
+        Direction::Upload => Some(pool.get().map_err(|e| {
+            warn!("tree: no session for directories and deletions: {e}");
+            e.to_string()
+        })),
+        _ => None,
+    }
+}
+
+fn no_session(why: &str) -> Error {
+    Error::Broken(format!("no session could be opened: {why}"))
+}
+
+fn delete(
+    job: &Job<'_>,
+    a: &Action,
+    session: Option<&mut std::result::Result<PooledClient<'_>, String>>,
+) -> Result<()> {
     match (job.plan.direction, session) {
         (Direction::Download, _) => {
             let p = local_path(job.local_root, &a.path)
@@ -336,7 +349,7 @@ fn delete(job: &Job<'_>, a: &Action, session: Option<&mut Client>) -> Result<()>
             };
             r.map_err(|e| local_error("deleting", &a.path, e))
         }
-        (Direction::Upload, Some(s)) => {
+        (_, Some(Ok(s))) => {
             let p = job.remote_root.join(&a.path);
             if a.op == Op::RemoveDir {
                 s.rmdir(p)
@@ -344,7 +357,8 @@ fn delete(job: &Job<'_>, a: &Action, session: Option<&mut Client>) -> Result<()>
                 s.delete(p)
             }
         }
-        (Direction::Upload, None) => Err(Error::Broken("no session for deleting".into())),
+        (_, Some(Err(why))) => Err(no_session(why)),
+        (_, None) => Err(Error::Broken("no session for deleting".into())),
     }
 }
 

@@ -245,11 +245,7 @@ fn absorb(
 /// a problem of the tree (never an empty directory).
 pub(crate) fn walk_pool(pool: &Pool, root: &RemotePath) -> Result<RemoteTree> {
     let mut session = pool.get()?;
-    let absolute = if root.as_bytes().starts_with(b"/") {
-        root.clone()
-    } else {
-        session.pwd()?.join(root)
-    };
+    let absolute = absolute(&mut session, root)?;
     let use_mlsd = session.features().has("MLST");
     let first = session.list_dir(&absolute, use_mlsd)?;
     drop(session);
@@ -319,6 +315,14 @@ pub(crate) fn walk_pool(pool: &Pool, root: &RemotePath) -> Result<RemoteTree> {
     // Parents before children, as the sequential walk gives them.
     tree.entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(tree)
+}
+
+/// `path` made absolute against the session's current directory (`PWD`).
+pub(crate) fn absolute(client: &mut Client, path: &RemotePath) -> Result<RemotePath> {
+    if path.as_bytes().starts_with(b"/") {
+        return Ok(path.clone());
+    }
+    Ok(client.pwd()?.join(path))
 }
 
 /// MLSD's `cdir` and `pdir` entries (the directory itself and its parent, often named by
