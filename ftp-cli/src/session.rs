@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use ftpkit::{
-    connectors, AutoConnect, Client, Config, Credentials, DataMode, Pool, Security, TlsOptions,
+    connectors, AutoConnect, Client, ClientBuilder, Config, Credentials, DataMode, Pool, Security,
+    TlsOptions,
 };
 
 use crate::args::{Opts, TlsArg};
@@ -158,14 +159,19 @@ pub(crate) fn open(raw_url: &str, opts: &Opts) -> Result<(Client, String), Failu
             Ok((ftp, t.url.path))
         }
         Stance::Fixed(security) => {
-            let mut b = Client::builder(t.url.host.clone(), security).config(t.config);
-            if let Some(p) = t.url.port {
-                b = b.port(p);
-            }
-            let mut ftp = b.connect()?;
+            let mut ftp = builder(&t.url, security, t.config).connect()?;
             ftp.login(&t.user, &t.password)?;
             Ok((ftp, t.url.path))
         }
+    }
+}
+
+/// The builder for the URL's host and port.
+fn builder(u: &url::FtpUrl, security: Security, config: Config) -> ClientBuilder {
+    let b = Client::builder(u.host.clone(), security).config(config);
+    match u.port {
+        Some(p) => b.port(p),
+        None => b,
     }
 }
 
@@ -208,10 +214,7 @@ pub(crate) fn pool(raw_url: &str, opts: &Opts, size: usize) -> Result<(Pool, Str
                 .ok_or_else(|| usage("auto-connect found a profile it did not plan"))?
         }
     };
-    let mut b = Client::builder(t.url.host.clone(), security).config(t.config);
-    if let Some(p) = t.url.port {
-        b = b.port(p);
-    }
+    let b = builder(&t.url, security, t.config);
     let pool = Pool::new(b, Credentials::new(t.user, t.password), size);
     Ok((pool, t.url.path))
 }
