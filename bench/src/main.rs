@@ -13,17 +13,15 @@
 //! Needs vsftpd and root (the harness makes a local test user); curl and lftp are measured
 //! when installed.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ftpkit::{Client, Credentials, Pool, Security, TreeSync};
 use ftpkit_test_support::data::prng_bytes;
-use ftpkit_test_support::delay::{ftp_rtt, DelayProxy};
+use ftpkit_test_support::delay::{free_port_range, ftp_rtt, DelayProxy, PROXY_ADDR};
 use ftpkit_test_support::vsftpd::Vsftpd;
-
-const PROXY: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 struct Args {
     files: usize,
@@ -67,18 +65,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-/// A run of `n` ports free on both loopback addresses, for vsftpd's passive range.
-fn free_range(n: u16) -> Option<(u16, u16)> {
-    (20_000..60_000).step_by(97).find_map(|start| {
-        (start..start + n)
-            .all(|p| {
-                TcpListener::bind((Ipv4Addr::LOCALHOST, p)).is_ok()
-                    && TcpListener::bind(SocketAddr::new(PROXY, p)).is_ok()
-            })
-            .then_some((start, start + n - 1))
-    })
-}
-
 /// Runs `f` `runs` times and returns (median, min, max) in seconds; `None` if any run failed.
 fn measure(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<[f64; 3], String> {
     let mut times = Vec::new();
@@ -114,7 +100,7 @@ fn main() {
 }
 
 fn run(a: &Args) -> Result<(), String> {
-    let (lo, hi) = free_range(64).ok_or("no free passive port range")?;
+    let (lo, hi) = free_port_range(64).ok_or("no free passive port range")?;
     let server = Vsftpd::builder()
         .option("pasv_address", "127.0.0.2")
         .option("pasv_min_port", &lo.to_string())
@@ -128,7 +114,7 @@ fn run(a: &Args) -> Result<(), String> {
     let one_way = Duration::from_micros(a.rtt_ms * 500);
     let ports = std::iter::once(server.port()).chain(lo..=hi);
     let _proxy = DelayProxy::loopback(ports, one_way).map_err(|e| format!("proxy: {e}"))?;
-    let target = SocketAddr::new(PROXY, server.port());
+    let target = SocketAddr::new(PROXY_ADDR, server.port());
     let direct = ftp_rtt(server.addr()).map_err(|e| e.to_string())?;
     let through = ftp_rtt(target).map_err(|e| e.to_string())?;
     println!(

@@ -20,6 +20,22 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+/// The address the proxy listens on in [`DelayProxy::loopback`]: a second loopback address.
+pub const PROXY_ADDR: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+/// A run of `n` consecutive ports free on both 127.0.0.1 and [`PROXY_ADDR`], for a server's
+/// passive range and the proxy in front of it; `None` when there is none.
+pub fn free_port_range(n: u16) -> Option<(u16, u16)> {
+    (20_000..60_000).step_by(97).find_map(|start| {
+        (start..start + n)
+            .all(|p| {
+                TcpListener::bind((Ipv4Addr::LOCALHOST, p)).is_ok()
+                    && TcpListener::bind(SocketAddr::new(PROXY_ADDR, p)).is_ok()
+            })
+            .then_some((start, start + n - 1))
+    })
+}
+
 /// A running latency proxy; stopped when dropped.
 pub struct DelayProxy {
     listen: IpAddr,
@@ -73,12 +89,7 @@ impl DelayProxy {
         ports: impl IntoIterator<Item = u16>,
         one_way: Duration,
     ) -> io::Result<DelayProxy> {
-        DelayProxy::start(
-            IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ports,
-            one_way,
-        )
+        DelayProxy::start(PROXY_ADDR, IpAddr::V4(Ipv4Addr::LOCALHOST), ports, one_way)
     }
 
     /// The address clients connect to.

@@ -3,36 +3,20 @@
 //! tree transfer through it (control and every passive connection) arrives intact.
 
 use std::fs;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use ftpkit::{Client, Credentials, Pool, Security, TreeSync};
 use ftpkit_test_support::data::prng_bytes;
-use ftpkit_test_support::delay::{ftp_rtt, DelayProxy};
+use ftpkit_test_support::delay::{free_port_range, ftp_rtt, DelayProxy, PROXY_ADDR};
 use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
-
-const PROXY: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
-
-/// A run of `n` ports free on both loopback addresses, for vsftpd's passive range.
-fn free_range(n: u16) -> (u16, u16) {
-    for start in (20_000..60_000).step_by(97) {
-        let all_free = (start..start + n).all(|p| {
-            TcpListener::bind((Ipv4Addr::LOCALHOST, p)).is_ok()
-                && TcpListener::bind(SocketAddr::new(PROXY, p)).is_ok()
-        });
-        if all_free {
-            return (start, start + n - 1);
-        }
-    }
-    panic!("no free run of {n} ports on 127.0.0.1 and 127.0.0.2");
-}
 
 #[test]
 fn the_delay_proxy_adds_its_round_trip_and_carries_a_whole_tree() {
     if !require_vsftpd() {
         return;
     }
-    let (lo, hi) = free_range(20);
+    let (lo, hi) = free_port_range(20).expect("a free run of 20 ports on 127.0.0.1 and 127.0.0.2");
     let server = Vsftpd::builder()
         .option("pasv_address", "127.0.0.2")
         .option("pasv_min_port", &lo.to_string())
@@ -43,7 +27,7 @@ fn the_delay_proxy_adds_its_round_trip_and_carries_a_whole_tree() {
     let proxy = DelayProxy::loopback(ports, one_way).expect("start the proxy");
 
     let direct = ftp_rtt(server.addr()).unwrap();
-    let through = ftp_rtt(SocketAddr::new(PROXY, server.port())).unwrap();
+    let through = ftp_rtt(SocketAddr::new(PROXY_ADDR, server.port())).unwrap();
     assert!(through >= one_way * 2, "{through:?}");
     assert!(through > direct, "{through:?} vs {direct:?}");
 

@@ -12,7 +12,7 @@ use ftpkit::{
     TreeSync,
 };
 use ftpkit_test_support::certs::TestCerts;
-use ftpkit_test_support::data::prng_bytes;
+use ftpkit_test_support::data::{prng_bytes, read_tree};
 use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
 use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
@@ -40,24 +40,6 @@ fn make_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     files
-}
-
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for e in fs::read_dir(&dir).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            if p.is_dir() {
-                pending.push(p);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 fn pool(server: &Vsftpd, security: Security, size: usize) -> Pool {

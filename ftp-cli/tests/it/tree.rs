@@ -1,11 +1,11 @@
 //! `ftpc get -r`, `put -r`, `mirror` and multi-file `get` against a real vsftpd.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common::*;
+use ftpkit_test_support::data::read_tree;
 use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 
 fn ftpc_in(dir: &Path, args: &[&str], password: &str) -> Output {
@@ -15,23 +15,6 @@ fn ftpc_in(dir: &Path, args: &[&str], password: &str) -> Output {
         .env("FTPC_PASSWORD", password)
         .output()
         .expect("run ftpc")
-}
-
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for e in fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                pending.push(p);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 /// put -r then get -r with 3 sessions: the tree arrives whole both ways, every receipt says
