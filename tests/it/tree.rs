@@ -69,7 +69,12 @@ fn round_trip(server_root: &Path, pool: &Pool, label: &str) {
     let remote = format!("/{label}");
     let up = TreeSync::upload(&src, remote.as_str());
     let plan = up.plan(pool).expect("plan the upload");
-    assert_eq!(plan.transfer_totals().0, 500, "{label}");
+    assert_eq!(
+        plan.transfer_totals().0,
+        500,
+        "{label}: {:?}",
+        plan.problems
+    );
     let report = up.run(pool, &plan, None);
     let failures: Vec<_> = report
         .failures()
@@ -90,7 +95,12 @@ fn round_trip(server_root: &Path, pool: &Pool, label: &str) {
     let back = work.path().join("back");
     let down = TreeSync::download(remote.as_str(), &back);
     let plan = down.plan(pool).expect("plan the download");
-    assert_eq!(plan.transfer_totals().0, 500, "{label}");
+    assert_eq!(
+        plan.transfer_totals().0,
+        500,
+        "{label}: {:?}",
+        plan.problems
+    );
     let report = down.run(pool, &plan, None);
     assert!(
         report.is_success(),

@@ -22,6 +22,8 @@ type Tree = BTreeMap<&'static str, Option<Vec<u8>>>;
 struct Faults {
     /// MLSD of this directory sends its first line, then breaks the data connection.
     broken_listing: Option<&'static str>,
+    /// The same, only this many times (then the listing works); 0: every time.
+    broken_listing_times: usize,
     /// RETR of this file sends half, then the whole session is cut (as if the server's
     /// session process were killed), this many times.
     cut_retr: Option<(&'static str, usize)>,
@@ -74,7 +76,21 @@ fn start(tree: Tree, faults: Faults) -> (FakeServer, Arc<AtomicUsize>) {
                     .collect();
                 let mut d = ctx.accept();
                 c.send(b"150 listing\r\n");
-                if faults.lock().unwrap().broken_listing == Some(dir) {
+                let mut f = faults.lock().unwrap();
+                let break_it = f.broken_listing == Some(dir)
+                    && match f.broken_listing_times {
+                        0 => true,
+                        1 => {
+                            f.broken_listing = None;
+                            true
+                        }
+                        n => {
+                            f.broken_listing_times = n - 1;
+                            true
+                        }
+                    };
+                drop(f);
+                if break_it {
                     let _ = d.write_all(lines[0].as_bytes());
                     drop(d);
                     return Some("426 connection closed; transfer aborted".into());
@@ -289,4 +305,27 @@ fn walk_on_one_session_reports_what_it_could_not_read() {
         ftp.walk("/nowhere").is_err(),
         "an unreadable root is an error, not a tree"
     );
+}
+
+/// A listing that breaks once is tried again: the tree is complete, nothing is missing.
+#[test]
+fn a_listing_that_breaks_once_is_listed_again() {
+    let (server, _) = start(
+        sample_tree(),
+        Faults {
+            broken_listing: Some("/t/b"),
+            broken_listing_times: 1,
+            ..Faults::default()
+        },
+    );
+    let work = tempfile::tempdir().unwrap();
+    let mut options = SyncOptions::default();
+    let mut retry = RetryPolicy::attempts(3);
+    retry.initial = std::time::Duration::from_millis(20);
+    options.retry = retry;
+    let sync = TreeSync::download("/t", work.path().join("copy")).options(options);
+    let pool = pool(&server, 2);
+    let plan = sync.plan(&pool).unwrap();
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    assert_eq!(plan.transfer_totals().0, 5, "{plan}");
 }

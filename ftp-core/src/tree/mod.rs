@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::list::EntryKind;
 use crate::path::RemotePath;
 use crate::pool::Pool;
+use crate::retry::RetryPolicy;
 
 mod glob;
 mod local;
@@ -101,7 +102,7 @@ impl TreeSync {
     /// an empty one.
     pub fn plan(&self, pool: &Pool) -> Result<Plan> {
         let mut remote_exists = true;
-        let (remote, offset) = match remote_tree(pool, &self.remote) {
+        let (remote, offset) = match remote_tree(pool, &self.remote, self.options.retry) {
             Ok(found) => found,
             Err(e) if self.direction == Direction::Upload && is_missing(&e) => {
                 info!("tree: {} does not exist on the server yet", self.remote);
@@ -162,8 +163,12 @@ fn is_missing(e: &Error) -> bool {
 /// Walks the remote side (with every session of the pool) and measures how far its `LIST`
 /// times are from UTC: `MDTM` is UTC by definition (RFC 3659), `LIST` times are the
 /// server's local time.
-fn remote_tree(pool: &Pool, root: &RemotePath) -> Result<(RemoteTree, Option<i64>)> {
-    let tree = walk::walk_pool(pool, root)?;
+fn remote_tree(
+    pool: &Pool,
+    root: &RemotePath,
+    retry: RetryPolicy,
+) -> Result<(RemoteTree, Option<i64>)> {
+    let tree = walk::walk_pool(pool, root, retry)?;
     let mut session = pool.get()?;
     let client: &mut Client = &mut session;
     let needs_offset = !client.features().has("MLST") && client.features().has("MDTM");

@@ -6,13 +6,14 @@ use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Condvar, Mutex};
 
-use log::{debug, warn};
+use log::{debug, info, warn};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::list::{EntryKind, ListEntry};
 use crate::path::RemotePath;
 use crate::pool::Pool;
+use crate::retry::RetryPolicy;
 
 /// Directories deeper than this below the root are not entered (reported as failures):
 /// a server that lists a directory inside itself under a new name cannot keep a walk
@@ -243,7 +244,7 @@ fn absorb(
 /// the listings, one or more round trips each, are most of a tree's cost. Same rules as
 /// [`Client::walk`]; a session that breaks while listing is replaced, and that directory is
 /// a problem of the tree (never an empty directory).
-pub(crate) fn walk_pool(pool: &Pool, root: &RemotePath) -> Result<RemoteTree> {
+pub(crate) fn walk_pool(pool: &Pool, root: &RemotePath, retry: RetryPolicy) -> Result<RemoteTree> {
     let mut session = pool.get()?;
     let absolute = absolute(&mut session, root)?;
     let use_mlsd = session.features().has("MLST");
@@ -285,13 +286,7 @@ pub(crate) fn walk_pool(pool: &Pool, root: &RemotePath) -> Result<RemoteTree> {
                 st.busy += 1;
                 drop(st);
                 let abs = absolute.join(dir.clone());
-                let listed = pool.get().and_then(|mut session| {
-                    let r = session.list_dir(&abs, use_mlsd);
-                    if r.is_err() && !session.is_usable() {
-                        session.discard();
-                    }
-                    r
-                });
+                let listed = list_with_retries(pool, &abs, use_mlsd, retry);
                 let mut st = lock();
                 st.busy -= 1;
                 match listed {
@@ -315,6 +310,36 @@ pub(crate) fn walk_pool(pool: &Pool, root: &RemotePath) -> Result<RemoteTree> {
     // Parents before children, as the sequential walk gives them.
     tree.entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(tree)
+}
+
+/// One directory's listing on a session of `pool`, tried again as `retry` allows when the
+/// error is one another attempt can fix (a dropped session is replaced first), so that a
+/// passing failure does not leave the directory out of the tree.
+fn list_with_retries(
+    pool: &Pool,
+    dir: &RemotePath,
+    use_mlsd: bool,
+    retry: RetryPolicy,
+) -> Result<Vec<ListEntry>> {
+    let mut attempt = 1;
+    loop {
+        let listed = pool.get().and_then(|mut session| {
+            let r = session.list_dir(dir, use_mlsd);
+            if r.is_err() && !session.is_usable() {
+                session.discard();
+            }
+            r
+        });
+        match listed {
+            Err(e) if retry.should_retry(attempt, &e) => {
+                info!("walk: listing {dir} failed, attempt {attempt}: {e}");
+                attempt += 1;
+                // Backoff between attempts, not synchronisation.
+                std::thread::sleep(retry.delay(attempt));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// `path` made absolute against the session's current directory (`PWD`).
