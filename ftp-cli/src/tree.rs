@@ -139,11 +139,15 @@ fn summary(report: &TreeReport, problems: usize) -> Result<(), Failure> {
         failed.len(),
         report.sessions_opened,
     );
-    if failed.is_empty() {
-        if problems > 0 {
-            eprintln!("ftpc: {problems} listing problems (above): nothing was deleted");
-        }
+    if failed.is_empty() && problems == 0 {
         return Ok(());
+    }
+    if failed.is_empty() {
+        // Part of a tree that could not be read was not copied: that is not a success.
+        return Err(Failure {
+            code: 7,
+            message: format!("{problems} parts of the tree could not be read (above): what they hold was not transferred, and nothing was deleted"),
+        });
     }
     let mut message = format!("{} of the tree's steps failed:", failed.len());
     for o in failed.iter().take(20) {

@@ -241,3 +241,48 @@ fn keepalive_flag_sends_noops_during_a_long_download_and_zero_turns_it_off() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(noops(), sent, "--keepalive 0 sends none");
 }
+
+/// A directory the server will not list is not "empty": the rest arrives, the run says
+/// which part it could not read, and the exit status is not 0.
+#[test]
+fn an_unreadable_directory_fails_the_run() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    server.write_file("/u/ok.txt", "fine");
+    server.write_file("/u/locked/secret.txt", "no");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(
+        server.root().join("u/locked"),
+        fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let o = ftpc_in(
+        work.path(),
+        &[
+            "--tls",
+            "none",
+            "get",
+            "-r",
+            &url(&server, "u"),
+            "copy",
+            "--retry",
+            "0",
+        ],
+        server.password(),
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(7), "{e}");
+    assert!(
+        e.contains("locked") && e.contains("could not be read"),
+        "{e}"
+    );
+    assert_eq!(fs::read(work.path().join("copy/ok.txt")).unwrap(), b"fine");
+    fs::set_permissions(
+        server.root().join("u/locked"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+}
