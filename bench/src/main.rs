@@ -1,92 +1,102 @@
-//! `ftpkit-bench`: many small files downloaded by ftpkit (a pool of 1 and N sessions), curl
-//! (every URL on one command line, reusing the connection) and `lftp mirror --parallel=N`,
-//! from a vsftpd the bench starts on loopback, optionally behind a latency proxy
-//! (`ftpkit_test_support::delay`) that adds `--rtt-ms`. Prints a Markdown table: median, min
-//! and max of `--runs` runs.
-//!
-//! This is the first workload of the performance issue (small files over a long link); the
-//! bulk, TLS, tree and round-trip-count workloads come next.
+//! `ftpkit-bench`: this library (each backend), `ftpc`, curl, lftp and suppaftp side by side
+//! on the same servers and data, on loopback and over a simulated long link. Prints
+//! Markdown: median, min and max of several runs, client CPU seconds, peak RSS and the round
+//! trips each client waited. See `bench/README.md` for what each workload means.
 //!
 //! ```text
-//! cargo run --release -p ftpkit-bench -- --files 200 --size 4096 --rtt-ms 20 --runs 5
+//! cargo build --release -p ftpkit-cli -p ftpkit-bench && target/release/ftpkit-bench
 //! ```
-//! Needs vsftpd and root (the harness makes a local test user); curl and lftp are measured
-//! when installed.
+//! Needs root and vsftpd (the harness makes a local test user); curl, lftp and `ftpc`
+//! (built next to the bench) are measured when present.
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::Command;
+mod clients;
+mod job;
+mod measure;
+mod setup;
+mod worker;
+
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ftpkit::{Client, Credentials, Pool, Security, TreeSync};
-use ftpkit_test_support::data::prng_bytes;
-use ftpkit_test_support::delay::{free_port_range, ftp_rtt, DelayProxy, PROXY_ADDR};
-use ftpkit_test_support::vsftpd::Vsftpd;
+use clients::{command, installed, Paths, Tool};
+use ftpkit_test_support::delay::ftp_rtt;
+use job::{Job, Op};
+use measure::{Sample, Summary};
+use setup::{Link, Server};
+
+const GIB: f64 = (1u64 << 30) as f64;
 
 struct Args {
+    bulk_mib: u64,
+    wan_bulk_mib: u64,
     files: usize,
+    wan_files: usize,
     size: usize,
     rtt_ms: u64,
+    cap_mbit: u64,
     runs: usize,
-    parallel: usize,
+    max_row_secs: f64,
+    only: Vec<String>,
 }
 
-fn parse_args() -> Result<Args, String> {
+const SECTIONS: &[&str] = &["bulk", "wan-bulk", "files", "wan-files", "tree", "session"];
+
+fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut a = Args {
-        files: 200,
+        bulk_mib: 1024,
+        wan_bulk_mib: 64,
+        files: 1000,
+        wan_files: 200,
         size: 4096,
         rtt_ms: 20,
+        cap_mbit: 100,
         runs: 5,
-        parallel: 8,
+        max_row_secs: 60.0,
+        only: SECTIONS.iter().map(|s| s.to_string()).collect(),
     };
-    let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut value = || -> Result<u64, String> {
-            it.next()
-                .ok_or(format!("{flag} needs a value"))?
-                .parse()
-                .map_err(|e| format!("{flag}: {e}"))
-        };
+        let value = it.next().ok_or(format!("{flag} needs a value"))?;
+        let num = || value.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
-            "--files" => a.files = value()? as usize,
-            "--size" => a.size = value()? as usize,
-            "--rtt-ms" => a.rtt_ms = value()?,
-            "--runs" => a.runs = value()?.max(1) as usize,
-            "--parallel" => a.parallel = value()?.max(1) as usize,
-            "-h" | "--help" => {
-                return Err(
-                    "usage: ftpkit-bench [--files N] [--size BYTES] [--rtt-ms MS] [--runs R] [--parallel N]"
-                        .into(),
-                )
+            "--bulk-mib" => a.bulk_mib = num()?.max(1),
+            "--wan-bulk-mib" => a.wan_bulk_mib = num()?.max(1),
+            "--files" => a.files = num()? as usize,
+            "--wan-files" => a.wan_files = num()? as usize,
+            "--size" => a.size = num()? as usize,
+            "--rtt-ms" => a.rtt_ms = num()?,
+            "--cap-mbit" => a.cap_mbit = num()?,
+            "--runs" => a.runs = num()?.max(1) as usize,
+            "--max-row-secs" => a.max_row_secs = num()? as f64,
+            "--only" => {
+                a.only = value.split(',').map(str::to_owned).collect();
+                if let Some(bad) = a.only.iter().find(|s| !SECTIONS.contains(&s.as_str())) {
+                    return Err(format!("--only: unknown section {bad}; known: {SECTIONS:?}"));
+                }
             }
-            other => return Err(format!("unknown option {other}")),
+            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }
     Ok(a)
 }
 
-/// Runs `f` `runs` times and returns (median, min, max) in seconds; `None` if any run failed.
-fn measure(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<[f64; 3], String> {
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        f()?;
-        times.push(t.elapsed().as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    Ok([times[times.len() / 2], times[0], times[times.len() - 1]])
-}
-
-fn installed(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-}
-
-fn count_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|r| r.count()).unwrap_or(0)
-}
+const USAGE: &str = "usage: ftpkit-bench [--bulk-mib N] [--wan-bulk-mib N] [--files N] [--wan-files N] [--size BYTES] [--rtt-ms MS] [--cap-mbit N] [--runs R] [--max-row-secs S] [--only bulk,wan-bulk,files,wan-files,tree,session]";
 
 fn main() {
-    let args = match parse_args() {
+    let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().map(String::as_str) == Some("worker") {
+        let rest: Vec<String> = argv.skip(1).collect();
+        let (client, args) = rest.split_first().map_or(("", &[][..]), |(c, a)| (c, a));
+        if let Err(e) = worker::main(client, args) {
+            eprintln!("worker {client}: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if matches!(argv.peek().map(String::as_str), Some("-h" | "--help")) {
+        println!("{USAGE}");
+        return;
+    }
+    let args = match parse_args(argv) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("{e}");
@@ -99,158 +109,492 @@ fn main() {
     }
 }
 
+/// Everything a row needs.
+struct Bench<'a> {
+    args: &'a Args,
+    paths: Paths,
+    direct: Server,
+    wan: Server,
+    link: Link,
+    ca: PathBuf,
+    work: tempfile::TempDir,
+    tools: Vec<Tool>,
+    tree_files: usize,
+}
+
 fn run(a: &Args) -> Result<(), String> {
-    let (lo, hi) = free_port_range(64).ok_or("no free passive port range")?;
-    let server = Vsftpd::builder()
-        .option("pasv_address", "127.0.0.2")
-        .option("pasv_min_port", &lo.to_string())
-        .option("pasv_max_port", &hi.to_string())
-        .option("max_per_ip", "0")
-        .option("max_clients", "0")
-        .start();
-    for i in 0..a.files {
-        server.write_file(format!("/files/f{i}.bin"), prng_bytes(i as u64, a.size));
+    let certs = setup::certs();
+    let range = setup::passive_range().ok_or("no free passive port range")?;
+    let direct = setup::server(&certs, None);
+    let wan = setup::server(&certs, Some(range));
+    let link = Link::proxy(wan.vsftpd.port(), range).map_err(|e| format!("link: {e}"))?;
+    let wants = |s: &str| a.only.iter().any(|o| o == s);
+    let bulk = if wants("bulk") { a.bulk_mib << 20 } else { 1 };
+    let wan_bulk = a.wan_bulk_mib << 20;
+    let tree_files = setup::data(&direct, bulk, a.files, a.size).map_err(|e| e.to_string())?;
+    setup::data(&wan, wan_bulk, a.wan_files, a.size).map_err(|e| e.to_string())?;
+    let paths = Paths::find();
+    let mut tools = vec![Tool::Ftpkit("rustls"), Tool::Ftpkit("openssl")];
+    if paths.ftpc.is_some() {
+        tools.push(Tool::Ftpc);
     }
-    let one_way = Duration::from_micros(a.rtt_ms * 500);
-    let ports = std::iter::once(server.port()).chain(lo..=hi);
-    let _proxy = DelayProxy::loopback(ports, one_way).map_err(|e| format!("proxy: {e}"))?;
-    let target = SocketAddr::new(PROXY_ADDR, server.port());
-    let direct = ftp_rtt(server.addr()).map_err(|e| e.to_string())?;
-    let through = ftp_rtt(target).map_err(|e| e.to_string())?;
-    println!(
-        "{} files of {} bytes; one command's round trip: {:.1} ms direct, {:.1} ms through the proxy (asked: {} ms); {} runs each\n",
-        a.files,
-        a.size,
-        direct.as_secs_f64() * 1e3,
-        through.as_secs_f64() * 1e3,
-        a.rtt_ms,
-        a.runs
-    );
-    println!("### {} files of {} bytes, downloaded\n", a.files, a.size);
-    println!("| client | sessions | median s | min s | max s | files/s |");
-    println!("| --- | --- | --- | --- | --- | --- |");
-    let row = |client: &str, sessions: usize, r: Result<[f64; 3], String>| match r {
-        Ok([med, min, max]) => println!(
-            "| {client} | {sessions} | {med:.2} | {min:.2} | {max:.2} | {:.0} |",
-            a.files as f64 / med
-        ),
-        Err(e) => println!("| {client} | {sessions} | failed: {e} | | | |"),
-    };
-    let (user, password, port) = (server.user(), server.password(), server.port());
-    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    for n in [1, a.parallel] {
-        let r = measure(a.runs, || {
-            let out = tempfile::tempdir_in(work.path()).map_err(|e| e.to_string())?;
-            let builder = Client::builder("127.0.0.2", Security::Plain).port(port);
-            let pool = Pool::new(builder, Credentials::new(user, password), n);
-            let sync = TreeSync::download("/files", out.path().join("files"));
-            let plan = sync.plan(&pool).map_err(|e| e.to_string())?;
-            let report = sync.run(&pool, &plan, None);
-            match report.transferred().0 == a.files {
-                true => Ok(()),
-                false => Err(format!("{} of {} files", report.transferred().0, a.files)),
-            }
-        });
-        row("ftpkit (TreeSync, plain)", n, r);
-    }
-    if installed("lftp") {
-        let r = measure(a.runs, || {
-            let out = tempfile::tempdir_in(work.path()).map_err(|e| e.to_string())?;
-            let script = format!(
-                "set ftp:ssl-allow no; open -u {user},{password} ftp://127.0.0.2:{port}; mirror --parallel={} /files {}; quit",
-                a.parallel,
-                out.path().join("files").display()
-            );
-            let o = Command::new("lftp")
-                .args(["-e", &script])
-                .output()
-                .map_err(|e| e.to_string())?;
-            match o.status.success() && count_files(&out.path().join("files")) == a.files {
-                true => Ok(()),
-                false => Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
-            }
-        });
-        row("lftp mirror", a.parallel, r);
-    }
-    if installed("curl") {
-        let r = measure(a.runs, || {
-            let out = tempfile::tempdir_in(work.path()).map_err(|e| e.to_string())?;
-            let urls: Vec<String> = (0..a.files)
-                .map(|i| format!("ftp://127.0.0.2:{port}/files/f{i}.bin"))
-                .collect();
-            let o = Command::new("curl")
-                .current_dir(out.path())
-                .args([
-                    "-s",
-                    "-u",
-                    &format!("{user}:{password}"),
-                    "--remote-name-all",
-                ])
-                .args(&urls)
-                .output()
-                .map_err(|e| e.to_string())?;
-            match o.status.success() && count_files(out.path()) == a.files {
-                true => Ok(()),
-                false => Err(format!("curl exit {:?}", o.status.code())),
-            }
-        });
-        row("curl (one process, reuse)", 1, r);
-    }
-    // Connect, log in, list one directory, quit: the round trips every session pays.
-    let rtt = through.as_secs_f64();
-    println!("\n### Connect, log in, list /files, quit\n");
-    println!("| client | median s | min s | max s | round trips (median / RTT) |");
-    println!("| --- | --- | --- | --- | --- |");
-    let row = |client: &str, r: Result<[f64; 3], String>| match r {
-        Ok([med, min, max]) => println!(
-            "| {client} | {med:.3} | {min:.3} | {max:.3} | {:.1} |",
-            med / rtt.max(1e-6)
-        ),
-        Err(e) => println!("| {client} | failed: {e} | | | |"),
-    };
-    let r = measure(a.runs, || {
-        let mut ftp = Client::builder("127.0.0.2", Security::Plain)
-            .port(port)
-            .connect()
-            .map_err(|e| e.to_string())?;
-        ftp.login(user, password).map_err(|e| e.to_string())?;
-        let n = ftp.list("/files").map_err(|e| e.to_string())?.len();
-        let _ = ftp.quit();
-        match n == a.files {
-            true => Ok(()),
-            false => Err(format!("{n} entries")),
+    for (name, tool) in [("curl", Tool::Curl), ("lftp", Tool::Lftp)] {
+        if installed(name) {
+            tools.push(tool);
         }
-    });
-    row("ftpkit", r);
-    if installed("curl") {
-        let r = measure(a.runs, || {
-            let o = Command::new("curl")
-                .args(["-s", "-u", &format!("{user}:{password}")])
-                .arg(format!("ftp://127.0.0.2:{port}/files/"))
-                .output()
-                .map_err(|e| e.to_string())?;
-            match o.status.success() {
-                true => Ok(()),
-                false => Err(format!("curl exit {:?}", o.status.code())),
-            }
-        });
-        row("curl", r);
     }
-    if installed("lftp") {
-        let r = measure(a.runs, || {
-            let script = format!(
-                "set ftp:ssl-allow no; open -u {user},{password} ftp://127.0.0.2:{port}; ls /files; quit"
-            );
-            let o = Command::new("lftp")
-                .args(["-e", &script])
-                .output()
-                .map_err(|e| e.to_string())?;
-            match o.status.success() {
-                true => Ok(()),
-                false => Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+    tools.push(Tool::Suppaftp);
+    let b = Bench {
+        args: a,
+        paths,
+        direct,
+        wan,
+        link,
+        ca: certs.ca.clone(),
+        work: tempfile::tempdir().map_err(|e| e.to_string())?,
+        tools,
+        tree_files,
+    };
+    b.header()?;
+    if wants("bulk") {
+        for tls in [false, true] {
+            for op in [Op::Get, Op::Put] {
+                b.bulk(op, tls, Duration::ZERO, None, bulk);
             }
-        });
-        row("lftp", r);
+        }
+    }
+    let rtt = Duration::from_millis(a.rtt_ms);
+    if wants("wan-bulk") {
+        let cap = (a.cap_mbit > 0).then_some(a.cap_mbit * 1_000_000);
+        for cap in [None, cap] {
+            for tls in [false, true] {
+                for op in [Op::Get, Op::Put] {
+                    b.bulk(op, tls, rtt, cap, wan_bulk);
+                }
+            }
+        }
+    }
+    for (section, files, rtt) in [
+        ("files", a.files, Duration::ZERO),
+        ("wan-files", a.wan_files, rtt),
+    ] {
+        if wants(section) {
+            for tls in [false, true] {
+                b.files(tls, rtt, files);
+            }
+        }
+    }
+    if wants("tree") {
+        for rtt in [Duration::ZERO, rtt] {
+            for tls in [false, true] {
+                b.tree(tls, rtt);
+            }
+        }
+    }
+    if wants("session") {
+        for rtt in [Duration::ZERO, rtt] {
+            for tls in [false, true] {
+                b.session(tls, rtt, a.files.max(a.wan_files));
+            }
+        }
     }
     Ok(())
+}
+
+fn version(cmd: &str, arg: &str) -> String {
+    std::process::Command::new(cmd)
+        .arg(arg)
+        .output()
+        .ok()
+        .and_then(|o| {
+            // vsftpd prints its version on standard error.
+            let text = [o.stdout, o.stderr].concat();
+            String::from_utf8_lossy(&text)
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.trim().to_owned())
+        })
+        .unwrap_or_else(|| "absent".into())
+}
+
+/// How a row's figures are shown.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// One large file: MB/s and CPU seconds per GiB.
+    Bulk(u64),
+    /// Many files: files/s and round trips per file.
+    Files(usize),
+    /// Connect, log in, list, quit: round trips.
+    Session,
+}
+
+impl Bench<'_> {
+    fn server(&self, rtt: Duration) -> &Server {
+        match rtt.is_zero() {
+            true => &self.direct,
+            false => &self.wan,
+        }
+    }
+
+    fn job(&self, op: Op, tls: bool, rtt: Duration) -> Job {
+        let s = self.server(rtt);
+        Job {
+            op,
+            host: s.host.to_string(),
+            port: s.vsftpd.port(),
+            user: s.vsftpd.user().into(),
+            password: s.vsftpd.password().into(),
+            tls,
+            ca: self.ca.clone(),
+            backend: "rustls".into(),
+            remote: String::new(),
+            local: PathBuf::new(),
+            expect: 0,
+            sessions: 0,
+        }
+    }
+
+    fn header(&self) -> Result<(), String> {
+        let through = {
+            self.link.set(Duration::from_millis(self.args.rtt_ms), None);
+            ftp_rtt(self.wan.addr()).map_err(|e| e.to_string())?
+        };
+        let direct = ftp_rtt(self.direct.vsftpd.addr()).map_err(|e| e.to_string())?;
+        println!("# Benchmark results\n");
+        println!(
+            "Machine: {} cores, {}; {}, {}, {}, suppaftp 12.2.1.\n",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            version("uname", "-sr"),
+            version("/usr/sbin/vsftpd", "-v"),
+            version("curl", "--version"),
+            version("lftp", "--version"),
+        );
+        println!(
+            "Link: {}. One FTP command's round trip: {:.2} ms direct, {:.1} ms through the link (asked: {} ms).\n",
+            self.link.describe(),
+            direct.as_secs_f64() * 1e3,
+            through.as_secs_f64() * 1e3,
+            self.args.rtt_ms
+        );
+        // The link's own ceiling: one large download through it with no delay.
+        self.link.set(Duration::ZERO, None);
+        let bytes = self.args.wan_bulk_mib << 20;
+        let mut job = self.job(Op::Get, false, Duration::from_millis(1));
+        job.remote = "/big.bin".into();
+        job.expect = bytes;
+        job.local = self.work.path().join("ceiling.bin");
+        let r = self.sample(Tool::Ftpkit("rustls"), &job);
+        let _ = std::fs::remove_file(&job.local);
+        match r {
+            Ok(s) => println!(
+                "The link's throughput ceiling (no delay, {} MiB plain download): {:.0} MB/s.\n",
+                self.args.wan_bulk_mib,
+                bytes as f64 / s.secs / 1e6
+            ),
+            Err(e) => println!("The link's ceiling could not be measured: {e}\n"),
+        }
+        if let Ok(s) = measure::run(std::process::Command::new("true"), &|| 0) {
+            println!(
+                "Peak RSS floor (the launcher's own, seen by a client smaller than it): {:.1} MiB.\n",
+                s.rss_kib as f64 / 1024.0
+            );
+        }
+        println!(
+            "Each row is the median of up to {} runs (at least 3; fewer than {} only when a row's runs took over {:.0} s in all), with min and max. CPU is the client process's user + system time; RSS its peak resident set; round trips are counted by the link.\n",
+            self.args.runs, self.args.runs, self.args.max_row_secs
+        );
+        Ok(())
+    }
+
+    fn sample(&self, tool: Tool, job: &Job) -> Result<Sample, String> {
+        let cmd = command(tool, job, &self.paths).ok_or("not supported")?;
+        measure::run(cmd, &|| self.link.round_trips())
+    }
+
+    /// Runs one row: `prepare(run)` gives the job for that run and a check of its result.
+    fn row(
+        &self,
+        tool: Tool,
+        mut prepare: impl FnMut(usize) -> Result<(Job, Box<dyn Fn() -> Result<(), String>>), String>,
+    ) -> Option<Result<Summary, String>> {
+        let (probe, _) = prepare(usize::MAX).ok()?;
+        command(tool, &probe, &self.paths)?;
+        let mut samples = Vec::new();
+        let started = Instant::now();
+        for run in 0..self.args.runs {
+            if run >= 3 && started.elapsed().as_secs_f64() > self.args.max_row_secs {
+                break;
+            }
+            let r = prepare(run).and_then(|(job, check)| {
+                let s = self.sample(tool, &job)?;
+                check()?;
+                Ok(s)
+            });
+            match r {
+                Ok(s) => samples.push(s),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(measure::summarize(&samples)))
+    }
+
+    fn fresh_dir(&self) -> Result<PathBuf, String> {
+        let d = tempfile::tempdir_in(self.work.path()).map_err(|e| e.to_string())?;
+        Ok(d.keep())
+    }
+
+    fn bulk(&self, op: Op, tls: bool, rtt: Duration, cap: Option<u64>, bytes: u64) {
+        self.link.set(rtt, cap);
+        let what = match op {
+            Op::Get => "download",
+            _ => "upload",
+        };
+        let cap_s = cap.map_or(String::new(), |c| format!(", capped at {} Mbit/s", c / 1_000_000));
+        println!(
+            "## {} MiB {what}, {}, {}{cap_s}\n",
+            bytes >> 20,
+            if tls { "explicit TLS" } else { "plain FTP" },
+            rtt_label(rtt)
+        );
+        let server = self.server(rtt);
+        // Uploads read one local copy; it is made once.
+        let upload_src = self.work.path().join(format!("upload-{}.bin", bytes >> 20));
+        if op == Op::Put && !upload_src.exists() {
+            let _ = setup::big_file(&upload_src, bytes);
+        }
+        let mut rows = Vec::new();
+        for &tool in self.tools_for(tls) {
+            let r = self.row(tool, |run| {
+                let mut job = self.job(op, tls, rtt);
+                job.expect = bytes;
+                let check: Box<dyn Fn() -> Result<(), String>>;
+                if op == Op::Get {
+                    job.remote = "/big.bin".into();
+                    job.local = self.fresh_dir()?.join("big.bin");
+                    let local = job.local.clone();
+                    check = Box::new(move || {
+                        let n = std::fs::metadata(&local).map(|m| m.len()).unwrap_or(0);
+                        let _ = std::fs::remove_file(&local);
+                        size_check(n, bytes)
+                    });
+                } else {
+                    job.remote = format!("/up/u{run}.bin");
+                    job.local = upload_src.clone();
+                    let on_server = server.root().join(format!("up/u{run}.bin"));
+                    check = Box::new(move || {
+                        let n = std::fs::metadata(&on_server).map(|m| m.len()).unwrap_or(0);
+                        let _ = std::fs::remove_file(&on_server);
+                        size_check(n, bytes)
+                    });
+                }
+                Ok((job, check))
+            });
+            if let Some(r) = r {
+                rows.push((tool.label(tls), String::new(), r));
+            }
+        }
+        table(Kind::Bulk(bytes), !rtt.is_zero(), &rows);
+    }
+
+    fn tools_for(&self, tls: bool) -> &[Tool] {
+        // Without TLS the backend makes no difference: one ftpkit row.
+        match tls {
+            true => &self.tools,
+            false => &self.tools[1..],
+        }
+    }
+
+    fn files(&self, tls: bool, rtt: Duration, files: usize) {
+        self.link.set(rtt, None);
+        println!(
+            "## {files} files of {} bytes downloaded, {}, {}\n",
+            self.args.size,
+            if tls { "explicit TLS" } else { "plain FTP" },
+            rtt_label(rtt)
+        );
+        let mut rows = Vec::new();
+        for &tool in self.tools_for(tls) {
+            for sessions in [0, 1, 4, 8] {
+                let r = self.row(tool, |_| {
+                    let mut job = self.job(Op::Files, tls, rtt);
+                    job.remote = "/files".into();
+                    job.expect = files as u64;
+                    job.sessions = sessions;
+                    let dir = self.fresh_dir()?;
+                    // Trees land in a directory of their own; the one-session loop and
+                    // curl write into the directory itself.
+                    job.local = match sessions {
+                        0 => dir.clone(),
+                        _ => dir.join("files"),
+                    };
+                    let local = job.local.clone();
+                    Ok((job, Box::new(move || count_check(&local, files)) as Box<_>))
+                });
+                if let Some(r) = r {
+                    let label = match sessions {
+                        0 => "1 (loop)".to_string(),
+                        n => format!("{n} (mirror)"),
+                    };
+                    rows.push((tool.label(tls), label, r));
+                }
+            }
+        }
+        table(Kind::Files(files), !rtt.is_zero(), &rows);
+    }
+
+    fn tree(&self, tls: bool, rtt: Duration) {
+        self.link.set(rtt, None);
+        let files = self.tree_files;
+        println!(
+            "## The {files}-file tree (10 × 5 directories, 0 B to 3 MiB), downloaded, {}, {}\n",
+            if tls { "explicit TLS" } else { "plain FTP" },
+            rtt_label(rtt)
+        );
+        let mut rows = Vec::new();
+        for &tool in self.tools_for(tls) {
+            for sessions in [1, 8] {
+                let r = self.row(tool, |_| {
+                    let mut job = self.job(Op::Tree, tls, rtt);
+                    job.remote = "/tree".into();
+                    job.expect = files as u64;
+                    job.sessions = sessions;
+                    job.local = self.fresh_dir()?.join("tree");
+                    let local = job.local.clone();
+                    Ok((job, Box::new(move || count_check(&local, files)) as Box<_>))
+                });
+                if let Some(r) = r {
+                    rows.push((tool.label(tls), sessions.to_string(), r));
+                }
+            }
+        }
+        table(Kind::Files(files), !rtt.is_zero(), &rows);
+    }
+
+    fn session(&self, tls: bool, rtt: Duration, entries: usize) {
+        self.link.set(rtt, None);
+        println!(
+            "## Connect, log in, list /files, quit, {}, {}\n",
+            if tls { "explicit TLS" } else { "plain FTP" },
+            rtt_label(rtt)
+        );
+        let files = match rtt.is_zero() {
+            true => self.args.files,
+            false => self.args.wan_files,
+        };
+        let _ = entries;
+        let mut rows = Vec::new();
+        for &tool in self.tools_for(tls) {
+            let r = self.row(tool, |_| {
+                let mut job = self.job(Op::List, tls, rtt);
+                job.remote = "/files".into();
+                job.expect = files as u64;
+                Ok((job, Box::new(|| Ok(())) as Box<_>))
+            });
+            if let Some(r) = r {
+                rows.push((tool.label(tls), String::new(), r));
+            }
+        }
+        table(Kind::Session, !rtt.is_zero(), &rows);
+    }
+}
+
+fn rtt_label(rtt: Duration) -> String {
+    match rtt.is_zero() {
+        true => "loopback".into(),
+        false => format!("RTT {} ms", rtt.as_millis()),
+    }
+}
+
+fn size_check(got: u64, want: u64) -> Result<(), String> {
+    match got == want {
+        true => Ok(()),
+        false => Err(format!("{got} of {want} bytes arrived")),
+    }
+}
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            Ok(t) if t.is_file() => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+fn count_check(dir: &Path, want: usize) -> Result<(), String> {
+    let got = count_files(dir);
+    let _ = std::fs::remove_dir_all(dir);
+    match got == want {
+        true => Ok(()),
+        false => Err(format!("{got} of {want} files arrived")),
+    }
+}
+
+fn table(kind: Kind, wan: bool, rows: &[(String, String, Result<Summary, String>)]) {
+    let curl = rows
+        .iter()
+        .find(|(c, s, _)| c == "curl" && (s.is_empty() || s.starts_with('1')))
+        .and_then(|(_, _, r)| r.as_ref().ok())
+        .map(|s| s.secs[0]);
+    let (rate, cpu, rt) = match kind {
+        Kind::Bulk(_) => ("MB/s", "CPU s/GiB", "round trips"),
+        Kind::Files(_) => ("files/s", "CPU s", "round trips/file"),
+        Kind::Session => ("", "CPU s", "round trips"),
+    };
+    let mut head = vec!["client", "sessions", "median s", "min s", "max s"];
+    if !rate.is_empty() {
+        head.push(rate);
+    }
+    head.extend([cpu, "peak RSS MiB"]);
+    if wan {
+        head.push(rt);
+    }
+    head.extend(["runs", "time vs curl"]);
+    if matches!(kind, Kind::Bulk(_) | Kind::Session) {
+        head.retain(|h| *h != "sessions");
+    }
+    println!("| {} |", head.join(" | "));
+    println!("|{}", " --- |".repeat(head.len()));
+    for (client, sessions, r) in rows {
+        let mut cells = vec![client.clone()];
+        if !matches!(kind, Kind::Bulk(_) | Kind::Session) {
+            cells.push(sessions.clone());
+        }
+        match r {
+            Err(e) => {
+                cells.push(format!("failed: {}", e.replace('|', "/")));
+                cells.resize(head.len(), String::new());
+            }
+            Ok(s) => {
+                let [med, min, max] = s.secs;
+                cells.extend([format!("{med:.3}"), format!("{min:.3}"), format!("{max:.3}")]);
+                match kind {
+                    Kind::Bulk(bytes) => {
+                        cells.push(format!("{:.0}", bytes as f64 / med / 1e6));
+                        cells.push(format!("{:.2}", s.cpu * GIB / bytes as f64));
+                    }
+                    Kind::Files(n) => {
+                        cells.push(format!("{:.0}", n as f64 / med));
+                        cells.push(format!("{:.2}", s.cpu));
+                    }
+                    Kind::Session => cells.push(format!("{:.3}", s.cpu)),
+                }
+                cells.push(format!("{:.1}", s.rss_kib as f64 / 1024.0));
+                if wan {
+                    cells.push(match kind {
+                        Kind::Files(n) => format!("{:.1}", s.round_trips as f64 / n.max(1) as f64),
+                        _ => s.round_trips.to_string(),
+                    });
+                }
+                cells.push(s.runs.to_string());
+                cells.push(curl.map_or("".into(), |c| format!("{:.2}", med / c)));
+            }
+        }
+        println!("| {} |", cells.join(" | "));
+    }
+    println!();
 }

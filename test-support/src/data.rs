@@ -35,3 +35,30 @@ pub fn read_tree(root: &std::path::Path) -> std::collections::BTreeMap<String, V
     }
     out
 }
+
+/// The trees issue's 500-file tree, written under `root`: 10 top directories × 5
+/// subdirectories × 10 files, sizes from 0 bytes to 3 MiB (a few large ones), names with
+/// spaces and UTF-8. Returns every file by its relative path, with its contents.
+pub fn sample_tree(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut n = 0u64;
+    for d in 0..10 {
+        for s in 0..5 {
+            let dir = format!("dir {d}/sub-{s} é");
+            std::fs::create_dir_all(root.join(&dir)).expect("create a tree directory");
+            for f in 0..10 {
+                n += 1;
+                let size = match n {
+                    1 => 0,
+                    _ if n.is_multiple_of(97) => 3 * 1024 * 1024 + n as usize,
+                    _ => (n as usize * 131) % 9000,
+                };
+                let name = format!("{dir}/file {f} ü.bin");
+                let data = prng_bytes(n, size);
+                std::fs::write(root.join(&name), &data).expect("write a tree file");
+                files.insert(name, data);
+            }
+        }
+    }
+    files
+}

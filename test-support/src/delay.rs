@@ -15,8 +15,7 @@
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -42,8 +41,37 @@ pub struct DelayProxy {
     ports: Vec<u16>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
-    bytes: Arc<AtomicU64>,
-    chunks: Arc<AtomicU64>,
+    link: Arc<Link>,
+}
+
+/// What every connection through one proxy shares: the delay and rate (changeable while it
+/// runs), one serialising "wire" per direction for the rate cap, and the counters.
+#[derive(Default)]
+struct Link {
+    one_way_ns: AtomicU64,
+    /// Bits per second; 0 means no cap.
+    rate: AtomicU64,
+    /// When each direction's wire is free again (client to server, server to client).
+    wire_free: [Mutex<Option<Instant>>; 2],
+    bytes: AtomicU64,
+    chunks: AtomicU64,
+    flights: AtomicU64,
+}
+
+impl Link {
+    /// When a chunk of `len` bytes read now in direction `dir` is due at the other end.
+    fn due(&self, dir: usize, len: usize) -> Instant {
+        let arrival = Instant::now() + Duration::from_nanos(self.one_way_ns.load(Ordering::Relaxed));
+        let rate = self.rate.load(Ordering::Relaxed);
+        if rate == 0 {
+            return arrival;
+        }
+        let on_wire = Duration::from_nanos(len as u64 * 8 * 1_000_000_000 / rate);
+        let mut free = self.wire_free[dir].lock().unwrap_or_else(|e| e.into_inner());
+        let start = free.map_or(arrival, |f| f.max(arrival));
+        *free = Some(start + on_wire);
+        start + on_wire
+    }
 }
 
 impl DelayProxy {
@@ -56,22 +84,16 @@ impl DelayProxy {
         one_way: Duration,
     ) -> io::Result<DelayProxy> {
         let stop = Arc::new(AtomicBool::new(false));
-        let bytes = Arc::new(AtomicU64::new(0));
-        let chunks = Arc::new(AtomicU64::new(0));
+        let link = Arc::new(Link::default());
+        link.one_way_ns
+            .store(one_way.as_nanos() as u64, Ordering::Relaxed);
         let mut threads = Vec::new();
         let ports: Vec<u16> = ports.into_iter().collect();
         for &port in &ports {
             let listener = TcpListener::bind(SocketAddr::new(listen, port))?;
-            let (stop, bytes, chunks) = (stop.clone(), bytes.clone(), chunks.clone());
+            let (stop, link) = (stop.clone(), link.clone());
             threads.push(thread::spawn(move || {
-                accept_loop(
-                    listener,
-                    SocketAddr::new(target, port),
-                    one_way,
-                    stop,
-                    bytes,
-                    chunks,
-                )
+                accept_loop(listener, SocketAddr::new(target, port), stop, link)
             }));
         }
         Ok(DelayProxy {
@@ -79,8 +101,7 @@ impl DelayProxy {
             ports,
             stop,
             threads,
-            bytes,
-            chunks,
+            link,
         })
     }
 
@@ -97,14 +118,33 @@ impl DelayProxy {
         self.listen
     }
 
+    /// Changes the delay for chunks read from now on, and caps each direction at
+    /// `rate_bits_per_s` (a serialising link shared by every connection; `None`: no cap).
+    pub fn set(&self, one_way: Duration, rate_bits_per_s: Option<u64>) {
+        self.link
+            .one_way_ns
+            .store(one_way.as_nanos() as u64, Ordering::Relaxed);
+        self.link
+            .rate
+            .store(rate_bits_per_s.unwrap_or(0), Ordering::Relaxed);
+    }
+
     /// Bytes forwarded so far, both directions.
     pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
+        self.link.bytes.load(Ordering::Relaxed)
     }
 
     /// Chunks forwarded so far (each read becomes one delayed write).
     pub fn chunks(&self) -> u64 {
-        self.chunks.load(Ordering::Relaxed)
+        self.link.chunks.load(Ordering::Relaxed)
+    }
+
+    /// The client's turns so far, summed over its connections: on each connection, every
+    /// chunk the client sends after the server sent something since the client's last one.
+    /// That is how often a client waited for the other side (connecting is free through
+    /// this proxy, so it does not count).
+    pub fn round_trips(&self) -> u64 {
+        self.link.flights.load(Ordering::Relaxed)
     }
 }
 
@@ -124,14 +164,7 @@ impl Drop for DelayProxy {
     }
 }
 
-fn accept_loop(
-    listener: TcpListener,
-    target: SocketAddr,
-    one_way: Duration,
-    stop: Arc<AtomicBool>,
-    bytes: Arc<AtomicU64>,
-    chunks: Arc<AtomicU64>,
-) {
+fn accept_loop(listener: TcpListener, target: SocketAddr, stop: Arc<AtomicBool>, link: Arc<Link>) {
     let mut pipes = Vec::new();
     loop {
         let accepted = listener.accept();
@@ -143,10 +176,17 @@ fn accept_loop(
                 let Ok(server) = TcpStream::connect_timeout(&target, Duration::from_secs(5)) else {
                     continue;
                 };
-                for (from, to) in [(&client, &server), (&server, &client)] {
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                // Whether the server sent something since the client's last chunk.
+                let server_spoke = Arc::new(AtomicBool::new(false));
+                for (dir, from, to) in [(0, &client, &server), (1, &server, &client)] {
                     if let (Ok(from), Ok(to)) = (from.try_clone(), to.try_clone()) {
-                        let (bytes, chunks) = (bytes.clone(), chunks.clone());
-                        pipes.push(pipe(from, to, one_way, bytes, chunks));
+                        let turn = Turn {
+                            dir,
+                            server_spoke: server_spoke.clone(),
+                        };
+                        pipes.push(pipe(from, to, link.clone(), turn));
                     }
                 }
             }
@@ -156,15 +196,25 @@ fn accept_loop(
     }
 }
 
+/// Which way a pipe carries data (0: client to server), and the connection's turn flag.
+struct Turn {
+    dir: usize,
+    server_spoke: Arc<AtomicBool>,
+}
+
+impl Turn {
+    fn chunk(&self, link: &Link) {
+        if self.dir == 1 {
+            self.server_spoke.store(true, Ordering::Relaxed);
+        } else if self.server_spoke.swap(false, Ordering::Relaxed) {
+            link.flights.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// One direction: a reader that stamps each chunk with its due time, and a writer that
 /// sends it then. End of stream is delayed like data.
-fn pipe(
-    mut from: TcpStream,
-    to: TcpStream,
-    one_way: Duration,
-    bytes: Arc<AtomicU64>,
-    chunks: Arc<AtomicU64>,
-) -> JoinHandle<()> {
+fn pipe(mut from: TcpStream, to: TcpStream, link: Arc<Link>, turn: Turn) -> JoinHandle<()> {
     let (tx, rx) = mpsc::channel::<(Instant, Option<Vec<u8>>)>();
     let mut writer_to = to;
     let writer = thread::spawn(move || {
@@ -191,14 +241,15 @@ fn pipe(
         loop {
             match from.read(&mut buf) {
                 Ok(0) | Err(_) => {
-                    let _ = tx.send((Instant::now() + one_way, None));
+                    let _ = tx.send((link.due(turn.dir, 0), None));
                     break;
                 }
                 Ok(n) => {
-                    bytes.fetch_add(n as u64, Ordering::Relaxed);
-                    chunks.fetch_add(1, Ordering::Relaxed);
+                    link.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    link.chunks.fetch_add(1, Ordering::Relaxed);
+                    turn.chunk(&link);
                     if tx
-                        .send((Instant::now() + one_way, Some(buf[..n].to_vec())))
+                        .send((link.due(turn.dir, n), Some(buf[..n].to_vec())))
                         .is_err()
                     {
                         break;

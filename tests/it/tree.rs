@@ -12,35 +12,9 @@ use ftpkit::{
     TreeSync,
 };
 use ftpkit_test_support::certs::TestCerts;
-use ftpkit_test_support::data::{prng_bytes, read_tree};
+use ftpkit_test_support::data::{prng_bytes, read_tree, sample_tree};
 use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
 use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
-
-/// 500 files: 10 top directories × 5 subdirectories × 10 files, sizes from 0 bytes to
-/// 3 MiB (a few large ones), names with spaces and UTF-8.
-fn make_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut n = 0u64;
-    for d in 0..10 {
-        for s in 0..5 {
-            let dir = format!("dir {d}/sub-{s} é");
-            fs::create_dir_all(root.join(&dir)).unwrap();
-            for f in 0..10 {
-                n += 1;
-                let size = match n {
-                    1 => 0,
-                    _ if n.is_multiple_of(97) => 3 * 1024 * 1024 + n as usize,
-                    _ => (n as usize * 131) % 9000,
-                };
-                let name = format!("{dir}/file {f} ü.bin");
-                let data = prng_bytes(n, size);
-                fs::write(root.join(&name), &data).unwrap();
-                files.insert(name, data);
-            }
-        }
-    }
-    files
-}
 
 fn pool(server: &Vsftpd, security: Security, size: usize) -> Pool {
     pool_on(
@@ -65,7 +39,7 @@ fn pool_on(port: u16, user: &str, password: &str, security: Security, size: usiz
 fn round_trip(server_root: &Path, pool: &Pool, label: &str) {
     let work = tempfile::tempdir().unwrap();
     let src = work.path().join("src");
-    let files = make_tree(&src);
+    let files = sample_tree(&src);
     let remote = format!("/{label}");
     let up = TreeSync::upload(&src, remote.as_str());
     let plan = up.plan(pool).expect("plan the upload");
@@ -210,7 +184,7 @@ fn a_500_file_tree_round_trips_against_proftpd_with_mlsd_and_mfmt() {
     // Update after no change: MFMT gave the server copies the local times.
     let work = tempfile::tempdir().unwrap();
     let src = work.path().join("src");
-    make_tree(&src);
+    sample_tree(&src);
     let (_, _, pool) = &pools[0];
     let sync = TreeSync::upload(&src, "/again");
     let report = sync.run(pool, &sync.plan(pool).unwrap(), None);
