@@ -12,6 +12,7 @@
 mod clients;
 mod job;
 mod measure;
+mod netns;
 mod setup;
 mod worker;
 
@@ -37,6 +38,16 @@ struct Args {
     runs: usize,
     max_row_secs: f64,
     only: Vec<String>,
+    link: LinkKind,
+}
+
+/// How the long link is simulated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LinkKind {
+    /// Packets delayed in a network namespace (root, iptables): a real path.
+    Netns,
+    /// A user-space TCP proxy: works anywhere, but connect() and slow start are free.
+    Proxy,
 }
 
 const SECTIONS: &[&str] = &["bulk", "wan-bulk", "files", "wan-files", "tree", "session"];
@@ -53,6 +64,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         runs: 5,
         max_row_secs: 60.0,
         only: SECTIONS.iter().map(|s| s.to_string()).collect(),
+        link: LinkKind::Netns,
     };
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -67,6 +79,13 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--cap-mbit" => a.cap_mbit = num()?,
             "--runs" => a.runs = num()?.max(1) as usize,
             "--max-row-secs" => a.max_row_secs = num()? as f64,
+            "--link" => {
+                a.link = match value.as_str() {
+                    "netns" => LinkKind::Netns,
+                    "proxy" => LinkKind::Proxy,
+                    _ => return Err(format!("--link: netns or proxy, not {value}")),
+                }
+            }
             "--only" => {
                 a.only = value.split(',').map(str::to_owned).collect();
                 if let Some(bad) = a.only.iter().find(|s| !SECTIONS.contains(&s.as_str())) {
@@ -79,10 +98,36 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(a)
 }
 
-const USAGE: &str = "usage: ftpkit-bench [--bulk-mib N] [--wan-bulk-mib N] [--files N] [--wan-files N] [--size BYTES] [--rtt-ms MS] [--cap-mbit N] [--runs R] [--max-row-secs S] [--only bulk,wan-bulk,files,wan-files,tree,session]";
+const USAGE: &str = "usage: ftpkit-bench [--bulk-mib N] [--wan-bulk-mib N] [--files N] [--wan-files N] [--size BYTES] [--rtt-ms MS] [--cap-mbit N] [--runs R] [--max-row-secs S] [--link netns|proxy] [--only bulk,wan-bulk,files,wan-files,tree,session]";
+
+/// Runs the rest of the bench inside a network namespace of its own (see `netns`): the
+/// parent re-executes itself there, waits, removes the namespace and exits with the
+/// child's status; the child carries on.
+fn reexec_or_continue() {
+    match netns::reexec_in_namespace() {
+        Ok(Some(status)) => std::process::exit(netns::exit_code(status)),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("network namespace: {e} (use --link proxy where namespaces are not available)");
+            std::process::exit(1);
+        }
+    }
+}
 
 fn main() {
     let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().map(String::as_str) == Some("link-check") {
+        // Calibrates the namespace link on its own (root, vsftpd, curl).
+        reexec_or_continue();
+        match netns::self_check() {
+            Ok(report) => print!("{report}"),
+            Err(e) => {
+                eprintln!("link check failed:\n{e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     if argv.peek().map(String::as_str) == Some("worker") {
         let rest: Vec<String> = argv.skip(1).collect();
         let (client, args) = rest.split_first().map_or(("", &[][..]), |(c, a)| (c, a));
@@ -103,6 +148,9 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if args.link == LinkKind::Netns {
+        reexec_or_continue();
+    }
     if let Err(e) = run(&args) {
         eprintln!("ftpkit-bench: {e}");
         std::process::exit(1);
@@ -127,7 +175,11 @@ fn run(a: &Args) -> Result<(), String> {
     let range = setup::passive_range().ok_or("no free passive port range")?;
     let direct = setup::server(&certs, None);
     let wan = setup::server(&certs, Some(range));
-    let link = Link::proxy(wan.vsftpd.port(), range).map_err(|e| format!("link: {e}"))?;
+    let link = match a.link {
+        LinkKind::Proxy => Link::proxy(wan.vsftpd.port(), range),
+        LinkKind::Netns => Link::netns(),
+    }
+    .map_err(|e| format!("link: {e}"))?;
     let wants = |s: &str| a.only.iter().any(|o| o == s);
     let bulk = if wants("bulk") { a.bulk_mib << 20 } else { 1 };
     let wan_bulk = a.wan_bulk_mib << 20;

@@ -123,6 +123,7 @@ pub fn data(server: &Server, bulk: u64, files: usize, size: usize) -> std::io::R
 /// [`PROXY_ADDR`], or the packet delay of a network namespace (see `netns`).
 pub enum Link {
     Proxy(DelayProxy),
+    Netns(crate::netns::Delay),
 }
 
 impl Link {
@@ -132,10 +133,16 @@ impl Link {
         Ok(Link::Proxy(DelayProxy::loopback(ports, Duration::ZERO)?))
     }
 
+    /// The packet delay of the namespace the bench runs in (see `netns`).
+    pub fn netns() -> std::io::Result<Link> {
+        Ok(Link::Netns(crate::netns::Delay::start(Duration::ZERO)?))
+    }
+
     /// Sets the round trip it adds and an optional cap in bits per second.
     pub fn set(&self, rtt: Duration, cap: Option<u64>) {
         match self {
             Link::Proxy(p) => p.set(rtt / 2, cap),
+            Link::Netns(d) => d.set(rtt / 2, cap),
         }
     }
 
@@ -143,12 +150,14 @@ impl Link {
     pub fn round_trips(&self) -> u64 {
         match self {
             Link::Proxy(p) => p.round_trips(),
+            Link::Netns(d) => d.round_trips(),
         }
     }
 
     pub fn describe(&self) -> &'static str {
         match self {
             Link::Proxy(_) => "a user-space TCP proxy on 127.0.0.2 that holds every chunk for half the round trip in each direction (connect() is answered locally, so it costs no round trip; no slow start; round trips counted as client turns per connection)",
+            Link::Netns(_) => "a network namespace of the bench's own in which every packet to and from 127.0.0.2 is held in user space (NFQUEUE) for half the round trip, with lo at MTU 1500 (a real path: connect() costs a round trip, slow start and windows apply); round trips counted per connection as the SYN plus each client data segment that follows server data",
         }
     }
 }

@@ -81,6 +81,33 @@ pub(crate) fn active_command(addr: SocketAddr) -> Command {
 pub(crate) enum Pending {
     Connected(TcpStream),
     Listening(TcpListener),
+    /// A passive address not connected yet: the caller connects while it sends the
+    /// transfer command.
+    Address(DataTarget),
+}
+
+/// Where a passive data connection goes, with its deadline and the reply that named it.
+#[derive(Debug)]
+pub(crate) struct DataTarget {
+    addr: SocketAddr,
+    wait: Wait,
+    reply: Reply,
+}
+
+impl DataTarget {
+    /// The TCP connection, under the data-connect deadline.
+    pub(crate) fn connect(&self) -> Result<TcpStream> {
+        connect_data(self.addr, self.wait, &self.reply)
+    }
+
+    /// The error for a connecting thread that did not come back.
+    pub(crate) fn lost(&self) -> Error {
+        Error::Protocol {
+            phase: Phase::DataConnect,
+            detail: format!("connecting the data connection to {} failed", self.addr),
+            last_reply: Some(self.reply.clone()),
+        }
+    }
 }
 
 /// Passive-mode memory: which of EPSV and PASV this server accepts.
@@ -100,15 +127,18 @@ pub(crate) fn prepare(
 ) -> Result<Pending> {
     match config.data_mode {
         DataMode::Active => listen(control).map(Pending::Listening),
-        DataMode::Passive => connect_passive(control, config, passive).map(Pending::Connected),
+        DataMode::Passive => connect_passive(control, config, passive),
     }
 }
 
+/// EPSV (or PASV), then the connection: made here on a session's first data connection,
+/// where a failed EPSV connection may still fall back to PASV; left to the caller (as
+/// [`Pending::Address`]) once the kind of passive mode is known to work.
 fn connect_passive(
     control: &mut Control,
     config: &Config,
     passive: &mut PassiveKind,
-) -> Result<TcpStream> {
+) -> Result<Pending> {
     let ipv6 = control.peer.is_ipv6();
     if *passive != PassiveKind::Pasv {
         let reply = control.execute(&Command::bare("EPSV"), Phase::DataConnect)?;
@@ -119,10 +149,14 @@ fn connect_passive(
                 last_reply: Some(reply.clone()),
             })?;
             let addr = SocketAddr::new(control.peer.ip(), port);
-            match connect_data(addr, config.wait(Deadline::DataConnect), &reply) {
+            let wait = config.wait(Deadline::DataConnect);
+            if *passive == PassiveKind::Epsv {
+                return Ok(Pending::Address(DataTarget { addr, wait, reply }));
+            }
+            match connect_data(addr, wait, &reply) {
                 Ok(s) => {
                     *passive = PassiveKind::Epsv;
-                    return Ok(s);
+                    return Ok(Pending::Connected(s));
                 }
                 // Some NATs and old servers mishandle EPSV; PASV may still work, as long
                 // as EPSV was never seen working here.
@@ -166,9 +200,13 @@ fn connect_passive(
         }
         PasvAddress::UseControlPeer => announced,
     };
-    let s = connect_data(addr, config.wait(Deadline::DataConnect), &reply)?;
+    let wait = config.wait(Deadline::DataConnect);
+    if *passive == PassiveKind::Pasv {
+        return Ok(Pending::Address(DataTarget { addr, wait, reply }));
+    }
+    let s = connect_data(addr, wait, &reply)?;
     *passive = PassiveKind::Pasv;
-    Ok(s)
+    Ok(Pending::Connected(s))
 }
 
 fn connect_data(addr: SocketAddr, wait: Wait, reply: &Reply) -> Result<TcpStream> {
@@ -229,6 +267,7 @@ pub(crate) fn complete(
 ) -> Result<Stream> {
     let tcp = match pending {
         Pending::Connected(s) => s,
+        Pending::Address(target) => target.connect()?,
         Pending::Listening(l) => accept(
             &l,
             control,

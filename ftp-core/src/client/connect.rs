@@ -229,6 +229,7 @@ impl ClientBuilder {
             transfer_type: None,
             protect_data: false,
             last_data_tls: None,
+            announces_size: false,
         })
     }
 }

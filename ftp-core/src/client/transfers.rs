@@ -2,6 +2,7 @@
 //! resumes (`REST`), and the copy helpers that stream a file through them.
 
 use super::*;
+use crate::data::Pending;
 
 impl Client {
     pub(super) fn ensure_binary(&mut self) -> Result<()> {
@@ -19,16 +20,36 @@ impl Client {
         rest: Option<u64>,
     ) -> Result<(Option<Stream>, Reply)> {
         let phase = PhaseLog::start(Phase::DataConnect);
-        let pending = data::prepare(&mut self.control, &self.config, &mut self.passive)?;
-        if let Some(offset) = rest {
-            self.control.expect(
-                &Command::bare(&format!("REST {offset}")),
-                Phase::DataConnect,
-                expect::code(350),
-                Some(Hint::Note("the server cannot resume transfers")),
-            )?;
-        }
-        self.control.send(cmd, Phase::Transfer)?;
+        let pending = match data::prepare(&mut self.control, &self.config, &mut self.passive)? {
+            // The passive address is known to work: connect while the command travels (the
+            // server accepts only once it has read the command anyway), which saves the
+            // connect's round trip on every transfer but a session's first.
+            Pending::Address(target) => {
+                let (sent, connected) = std::thread::scope(|s| {
+                    let connecting = s.spawn(|| target.connect());
+                    let sent = self.send_data_command(cmd, rest);
+                    let connected = connecting.join().unwrap_or_else(|_| Err(target.lost()));
+                    (sent, connected)
+                });
+                sent?;
+                match connected {
+                    Ok(tcp) => Pending::Connected(tcp),
+                    Err(e) => {
+                        // The server now waits for a connection that will not come: the
+                        // session is out of step until it gives up, so it is not reused.
+                        self.control.mark_broken(format!(
+                            "the data connection for {} could not be opened",
+                            cmd.verb()
+                        ));
+                        return Err(e);
+                    }
+                }
+            }
+            pending => {
+                self.send_data_command(cmd, rest)?;
+                pending
+            }
+        };
         let reply = self.read_data_command_reply(cmd)?;
         if reply.is_positive_completion() {
             debug!("{} completed without a data transfer: {reply}", cmd.verb());
@@ -85,6 +106,20 @@ impl Client {
                 Err(e)
             }
         }
+    }
+
+    /// `REST offset` when resuming, then the transfer command itself (its reply is read by
+    /// the caller).
+    fn send_data_command(&mut self, cmd: &Command, rest: Option<u64>) -> Result<()> {
+        if let Some(offset) = rest {
+            self.control.expect(
+                &Command::bare(&format!("REST {offset}")),
+                Phase::DataConnect,
+                expect::code(350),
+                Some(Hint::Note("the server cannot resume transfers")),
+            )?;
+        }
+        self.control.send(cmd, Phase::Transfer)
     }
 
     /// The first reply that answers a data command: `1yz` (the transfer starts), a failure,
@@ -165,6 +200,8 @@ impl Client {
             // SIZE, and without it a cut transfer cannot be told from a complete one.
             let size = match listed {
                 Some(n) => Some(n),
+                // The 150 reply will announce the size, as the last one did.
+                None if offset == 0 && self.announces_size => None,
                 None => self.size_if_known(&path)?,
             };
             if let Some(size) = size {
@@ -204,8 +241,12 @@ impl Client {
                 last_reply: Some(reply),
             });
         }
-        if expected.is_none() && self.transfer_type == Some(TransferType::Binary) && offset == 0 {
-            expected = announced_size(reply.text());
+        if self.transfer_type == Some(TransferType::Binary) && offset == 0 {
+            let announced = announced_size(reply.text());
+            self.announces_size = announced.is_some();
+            if expected.is_none() {
+                expected = announced;
+            }
         }
         let idle = self.config.wait(Deadline::Idle).after;
         Ok(Download::new(
