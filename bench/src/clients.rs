@@ -96,9 +96,10 @@ fn curl(job: &Job) -> Option<Command> {
         Op::Get => c.arg(url(job, &job.remote)).arg("-o").arg(&job.local),
         Op::Put => c.arg("-T").arg(&job.local).arg(url(job, &job.remote)),
         // Every URL on one command line: curl reuses the connection.
-        Op::Files if job.sessions == 0 => c.current_dir(&job.local).arg("--remote-name-all").args(
-            (0..job.expect).map(|i| url(job, &format!("{}/f{i}.bin", job.remote))),
-        ),
+        Op::Files if job.sessions == 0 => c
+            .current_dir(&job.local)
+            .arg("--remote-name-all")
+            .args((0..job.expect).map(|i| url(job, &format!("{}/f{i}.bin", job.remote)))),
         Op::List => c.arg(url(job, &format!("{}/", job.remote))),
         Op::Files | Op::Tree => return None,
     };

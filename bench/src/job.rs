@@ -76,8 +76,7 @@ impl Job {
     }
 
     pub fn from_args(a: &[String]) -> Result<Job, String> {
-        let [op, host, port, user, password, tls, ca, backend, remote, local, expect, sessions] =
-            a
+        let [op, host, port, user, password, tls, ca, backend, remote, local, expect, sessions] = a
         else {
             return Err(format!("worker: 12 arguments expected, got {}", a.len()));
         };

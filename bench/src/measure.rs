@@ -69,7 +69,9 @@ pub fn run(cmd: Command, round_trips: &dyn Fn() -> u64) -> Result<Sample, String
         return Err(format!("{status}: {tail}"));
     }
     let usage = std::fs::read_to_string(usage_file.path()).map_err(|e| e.to_string())?;
-    let mut f = usage.split_whitespace().map(|x| x.parse::<f64>().unwrap_or(0.0));
+    let mut f = usage
+        .split_whitespace()
+        .map(|x| x.parse::<f64>().unwrap_or(0.0));
     let (cpu, rss) = (f.next().unwrap_or(0.0), f.next().unwrap_or(0.0));
     Ok(Sample {
         secs,

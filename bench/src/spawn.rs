@@ -62,4 +62,3 @@ fn wait4(pid: libc::pid_t) -> Result<(i32, libc::rusage), String> {
         }
     }
 }
-

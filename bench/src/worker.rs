@@ -43,7 +43,9 @@ fn security(job: &Job) -> Res<Security> {
     let mut options = TlsOptions::default();
     options.system_roots = false;
     options.ca_files = vec![job.ca.clone()];
-    Ok(Security::Explicit(backend.connector(&options).map_err(err)?))
+    Ok(Security::Explicit(
+        backend.connector(&options).map_err(err)?,
+    ))
 }
 
 fn ftpkit(job: &Job) -> Res<()> {
@@ -115,7 +117,10 @@ fn suppaftp(job: &Job) -> Res<()> {
             if job.tls {
                 let plain = suppaftp::RustlsFtpStream::connect(&addr).map_err(err)?;
                 let mut $ftp = plain
-                    .into_secure(suppaftp::RustlsConnector::from(rustls_config(job)?), &job.host)
+                    .into_secure(
+                        suppaftp::RustlsConnector::from(rustls_config(job)?),
+                        &job.host,
+                    )
                     .map_err(err)?;
                 $ftp.login(&job.user, &job.password).map_err(err)?;
                 $ftp.transfer_type(FileType::Binary).map_err(err)?;

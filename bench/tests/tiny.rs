@@ -38,7 +38,10 @@ fn the_bench_runs_on_a_tiny_size() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(out.contains("through the link (asked: 4 ms)"), "{out}");
-    assert!(out.contains("network namespace"), "the namespace link: {out}");
+    assert!(
+        out.contains("network namespace"),
+        "the namespace link: {out}"
+    );
     // Bulk: 4 loopback + 8 over the link (with and without the cap); files: 2 + 2;
     // sessions: 4. Each TLS table has ftpkit rows on rustls: one per bulk (6) and session
     // (2) table, four (loop, pools of 1, 4 and 8) per files table (2).

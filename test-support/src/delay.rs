@@ -61,13 +61,16 @@ struct Link {
 impl Link {
     /// When a chunk of `len` bytes read now in direction `dir` is due at the other end.
     fn due(&self, dir: usize, len: usize) -> Instant {
-        let arrival = Instant::now() + Duration::from_nanos(self.one_way_ns.load(Ordering::Relaxed));
+        let arrival =
+            Instant::now() + Duration::from_nanos(self.one_way_ns.load(Ordering::Relaxed));
         let rate = self.rate.load(Ordering::Relaxed);
         if rate == 0 {
             return arrival;
         }
         let on_wire = Duration::from_nanos(len as u64 * 8 * 1_000_000_000 / rate);
-        let mut free = self.wire_free[dir].lock().unwrap_or_else(|e| e.into_inner());
+        let mut free = self.wire_free[dir]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let start = free.map_or(arrival, |f| f.max(arrival));
         *free = Some(start + on_wire);
         start + on_wire

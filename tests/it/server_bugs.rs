@@ -123,6 +123,110 @@ fn size_not_implemented_is_asked_once_per_session() {
     assert_eq!(sizes, 1);
 }
 
+/// A server whose 150 announces `(N bytes)`: `cut` sets how many bytes the n-th RETR
+/// (from 0) really sends of the 100 it announces, and SIZE says `size`.
+fn announcing_server(
+    size: u64,
+    cut: impl Fn(usize) -> usize + Send + 'static,
+) -> (FakeServer, std::sync::mpsc::Receiver<String>) {
+    let mut n = 0;
+    server("220 hi", move |c, ctx, verb, _| match verb {
+        "SIZE" => Some(format!("213 {size}")),
+        "RETR" => {
+            let mut d = ctx.accept();
+            c.send(b"150 Opening BINARY mode data connection for f (100 bytes).\r\n");
+            d.write_all(&vec![b'x'; cut(n)]).unwrap();
+            n += 1;
+            drop(d);
+            Some("226 Transfer complete".into())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn size_is_asked_once_when_the_150_announces_it_and_a_later_cut_is_still_caught() {
+    // The performance issue's round-trip economy: SIZE costs a round trip per file.
+    let (s, rx) = announcing_server(100, |n| if n < 3 { 100 } else { 60 });
+    let mut ftp = connect(s.port());
+    for _ in 0..3 {
+        let mut out = Vec::new();
+        assert_eq!(ftp.download_to("f", &mut out, None).unwrap(), 100);
+    }
+    let mut out = Vec::new();
+    let err = ftp
+        .download_to("f", &mut out, None)
+        .expect_err("60 of the 100 announced bytes");
+    assert!(
+        matches!(
+            err,
+            Error::Incomplete {
+                received: 60,
+                expected: Some(100),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let sizes = verbs(&rx).iter().filter(|v| *v == "SIZE").count();
+    assert_eq!(sizes, 1, "SIZE only before the first download");
+}
+
+#[test]
+fn a_150_that_disagreed_with_size_is_never_trusted() {
+    // SIZE says 200, the 150 says 100 and 100 come: each download is refused, and SIZE
+    // is asked every time rather than the 150 believed.
+    let (s, rx) = announcing_server(200, |_| 100);
+    let mut ftp = connect(s.port());
+    for _ in 0..3 {
+        let mut out = Vec::new();
+        let err = ftp
+            .download_to("f", &mut out, None)
+            .expect_err("100 of 200");
+        assert!(matches!(err, Error::Incomplete { .. }), "{err}");
+    }
+    let sizes = verbs(&rx).iter().filter(|v| *v == "SIZE").count();
+    assert_eq!(sizes, 3);
+}
+
+#[test]
+fn a_data_connection_refused_after_the_command_was_sent_fails_fast_and_retires_the_session() {
+    // From the second transfer on, the client connects while RETR travels. Here the
+    // second EPSV names a port nobody listens on: the error comes at once (not after a
+    // reply deadline), and the session, whose server now waits for a connection, is not
+    // offered for reuse.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut epsv = 0;
+    let (s, rx) = server("220 hi", move |c, ctx, verb, _| match verb {
+        "EPSV" => {
+            epsv += 1;
+            let port = if epsv == 1 { ctx.port } else { closed_port };
+            Some(format!("229 Entering Extended Passive Mode (|||{port}|)"))
+        }
+        "SIZE" => Some("213 3".into()),
+        "RETR" if epsv == 1 => send_data(c, ctx, b"abc", "226 done"),
+        "RETR" => Some("425 Failed to establish connection.".into()),
+        _ => None,
+    });
+    let mut ftp = connect(s.port());
+    let mut out = Vec::new();
+    assert_eq!(ftp.download_to("f", &mut out, None).unwrap(), 3);
+    let t = Instant::now();
+    let err = ftp
+        .download_to("f", &mut out, None)
+        .expect_err("nothing listens on the second port");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(err.phase(), Phase::DataConnect, "{err}");
+    assert!(!ftp.is_usable(), "the session is out of step");
+    assert_eq!(
+        verbs(&rx).iter().filter(|v| *v == "RETR").count(),
+        2,
+        "RETR went out while connecting"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. Positive login replies refused
 

@@ -3,7 +3,6 @@
 //! move exactly what changed (checked in the server's transfer log), and mirrors that
 //! delete only what the source lost.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
@@ -12,7 +11,7 @@ use ftpkit::{
     TreeSync,
 };
 use ftpkit_test_support::certs::TestCerts;
-use ftpkit_test_support::data::{prng_bytes, read_tree, sample_tree};
+use ftpkit_test_support::data::{read_tree, sample_tree};
 use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
 use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
 

@@ -66,9 +66,10 @@ pub struct Client {
     greeted_logged_in: bool,
     /// `SIZE` was answered 500/502 (not implemented): not asked again this session.
     size_unsupported: bool,
-    /// The last `RETR` in binary type announced the file's size in its `150` reply
-    /// ("(4096 bytes)", as vsftpd and ProFTPD do): the next download relies on that
-    /// announcement instead of spending a round trip on `SIZE` first.
+    /// The `150` replies to `RETR` announce the file's size ("(4096 bytes)", as vsftpd and
+    /// ProFTPD do), and the announcement agreed with `SIZE` or the listing: later
+    /// downloads rely on it instead of spending a round trip on `SIZE` first. A `150`
+    /// without a size turns it off again.
     announces_size: bool,
     features: Features,
     passive: PassiveKind,

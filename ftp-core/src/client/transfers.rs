@@ -243,7 +243,12 @@ impl Client {
         }
         if self.transfer_type == Some(TransferType::Binary) && offset == 0 {
             let announced = announced_size(reply.text());
-            self.announces_size = announced.is_some();
+            // Trusted only once it agreed with SIZE or the listing: a server whose 150
+            // misstates sizes keeps being asked.
+            self.announces_size = match expected {
+                Some(known) => announced == Some(known),
+                None => self.announces_size && announced.is_some(),
+            };
             if expected.is_none() {
                 expected = announced;
             }
