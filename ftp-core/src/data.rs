@@ -84,6 +84,36 @@ pub(crate) enum Pending {
     /// A passive address not connected yet: the caller connects while it sends the
     /// transfer command.
     Address(DataTarget),
+    /// Connected and, with TLS, handshaken while the reply was awaited (or how that
+    /// failed).
+    Ready(Result<Stream>),
+}
+
+/// Ends a data handshake running on another thread: [`Cancel::fire`] shuts the socket the
+/// handshake reads from (or stops it before it starts).
+#[derive(Debug, Default)]
+pub(crate) struct Cancel {
+    state: std::sync::Mutex<(bool, Option<TcpStream>)>,
+}
+
+impl Cancel {
+    /// Registers the socket to shut; `Err` if the transfer was already refused.
+    pub(crate) fn watch(&self, tcp: &TcpStream) -> Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.0 {
+            return Err(Error::Broken("the transfer was refused".into()));
+        }
+        state.1 = tcp.try_clone().ok();
+        Ok(())
+    }
+
+    pub(crate) fn fire(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 = true;
+        if let Some(s) = state.1.take() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
 }
 
 /// Where a passive data connection goes, with its deadline and the reply that named it.
@@ -267,6 +297,7 @@ pub(crate) fn complete(
 ) -> Result<Stream> {
     let tcp = match pending {
         Pending::Connected(s) => s,
+        Pending::Ready(stream) => return with_idle_deadline(stream?, config),
         Pending::Address(target) => target.connect()?,
         Pending::Listening(l) => accept(
             &l,
@@ -311,6 +342,11 @@ pub(crate) fn complete(
     } else {
         Stream::Plain(tcp)
     };
+    with_idle_deadline(stream, config)
+}
+
+/// From now on a read or write that waits longer than the idle deadline fails.
+fn with_idle_deadline(stream: Stream, config: &Config) -> Result<Stream> {
     let idle = Some(config.wait(Deadline::Idle).after);
     let tcp = stream.tcp();
     tcp.set_read_timeout(idle)
@@ -341,7 +377,7 @@ pub(crate) fn reuse_diagnosis(reply: &Reply, resumes: Option<bool>) -> Option<Hi
 
 /// A data-connection handshake that failed with a backend that cannot resume sessions:
 /// the server may have refused it for that.
-fn session_reuse_hint(e: Error, resumes: bool) -> Error {
+pub(crate) fn session_reuse_hint(e: Error, resumes: bool) -> Error {
     match e {
         Error::Tls {
             phase,

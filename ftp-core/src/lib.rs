@@ -96,8 +96,8 @@ pub use pool::{Credentials, Pool, PooledClient};
 pub use reply::Reply;
 pub use retry::{Recovery, RetryPolicy};
 pub use tls::{
-    BoxError, CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions,
-    TlsStream, TlsVersion,
+    BoxError, CertificateInfo, CertificateProblem, DataConnector, TlsConnector, TlsError, TlsInfo,
+    TlsOptions, TlsStream, TlsVersion,
 };
 pub use transfer::{Download, Upload};
 pub use tree::{

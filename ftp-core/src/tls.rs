@@ -55,6 +55,22 @@ pub trait TlsStream: Read + Write + Send + fmt::Debug {
     /// reply over the control connection before it opens a data connection, so by then the
     /// backend has seen them.
     fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError>;
+
+    /// What [`TlsStream::connect_data`] does, detached from this stream so that it can run
+    /// on another thread: the core then starts a data connection's handshake while it
+    /// still waits for the reply to the transfer command, which saves a round trip per
+    /// transfer (servers read the early ClientHello once they accept). `None`, the
+    /// default, keeps the handshake after the reply.
+    fn data_connector(&self) -> Option<Box<dyn DataConnector>> {
+        None
+    }
+}
+
+/// Opens one data connection's TLS session for a control session, from any thread; see
+/// [`TlsStream::data_connector`].
+pub trait DataConnector: Send {
+    /// The handshake over `tcp`, resuming the control session where the backend can.
+    fn connect(self: Box<Self>, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError>;
 }
 
 /// What a TLS handshake negotiated.

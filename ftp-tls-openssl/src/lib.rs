@@ -47,8 +47,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use ftpkit_core::{
-    CertificateInfo, CertificateProblem, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
-    TlsVersion,
+    CertificateInfo, CertificateProblem, DataConnector, TlsConnector, TlsError, TlsInfo,
+    TlsOptions, TlsStream, TlsVersion,
 };
 use log::{debug, warn};
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
@@ -473,20 +473,50 @@ impl TlsStream for OpenSslStream {
     }
 
     fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        self.data_side().connect(tcp)
+    }
+
+    fn data_connector(&self) -> Option<Box<dyn DataConnector>> {
+        Some(self.data_side())
+    }
+}
+
+impl OpenSslStream {
+    fn data_side(&self) -> Box<OpenSslDataConnector> {
+        Box::new(OpenSslDataConnector {
+            connector: self.connector.clone(),
+            server_name: self.server_name.clone(),
+            sessions: Arc::clone(&self.sessions),
+            session: self.session_to_resume(),
+        })
+    }
+}
+
+/// A control session's data connection, made from any thread: the control connection's
+/// connector and the session to offer, taken when it was made.
+struct OpenSslDataConnector {
+    connector: OpenSslConnector,
+    server_name: String,
+    sessions: SessionSlot,
+    session: Option<SslSession>,
+}
+
+impl DataConnector for OpenSslDataConnector {
+    fn connect(self: Box<Self>, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
         let mut config = self.connector.configure()?;
-        match self.session_to_resume() {
+        match &self.session {
             Some(session) => {
                 // SAFETY: `SslRef::set_session` requires the session to belong to the same
                 // `SslContext` as the `Ssl`. `config` was created just above from
                 // `self.connector`, the connector (one reference-counted `SSL_CTX`, shared by
-                // its clones) that created this stream's `Ssl`. The session was produced by
-                // that context: it is (a DER copy of) either this stream's own current session
-                // or one that the new-session callback stored into `self.sessions`, a slot
-                // that is only ever attached, as ex-data in `OpenSslConnector::connect`, to the
-                // `Ssl` of this stream's control connection, made by that same connector.
-                // OpenSSL takes its own reference to the session, so it may be dropped after
-                // the call. This is the crate's only `unsafe` block.
-                let offered = unsafe { config.set_session(&session) };
+                // its clones) that created the control stream's `Ssl`. The session was
+                // produced by that context: it is (a DER copy of) either the control stream's
+                // own current session or one that the new-session callback stored into
+                // `sessions`, a slot that is only ever attached, as ex-data in
+                // `OpenSslConnector::connect`, to the `Ssl` of that control connection, made
+                // by that same connector. OpenSSL takes its own reference to the session, so
+                // it may be dropped after the call. This is the crate's only `unsafe` block.
+                let offered = unsafe { config.set_session(session) };
                 if let Err(e) = offered {
                     warn!("openssl: cannot offer the control session on the data connection ({e}); doing a full handshake");
                 }
@@ -501,9 +531,9 @@ impl TlsStream for OpenSslStream {
         }
         Ok(Box::new(OpenSslStream {
             stream,
-            connector: self.connector.clone(),
-            server_name: self.server_name.clone(),
-            sessions: Arc::clone(&self.sessions),
+            connector: self.connector,
+            server_name: self.server_name,
+            sessions: self.sessions,
         }))
     }
 }

@@ -36,7 +36,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ftpkit_core::{
-    CertificateInfo, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
+    CertificateInfo, DataConnector, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
+    TlsVersion,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ClientSessionMemoryCache, Resumption, WebPkiServerVerifier};
@@ -314,12 +315,35 @@ impl TlsStream for RustlsStream {
     }
 
     fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
-        // The same config carries this control connection's session store.
-        Ok(Box::new(handshake(
-            self.config.clone(),
-            self.name.clone(),
-            tcp,
-        )?))
+        self.data_side().connect(tcp)
+    }
+
+    fn data_connector(&self) -> Option<Box<dyn DataConnector>> {
+        Some(self.data_side())
+    }
+}
+
+impl RustlsStream {
+    /// The same config carries this control connection's session store (behind a lock, so
+    /// a data handshake on another thread and tickets arriving on the control connection
+    /// do not race).
+    fn data_side(&self) -> Box<RustlsDataConnector> {
+        Box::new(RustlsDataConnector {
+            config: self.config.clone(),
+            name: self.name.clone(),
+        })
+    }
+}
+
+/// A control session's data connections, made from any thread.
+struct RustlsDataConnector {
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+}
+
+impl DataConnector for RustlsDataConnector {
+    fn connect(self: Box<Self>, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
+        Ok(Box::new(handshake(self.config, self.name, tcp)?))
     }
 }
 

@@ -360,3 +360,110 @@ fn a_tls_data_stream_ended_with_close_notify_is_complete_without_a_size() {
         assert_eq!((n, got.as_slice()), (5, &b"hello"[..]), "{backend}");
     }
 }
+
+/// FTPS where every `RETR` is refused with 550, but only after the server accepted the
+/// data connection and waited up to a second for the client's first bytes: it reports
+/// whether a TLS ClientHello had arrived before it answered.
+fn refusing_retr(
+    mut c: Conn,
+    config: Arc<rustls::ServerConfig>,
+    seen: std::sync::mpsc::Sender<bool>,
+) {
+    use std::io::Read;
+    c.send(b"220 fake ftps\r\n");
+    assert_eq!(c.command().as_deref(), Some("AUTH TLS"));
+    c.send(b"234 go\r\n");
+    let tcp = c.stream.try_clone().unwrap();
+    let conn = rustls::ServerConnection::new(config).unwrap();
+    let mut tls = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+    let data = TcpListener::bind("127.0.0.1:0").unwrap();
+    let data_port = data.local_addr().unwrap().port();
+    loop {
+        let mut line = String::new();
+        match tls.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let reply: String = match verb.as_str() {
+            "USER" => "331 password please\r\n".into(),
+            "PASS" => "230 welcome\r\n".into(),
+            "PBSZ" | "PROT" | "TYPE" => "200 ok\r\n".into(),
+            "FEAT" => "211-Features:\r\n EPSV\r\n211 End\r\n".into(),
+            "EPSV" => format!("229 Entering Extended Passive Mode (|||{data_port}|)\r\n"),
+            "RETR" => {
+                let (mut s, _) = data.accept().unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+                let mut first = [0u8; 1];
+                let hello = matches!(s.read(&mut first), Ok(1) if first[0] == 0x16);
+                let _ = seen.send(hello);
+                "550 no such file\r\n".into()
+            }
+            _ => "502 no\r\n".into(),
+        };
+        let w = tls.get_mut();
+        if w.write_all(reply.as_bytes())
+            .and_then(|_| w.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+}
+
+#[test]
+fn the_data_handshake_starts_before_the_reply_and_a_refusal_ends_it_at_once() {
+    // The performance issue's round-trip economy: from a session's second transfer on,
+    // the data connection and its ClientHello go out while RETR travels (rustls and
+    // openssl offer a DataConnector). A 550 then must not leave the client in the
+    // handshake until its deadline.
+    let certs = TestCerts::generate();
+    let config = server_config(&certs);
+    for backend in Backend::available() {
+        let (tx, seen) = std::sync::mpsc::channel();
+        let cfg = config.clone();
+        let server = FakeServer::start(move |c| refusing_retr(c, cfg, tx));
+        let mut opts = TlsOptions::default();
+        opts.ca_files.push(certs.ca.clone());
+        let mut ftp = Client::builder(
+            "127.0.0.1",
+            Security::Explicit(backend.connector(&opts).unwrap()),
+        )
+        .port(server.port())
+        .handshake_timeout(Duration::from_secs(10))
+        .connect()
+        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        ftp.login("u", "p").unwrap();
+        let mut hellos = Vec::new();
+        for _ in 0..2 {
+            let started = Instant::now();
+            let err = ftp
+                .download_to("missing", &mut Vec::new(), None)
+                .expect_err("550");
+            assert!(
+                matches!(&err, Error::Reply { reply, .. } if reply.code() == 550),
+                "{backend}: {err}"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{backend}: {:?}",
+                started.elapsed()
+            );
+            hellos.push(seen.recv().unwrap());
+        }
+        // The first data connection of a session waits for the reply (EPSV not yet known
+        // to work); the second one does not, where the backend can.
+        let early = backend.name() != "native-tls";
+        assert_eq!(hellos, [false, early], "{backend}");
+        assert!(
+            ftp.is_usable(),
+            "{backend}: a refused RETR leaves the session in step"
+        );
+        drop(ftp);
+        drop(server);
+    }
+}

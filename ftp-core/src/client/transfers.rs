@@ -20,37 +20,17 @@ impl Client {
         rest: Option<u64>,
     ) -> Result<(Option<Stream>, Reply)> {
         let phase = PhaseLog::start(Phase::DataConnect);
-        let pending = match data::prepare(&mut self.control, &self.config, &mut self.passive)? {
-            // The passive address is known to work: connect while the command travels (the
-            // server accepts only once it has read the command anyway), which saves the
-            // connect's round trip on every transfer but a session's first.
-            Pending::Address(target) => {
-                let (sent, connected) = std::thread::scope(|s| {
-                    let connecting = s.spawn(|| target.connect());
-                    let sent = self.send_data_command(cmd, rest);
-                    let connected = connecting.join().unwrap_or_else(|_| Err(target.lost()));
-                    (sent, connected)
-                });
-                sent?;
-                match connected {
-                    Ok(tcp) => Pending::Connected(tcp),
-                    Err(e) => {
-                        // The server now waits for a connection that will not come: the
-                        // session is out of step until it gives up, so it is not reused.
-                        self.control.mark_broken(format!(
-                            "the data connection for {} could not be opened",
-                            cmd.verb()
-                        ));
-                        return Err(e);
-                    }
+        let (pending, reply) =
+            match data::prepare(&mut self.control, &self.config, &mut self.passive)? {
+                // The passive address is known to work: connect while the command travels
+                // (the server accepts only once it has read the command anyway), which
+                // saves the connect's round trip on every transfer but a session's first.
+                Pending::Address(target) => self.open_while_sending(target, cmd, rest)?,
+                pending => {
+                    self.send_data_command(cmd, rest)?;
+                    (pending, self.read_data_command_reply(cmd)?)
                 }
-            }
-            pending => {
-                self.send_data_command(cmd, rest)?;
-                pending
-            }
-        };
-        let reply = self.read_data_command_reply(cmd)?;
+            };
         if reply.is_positive_completion() {
             debug!("{} completed without a data transfer: {reply}", cmd.verb());
             return Ok((None, reply));
@@ -106,6 +86,93 @@ impl Client {
                 Err(e)
             }
         }
+    }
+
+    /// Sends `cmd` while another thread connects to `target` and, when data is protected
+    /// and the backend offers a [`crate::DataConnector`], goes on with the TLS handshake
+    /// while the reply is awaited: the server finds the connection and the ClientHello
+    /// waiting when it reads the command. If the reply refuses the transfer, the data
+    /// socket is shut, which ends the handshake at once.
+    fn open_while_sending(
+        &mut self,
+        target: data::DataTarget,
+        cmd: &Command,
+        rest: Option<u64>,
+    ) -> Result<(Pending, Reply)> {
+        let early_tls =
+            match self.protect_data {
+                true => self.control.stream().and_then(Stream::tls).and_then(|t| {
+                    Some((t.data_connector()?, t.info().backend, t.resumes_sessions()))
+                }),
+                false => None,
+            };
+        let handshake_wait = self.config.wait(Deadline::Handshake);
+        let last_reply = self.control.last_reply.clone();
+        let verb = cmd.verb().to_string();
+        let cancel = data::Cancel::default();
+        let (connected_tx, connected) = std::sync::mpsc::channel::<Result<()>>();
+        let (sent, reply, opened) = std::thread::scope(|s| {
+            let opening = s.spawn(|| -> Option<Pending> {
+                let tcp = match target.connect() {
+                    Ok(tcp) => tcp,
+                    Err(e) => {
+                        let _ = connected_tx.send(Err(e));
+                        return None;
+                    }
+                };
+                let Some((connector, backend, resumes)) = early_tls else {
+                    let _ = connected_tx.send(Ok(()));
+                    return Some(Pending::Connected(tcp));
+                };
+                let watched = cancel.watch(&tcp);
+                let _ = connected_tx.send(Ok(()));
+                watched.ok()?;
+                let stream = data::tls_handshake(
+                    backend,
+                    Phase::DataConnect,
+                    &format!("performing the TLS handshake on the data connection for {verb}"),
+                    handshake_wait,
+                    last_reply,
+                    tcp,
+                    |tcp| connector.connect(tcp),
+                )
+                .map_err(|e| data::session_reuse_hint(e, resumes));
+                Some(Pending::Ready(stream.map(Stream::Tls)))
+            });
+            let sent = self.send_data_command(cmd, rest);
+            let connect = connected.recv().unwrap_or_else(|_| Err(target.lost()));
+            // The reply is read while the handshake (if any) runs; a refusal ends it.
+            let reply = match (&sent, &connect) {
+                (Ok(()), Ok(())) => {
+                    let r = self.read_data_command_reply(cmd);
+                    if !matches!(&r, Ok(r) if r.is_preliminary()) {
+                        cancel.fire();
+                    }
+                    Some(r)
+                }
+                _ => {
+                    cancel.fire();
+                    None
+                }
+            };
+            let opened = opening.join().ok().flatten();
+            (sent.and(connect), reply, opened)
+        });
+        if let Err(e) = sent {
+            // The server may now wait for a connection that will not come: the session
+            // is out of step until it gives up, so it is not reused.
+            self.control.mark_broken(format!(
+                "the data connection for {} could not be opened: {e}",
+                cmd.verb()
+            ));
+            return Err(e);
+        }
+        let reply = reply.unwrap_or_else(|| Err(target.lost()))?;
+        let pending = match opened {
+            Some(p) => p,
+            None => Pending::Ready(Err(target.lost())),
+        };
+        Ok((pending, reply))
     }
 
     /// `REST offset` when resuming, then the transfer command itself (its reply is read by
