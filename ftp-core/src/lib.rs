@@ -30,7 +30,7 @@
 //! | connect, greeting, TLS upgrade | `client/connect.rs` | TCP to every resolved address under one connect deadline; `220` (after at most three `120`s, or `230`: logged in); `AUTH TLS` → `234` → handshake, refusing plaintext buffered after the `234` |
 //! | login, data protection | `client/login.rs` | `USER`/`PASS`/`ACCT` (any 2xx logs in), `PBSZ 0` + `PROT P`, `FEAT`, `OPTS UTF8 ON` |
 //! | commands and replies | `client/commands.rs` over `control.rs`, `reply.rs`, `command.rs` | one command, one reply; replies parsed line by line with caps on line length, reply size and line count; CR/LF/NUL refused in arguments |
-//! | data connections | `data.rs` | `EPSV`→`PASV` fallback (the PASV address replaced by the control peer), or `EPRT`/`PORT` with the control connection watched while accepting; the data TLS handshake resumes the control session through [`TlsStream::connect_data`] |
+//! | data connections | `data.rs` | `EPSV`→`PASV` fallback (the PASV address replaced by the control peer), or `EPRT`/`PORT` with the control connection watched while accepting; once a passive mode works, the data connection is opened while the command travels and its TLS handshake ([`TlsStream::data_connector`]) runs while the reply is awaited; the data TLS session resumes the control session |
 //! | transfers | `client/transfers.rs`, `transfer.rs` | [`Download`] (`Read`) and [`Upload`] (`Write` + `finish`): complete only with a clean end, a 2xx final reply and exactly the announced bytes |
 //! | listings | `client/listing.rs`, `list/` | LIST (Unix, DOS), MLSD/MLST parsers; unknown lines kept raw |
 //! | many profiles | `auto.rs` | [`AutoConnect`] tries backends and modes under one budget |
