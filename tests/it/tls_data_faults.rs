@@ -41,7 +41,23 @@ fn silent_data_handshake(c: Conn, config: Arc<rustls::ServerConfig>) {
 }
 
 /// A minimal FTPS server; `prot_reply` answers `PROT P` (`None`: silence from `PBSZ` on).
-fn scripted_ftps(mut c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: Option<&'static str>) {
+/// `LIST` and `RETR` accept the data connection, keep it open and never answer on it.
+fn scripted_ftps(c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: Option<&'static str>) {
+    let mut held = Vec::new();
+    scripted_ftps_with(c, config, prot_reply, move |data| {
+        held.push(data.accept().unwrap().0);
+        "150 here it comes\r\n".into()
+    })
+}
+
+/// [`scripted_ftps`] with `data_command` answering `LIST` and `RETR` (it gets the passive
+/// listener).
+fn scripted_ftps_with(
+    mut c: Conn,
+    config: Arc<rustls::ServerConfig>,
+    prot_reply: Option<&'static str>,
+    mut data_command: impl FnMut(&TcpListener) -> String,
+) {
     c.send(b"220 fake ftps\r\n");
     assert_eq!(c.command().as_deref(), Some("AUTH TLS"));
     c.send(b"234 go\r\n");
@@ -51,7 +67,6 @@ fn scripted_ftps(mut c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: Opt
     let mut tls = BufReader::new(tls);
     let data = TcpListener::bind("127.0.0.1:0").unwrap();
     let data_port = data.local_addr().unwrap().port();
-    let mut held = Vec::new();
     loop {
         let mut line = String::new();
         match tls.read_line(&mut line) {
@@ -71,11 +86,7 @@ fn scripted_ftps(mut c: Conn, config: Arc<rustls::ServerConfig>, prot_reply: Opt
             "PBSZ" | "TYPE" => "200 ok\r\n".into(),
             "FEAT" => "211-Features:\r\n EPSV\r\n211 End\r\n".into(),
             "EPSV" => format!("229 Entering Extended Passive Mode (|||{data_port}|)\r\n"),
-            "LIST" | "RETR" => {
-                let (s, _) = data.accept().unwrap();
-                held.push(s); // accepted, never answered
-                "150 here it comes\r\n".into()
-            }
+            "LIST" | "RETR" => data_command(&data),
             _ => "502 no\r\n".into(),
         };
         let w = tls.get_mut();
@@ -364,55 +375,16 @@ fn a_tls_data_stream_ended_with_close_notify_is_complete_without_a_size() {
 /// FTPS where every `RETR` is refused with 550, but only after the server accepted the
 /// data connection and waited up to a second for the client's first bytes: it reports
 /// whether a TLS ClientHello had arrived before it answered.
-fn refusing_retr(
-    mut c: Conn,
-    config: Arc<rustls::ServerConfig>,
-    seen: std::sync::mpsc::Sender<bool>,
-) {
+fn refusing_retr(c: Conn, config: Arc<rustls::ServerConfig>, seen: std::sync::mpsc::Sender<bool>) {
     use std::io::Read;
-    c.send(b"220 fake ftps\r\n");
-    assert_eq!(c.command().as_deref(), Some("AUTH TLS"));
-    c.send(b"234 go\r\n");
-    let tcp = c.stream.try_clone().unwrap();
-    let conn = rustls::ServerConnection::new(config).unwrap();
-    let mut tls = BufReader::new(rustls::StreamOwned::new(conn, tcp));
-    let data = TcpListener::bind("127.0.0.1:0").unwrap();
-    let data_port = data.local_addr().unwrap().port();
-    loop {
-        let mut line = String::new();
-        match tls.read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let verb = line
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        let reply: String = match verb.as_str() {
-            "USER" => "331 password please\r\n".into(),
-            "PASS" => "230 welcome\r\n".into(),
-            "PBSZ" | "PROT" | "TYPE" => "200 ok\r\n".into(),
-            "FEAT" => "211-Features:\r\n EPSV\r\n211 End\r\n".into(),
-            "EPSV" => format!("229 Entering Extended Passive Mode (|||{data_port}|)\r\n"),
-            "RETR" => {
-                let (mut s, _) = data.accept().unwrap();
-                s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
-                let mut first = [0u8; 1];
-                let hello = matches!(s.read(&mut first), Ok(1) if first[0] == 0x16);
-                let _ = seen.send(hello);
-                "550 no such file\r\n".into()
-            }
-            _ => "502 no\r\n".into(),
-        };
-        let w = tls.get_mut();
-        if w.write_all(reply.as_bytes())
-            .and_then(|_| w.flush())
-            .is_err()
-        {
-            break;
-        }
-    }
+    scripted_ftps_with(c, config, Some("200 ok\r\n"), move |data| {
+        let (mut s, _) = data.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+        let mut first = [0u8; 1];
+        let hello = matches!(s.read(&mut first), Ok(1) if first[0] == 0x16);
+        let _ = seen.send(hello);
+        "550 no such file\r\n".into()
+    })
 }
 
 #[test]
