@@ -81,8 +81,8 @@ pub(crate) fn active_command(addr: SocketAddr) -> Command {
 pub(crate) enum Pending {
     Connected(TcpStream),
     Listening(TcpListener),
-    /// A passive address not connected yet: the caller connects while it sends the
-    /// transfer command.
+    /// A passive address not connected yet: the caller connects (and, with TLS, starts
+    /// the handshake) while it sends the transfer command.
     Address(DataTarget),
     /// Connected and, with TLS, handshaken while the reply was awaited (or how that
     /// failed).
