@@ -34,6 +34,17 @@ fn server_config(certs: &TestCerts) -> Arc<rustls::ServerConfig> {
     )
 }
 
+/// A client for the fake server on `port`, on `backend`, trusting the test CA.
+fn ftps_client(certs: &TestCerts, backend: Backend, port: u16) -> ftpkit::ClientBuilder {
+    let mut opts = TlsOptions::default();
+    opts.ca_files.push(certs.ca.clone());
+    Client::builder(
+        "127.0.0.1",
+        Security::Explicit(backend.connector(&opts).unwrap()),
+    )
+    .port(port)
+}
+
 /// Answers like an FTPS server until `RETR`, then accepts the data connection and stays
 /// silent on it.
 fn silent_data_handshake(c: Conn, config: Arc<rustls::ServerConfig>) {
@@ -107,17 +118,11 @@ fn silent_data_handshake_times_out_on_every_backend() {
     for backend in Backend::available() {
         let cfg = config.clone();
         let server = FakeServer::start(move |c| silent_data_handshake(c, cfg));
-        let mut opts = TlsOptions::default();
-        opts.ca_files.push(certs.ca.clone());
-        let mut ftp = Client::builder(
-            "127.0.0.1",
-            Security::Explicit(backend.connector(&opts).unwrap()),
-        )
-        .port(server.port())
-        .handshake_timeout(DEADLINE)
-        .reply_timeout(Duration::from_secs(5))
-        .connect()
-        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let mut ftp = ftps_client(&certs, backend, server.port())
+            .handshake_timeout(DEADLINE)
+            .reply_timeout(Duration::from_secs(5))
+            .connect()
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
         ftp.login("u", "p").unwrap();
         let started = Instant::now();
         let err = ftp
@@ -168,16 +173,10 @@ fn silence_after_a_completed_handshake_hits_the_reply_deadline_in_data_protectio
     for backend in Backend::available() {
         let cfg = config.clone();
         let server = FakeServer::start(move |c| scripted_ftps(c, cfg, None));
-        let mut opts = TlsOptions::default();
-        opts.ca_files.push(certs.ca.clone());
-        let mut ftp = Client::builder(
-            "127.0.0.1",
-            Security::Explicit(backend.connector(&opts).unwrap()),
-        )
-        .port(server.port())
-        .reply_timeout(DEADLINE)
-        .connect()
-        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let mut ftp = ftps_client(&certs, backend, server.port())
+            .reply_timeout(DEADLINE)
+            .connect()
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
         let started = Instant::now();
         let err = ftp.login("u", "p").expect_err("PBSZ is never answered");
         assert!(
@@ -245,16 +244,10 @@ fn a_reply_trickled_inside_tls_records_hits_the_whole_reply_deadline() {
             }
             c.silence();
         });
-        let mut opts = TlsOptions::default();
-        opts.ca_files.push(certs.ca.clone());
-        let mut ftp = Client::builder(
-            "127.0.0.1",
-            Security::Explicit(backend.connector(&opts).unwrap()),
-        )
-        .port(server.port())
-        .reply_timeout(DEADLINE)
-        .connect()
-        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let mut ftp = ftps_client(&certs, backend, server.port())
+            .reply_timeout(DEADLINE)
+            .connect()
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
         let started = Instant::now();
         let err = ftp.login("u", "p").expect_err("the reply takes seconds");
         assert!(
@@ -399,16 +392,10 @@ fn the_data_handshake_starts_before_the_reply_and_a_refusal_ends_it_at_once() {
         let (tx, seen) = std::sync::mpsc::channel();
         let cfg = config.clone();
         let server = FakeServer::start(move |c| refusing_retr(c, cfg, tx));
-        let mut opts = TlsOptions::default();
-        opts.ca_files.push(certs.ca.clone());
-        let mut ftp = Client::builder(
-            "127.0.0.1",
-            Security::Explicit(backend.connector(&opts).unwrap()),
-        )
-        .port(server.port())
-        .handshake_timeout(Duration::from_secs(10))
-        .connect()
-        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let mut ftp = ftps_client(&certs, backend, server.port())
+            .handshake_timeout(Duration::from_secs(10))
+            .connect()
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
         ftp.login("u", "p").unwrap();
         let mut hellos = Vec::new();
         for _ in 0..2 {
