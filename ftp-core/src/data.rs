@@ -318,31 +318,49 @@ pub(crate) fn complete(
                 detail: "data protection is on but the control connection is not encrypted".into(),
                 hint: None,
             })?;
-        let backend = tls.info().backend;
-        let s = tls_handshake(
-            backend,
-            Phase::DataConnect,
-            &format!("performing the TLS handshake on the data connection for {command}"),
-            config.wait(Deadline::Handshake),
-            control.last_reply.clone(),
-            tcp,
-            |tcp| tls.connect_data(tcp),
-        )
-        .map_err(|e| session_reuse_hint(e, tls.resumes_sessions()))?;
-        let info = s.info();
-        debug!(
-            "data TLS via {}: {} {} resumed={}",
-            info.backend,
-            info.protocol.as_deref().unwrap_or("?"),
-            info.cipher.as_deref().unwrap_or("?"),
-            info.resumed
-                .map_or("unknown".to_string(), |r| r.to_string())
-        );
-        Stream::Tls(s)
+        let (backend, resumes) = (tls.info().backend, tls.resumes_sessions());
+        let wait = config.wait(Deadline::Handshake);
+        let last_reply = control.last_reply.clone();
+        handshake_data(backend, resumes, wait, last_reply, command, tcp, |tcp| {
+            tls.connect_data(tcp)
+        })?
     } else {
         Stream::Plain(tcp)
     };
     with_idle_deadline(stream, config)
+}
+
+/// The TLS handshake of a data connection for `command`, under the handshake deadline,
+/// with the session-reuse hint on failure; `handshake` is the backend's.
+pub(crate) fn handshake_data(
+    backend: &'static str,
+    resumes: bool,
+    wait: Wait,
+    last_reply: Option<Reply>,
+    command: &str,
+    tcp: TcpStream,
+    handshake: impl FnOnce(TcpStream) -> Result<Box<dyn TlsStream>, TlsError>,
+) -> Result<Stream> {
+    let s = tls_handshake(
+        backend,
+        Phase::DataConnect,
+        &format!("performing the TLS handshake on the data connection for {command}"),
+        wait,
+        last_reply,
+        tcp,
+        handshake,
+    )
+    .map_err(|e| session_reuse_hint(e, resumes))?;
+    let info = s.info();
+    debug!(
+        "data TLS via {}: {} {} resumed={}",
+        info.backend,
+        info.protocol.as_deref().unwrap_or("?"),
+        info.cipher.as_deref().unwrap_or("?"),
+        info.resumed
+            .map_or("unknown".to_string(), |r| r.to_string())
+    );
+    Ok(Stream::Tls(s))
 }
 
 /// From now on a read or write that waits longer than the idle deadline fails.
@@ -377,7 +395,7 @@ pub(crate) fn reuse_diagnosis(reply: &Reply, resumes: Option<bool>) -> Option<Hi
 
 /// A data-connection handshake that failed with a backend that cannot resume sessions:
 /// the server may have refused it for that.
-pub(crate) fn session_reuse_hint(e: Error, resumes: bool) -> Error {
+fn session_reuse_hint(e: Error, resumes: bool) -> Error {
     match e {
         Error::Tls {
             phase,

@@ -22,9 +22,8 @@ impl Client {
         let phase = PhaseLog::start(Phase::DataConnect);
         let (pending, reply) =
             match data::prepare(&mut self.control, &self.config, &mut self.passive)? {
-                // The passive address is known to work: connect while the command travels
-                // (the server accepts only once it has read the command anyway), which
-                // saves the connect's round trip on every transfer but a session's first.
+                // The passive address is known to work: a protected connection is opened
+                // and handshaken while the command's reply is awaited.
                 Pending::Address(target) => self.open_while_sending(target, cmd, rest)?,
                 pending => {
                     self.send_data_command(cmd, rest)?;
@@ -133,17 +132,16 @@ impl Client {
                 let watched = cancel.watch(&tcp);
                 let _ = connected_tx.send(Ok(()));
                 watched.ok()?;
-                let stream = data::tls_handshake(
+                let stream = data::handshake_data(
                     backend,
-                    Phase::DataConnect,
-                    &format!("performing the TLS handshake on the data connection for {verb}"),
+                    resumes,
                     handshake_wait,
                     last_reply,
+                    &verb,
                     tcp,
                     |tcp| connector.connect(tcp),
-                )
-                .map_err(|e| data::session_reuse_hint(e, resumes));
-                Some(Pending::Ready(stream.map(Stream::Tls)))
+                );
+                Some(Pending::Ready(stream))
             });
             let sent = self.send_data_command(cmd, rest);
             let connect = connected.recv().unwrap_or_else(|_| Err(target.lost()));
