@@ -13,6 +13,7 @@ mod clients;
 mod job;
 mod measure;
 mod netns;
+mod pin;
 mod setup;
 mod worker;
 
@@ -39,6 +40,10 @@ struct Args {
     slow_run_secs: f64,
     only: Vec<String>,
     link: LinkKind,
+    /// CPUs for (servers and bench, clients), when the bench pins.
+    pin: Option<(usize, usize)>,
+    /// The CPUs the bench may use (before it pins itself).
+    cores: usize,
 }
 
 /// How the long link is simulated.
@@ -65,8 +70,17 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         slow_run_secs: 10.0,
         only: SECTIONS.iter().map(|s| s.to_string()).collect(),
         link: LinkKind::Netns,
+        cores: pin::allowed().len(),
+        pin: match pin::allowed()[..] {
+            [servers, clients, ..] => Some((servers, clients)),
+            _ => None,
+        },
     };
     while let Some(flag) = it.next() {
+        if flag == "--no-pin" {
+            a.pin = None;
+            continue;
+        }
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         let num = || value.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
@@ -100,7 +114,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(a)
 }
 
-const USAGE: &str = "usage: ftpkit-bench [--bulk-mib N] [--wan-bulk-mib N] [--files N] [--wan-files N] [--size BYTES] [--rtt-ms MS] [--cap-mbit N] [--runs R] [--slow-run-secs S] [--link netns|proxy] [--only bulk,wan-bulk,files,wan-files,tree,session]";
+const USAGE: &str = "usage: ftpkit-bench [--bulk-mib N] [--wan-bulk-mib N] [--files N] [--wan-files N] [--size BYTES] [--rtt-ms MS] [--cap-mbit N] [--runs R] [--slow-run-secs S] [--link netns|proxy] [--no-pin] [--only bulk,wan-bulk,files,wan-files,tree,session]";
 
 /// Runs the rest of the bench inside a network namespace of its own (see `netns`): the
 /// parent re-executes itself there, waits, removes the namespace and exits with the
@@ -180,6 +194,11 @@ struct Bench<'a> {
 }
 
 fn run(a: &Args) -> Result<(), String> {
+    if let Some((servers, clients)) = a.pin {
+        // Before the servers start: they inherit the bench's CPU.
+        pin::to(servers).map_err(|e| format!("pinning the bench to CPU {servers}: {e}"))?;
+        measure::pinned(servers, clients);
+    }
     let certs = setup::certs();
     let range = setup::passive_range().ok_or("no free passive port range")?;
     let direct = setup::server(&certs, None);
@@ -262,13 +281,12 @@ fn run(a: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn version(cmd: &str, arg: &str) -> String {
+fn version(cmd: &str, args: &[&str]) -> String {
     std::process::Command::new(cmd)
-        .arg(arg)
+        .args(args)
         .output()
         .ok()
         .and_then(|o| {
-            // vsftpd prints its version on standard error.
             let text = [o.stdout, o.stderr].concat();
             String::from_utf8_lossy(&text)
                 .lines()
@@ -324,11 +342,12 @@ impl Bench<'_> {
         println!("# Benchmark results\n");
         println!(
             "Machine: {} cores, {}; {}, {}, {}, suppaftp 12.2.1.\n",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
-            version("uname", "-sr"),
-            version("/usr/sbin/vsftpd", "-v"),
-            version("curl", "--version"),
-            version("lftp", "--version"),
+            self.args.cores,
+            version("uname", &["-sr"]),
+            // vsftpd writes its version to file descriptor 0.
+            version("sh", &["-c", "/usr/sbin/vsftpd -v 0>&1"]),
+            version("curl", &["--version"]),
+            version("lftp", &["--version"]),
         );
         println!(
             "Link: {}. One FTP command's round trip: {:.2} ms direct, {:.1} ms through the link (asked: {} ms).\n",
@@ -353,6 +372,12 @@ impl Bench<'_> {
                 bytes as f64 / s.secs / 1e6
             ),
             Err(e) => println!("The link's ceiling could not be measured: {e}\n"),
+        }
+        match self.args.pin {
+            Some((servers, clients)) => println!(
+                "CPUs: the servers and the bench (which carries the link) on CPU {servers}, every client on CPU {clients} (without pinning, the scheduler sometimes put a client and its server on one core: `--no-pin`).\n"
+            ),
+            None => println!("CPUs: not pinned.\n"),
         }
         if let Ok(s) = measure::run(std::process::Command::new("true"), &|| 0) {
             println!(
@@ -618,6 +643,13 @@ fn table(kind: Kind, wan: bool, rows: &[(String, String, Result<Summary, String>
     if wan {
         head.push(rt);
     }
+    let busy = matches!(kind, Kind::Bulk(_))
+        && rows
+            .iter()
+            .any(|(_, _, r)| r.as_ref().is_ok_and(|s| s.server_busy.is_some()));
+    if busy {
+        head.push("server CPU busy");
+    }
     head.extend(["runs", "time vs curl"]);
     if matches!(kind, Kind::Bulk(_) | Kind::Session) {
         head.retain(|h| *h != "sessions");
@@ -658,6 +690,12 @@ fn table(kind: Kind, wan: bool, rows: &[(String, String, Result<Summary, String>
                         Kind::Files(n) => format!("{:.1}", s.round_trips as f64 / n.max(1) as f64),
                         _ => s.round_trips.to_string(),
                     });
+                }
+                if busy {
+                    cells.push(
+                        s.server_busy
+                            .map_or("".into(), |b| format!("{:.0}%", b * 100.0)),
+                    );
                 }
                 cells.push(s.runs.to_string());
                 cells.push(curl.map_or("".into(), |c| format!("{:.2}", med / c)));

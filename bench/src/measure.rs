@@ -11,7 +11,33 @@
 //! start-up RSS, which the bench prints.
 
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Instant;
+
+/// The CPUs of the servers and of every client, when the bench pins (see `pin`).
+static PINNED: OnceLock<(usize, usize)> = OnceLock::new();
+
+/// Pins every client started from now on to `clients`, and measures how busy `servers`
+/// (the servers' CPU) is during each run.
+pub fn pinned(servers: usize, clients: usize) {
+    let _ = PINNED.set((servers, clients));
+}
+
+/// (busy, total) ticks of one CPU so far, from `/proc/stat`.
+fn cpu_ticks(cpu: usize) -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let name = format!("cpu{cpu} ");
+    let line = stat.lines().find(|l| l.starts_with(&name))?;
+    let t: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …
+    let total: u64 = t.iter().take(8).sum();
+    let idle = t.get(3)? + t.get(4)?;
+    Some((total - idle, total))
+}
 
 /// One run of one client.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +49,9 @@ pub struct Sample {
     pub rss_kib: u64,
     /// Round trips the link counted during the run (0 without a delayed link).
     pub round_trips: u64,
+    /// How busy the servers' CPU was during the run (0 to 1), when the bench pins: near 1,
+    /// the server, not the client, set the pace.
+    pub server_busy: Option<f64>,
 }
 
 /// Runs `cmd` to completion through the launcher; `Err` with its standard error when it
@@ -30,6 +59,9 @@ pub struct Sample {
 pub fn run(cmd: Command, round_trips: &dyn Fn() -> u64) -> Result<Sample, String> {
     let usage_file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
     let mut launcher = Command::new(launcher_path());
+    if let Some((_, cpu)) = PINNED.get() {
+        launcher.arg("--cpu").arg(cpu.to_string());
+    }
     launcher
         .arg(usage_file.path())
         .arg(cmd.get_program())
@@ -48,6 +80,8 @@ pub fn run(cmd: Command, round_trips: &dyn Fn() -> u64) -> Result<Sample, String
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let before = round_trips();
+    let server_cpu = PINNED.get().map(|&(servers, _)| servers);
+    let ticks_before = server_cpu.and_then(cpu_ticks);
     let t = Instant::now();
     let mut child = launcher
         .spawn()
@@ -63,6 +97,10 @@ pub fn run(cmd: Command, round_trips: &dyn Fn() -> u64) -> Result<Sample, String
     });
     let status = child.wait().map_err(|e| e.to_string())?;
     let secs = t.elapsed().as_secs_f64();
+    let server_busy = match (ticks_before, server_cpu.and_then(cpu_ticks)) {
+        (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => Some((b1 - b0) as f64 / (t1 - t0) as f64),
+        _ => None,
+    };
     let errors = errors.join().unwrap_or_default();
     if !status.success() {
         let tail: String = errors.lines().rev().take(3).collect::<Vec<_>>().join(" / ");
@@ -78,6 +116,7 @@ pub fn run(cmd: Command, round_trips: &dyn Fn() -> u64) -> Result<Sample, String
         cpu,
         rss_kib: rss as u64,
         round_trips: round_trips() - before,
+        server_busy,
     })
 }
 
@@ -88,6 +127,7 @@ pub struct Summary {
     pub cpu: f64,
     pub rss_kib: u64,
     pub round_trips: u64,
+    pub server_busy: Option<f64>,
     pub runs: usize,
 }
 
@@ -103,6 +143,11 @@ pub fn summarize(samples: &[Sample]) -> Summary {
         cpu: med(samples.iter().map(|s| s.cpu).collect())[0],
         rss_kib: samples.iter().map(|s| s.rss_kib).max().unwrap_or(0),
         round_trips: rt[rt.len() / 2],
+        server_busy: samples
+            .iter()
+            .map(|s| s.server_busy)
+            .collect::<Option<Vec<f64>>>()
+            .map(|v| med(v)[0]),
         runs: samples.len(),
     }
 }

@@ -2,6 +2,13 @@
 //! to FILE, and exits with its status. A separate, dependency-light binary so that the
 //! memory high-water mark Linux carries across `exec` (the launcher's own) stays small: the
 //! bench measures every client through it.
+//!
+//! `ftpkit-spawn --cpu N FILE PROGRAM ARGS…` first pins itself, and so the client, to CPU N
+//! (see `pin.rs`).
+
+#[allow(dead_code)] // the launcher only pins
+#[path = "pin.rs"]
+mod pin;
 
 use std::process::Command;
 
@@ -12,9 +19,22 @@ fn main() {
 
 /// Runs the program, writes its CPU seconds and peak RSS (KiB) to FILE, and returns its
 /// exit status.
-fn spawn_main(args: &[String]) -> i32 {
+fn spawn_main(mut args: &[String]) -> i32 {
+    if let [flag, cpu, rest @ ..] = args {
+        if flag == "--cpu" {
+            let pinned = cpu
+                .parse()
+                .map_err(|e| format!("{e}"))
+                .and_then(|c| pin::to(c).map_err(|e| format!("{e}")));
+            if let Err(e) = pinned {
+                eprintln!("spawn: --cpu {cpu}: {e}");
+                return 2;
+            }
+            args = rest;
+        }
+    }
     let [file, program, rest @ ..] = args else {
-        eprintln!("spawn: FILE PROGRAM [ARGS…]");
+        eprintln!("spawn: [--cpu N] FILE PROGRAM [ARGS…]");
         return 2;
     };
     let child = match Command::new(program).args(rest).spawn() {
