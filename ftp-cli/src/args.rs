@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ftpkit::{Backend, TlsVersion};
+use ftpkit::{Backend, CertificatePin, TlsVersion};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -101,6 +101,15 @@ pub(crate) enum Cmd {
         /// Port for the implicit TLS attempts (default 990, or the port of an ftps:// URL).
         #[arg(long, value_name = "PORT")]
         implicit_port: Option<u16>,
+    },
+    /// Show the server's certificate and, once you accept it (or with --yes), record it:
+    /// later connections to that host and port accept exactly that certificate.
+    Trust {
+        /// ftp://host[:port]/ or ftps://host[:port]/
+        url: String,
+        /// Accept without asking (for scripts: check the fingerprint first).
+        #[arg(long)]
+        yes: bool,
     },
     /// Make a directory.
     Mkdir {
@@ -211,6 +220,15 @@ pub(crate) struct Opts {
     /// Trust the CA certificates in this PEM file too.
     #[arg(long, global = true, value_name = "PEM")]
     pub(crate) ca_file: Option<PathBuf>,
+    /// Accept exactly the server certificate with this fingerprint, whoever issued it:
+    /// sha256:HEX (of the certificate, as openssl x509 -fingerprint -sha256 prints it) or
+    /// sha256//BASE64 (of its public key, curl's --pinnedpubkey form). Repeatable.
+    #[arg(long, global = true, value_name = "FINGERPRINT")]
+    pub(crate) pin: Vec<CertificatePin>,
+    /// The file of certificates accepted with `ftpc trust` (default:
+    /// $XDG_CONFIG_HOME/ftpc/known_certs, else ~/.config/ftpc/known_certs).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) known_certs: Option<PathBuf>,
     /// Lowest TLS version to offer (default 1.2; 1.0 and 1.1 only with --backend openssl).
     #[arg(long, global = true, value_enum, value_name = "VERSION")]
     pub(crate) tls_min: Option<VersionArg>,

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use ftpkit::CertificateInfo;
 use ftpkit::{
-    AutoConnect, Backend, Candidate, Client, Config, Error, Phase, Security, TlsMode, TlsOptions,
-    TlsVersion,
+    AutoConnect, Backend, Candidate, Config, Error, Phase, TlsMode, TlsOptions, TlsVersion,
 };
 
 use crate::failure::Failure;
@@ -61,7 +60,7 @@ enum Job {
         candidate: Candidate,
     },
     /// The backend could not make a connector for that version: the row has failed already.
-    Failed(Outcome),
+    Failed(Box<Outcome>),
 }
 
 impl Job {
@@ -223,7 +222,7 @@ fn plan(inp: &Inputs) -> Vec<Job> {
                             },
                         });
                         failed_with(&mut o, &e, inp);
-                        jobs.push(Job::Failed(o));
+                        jobs.push(Job::Failed(Box::new(o)));
                     }
                 }
             }
@@ -301,7 +300,7 @@ fn empty(plan: Plan) -> Outcome {
 /// Runs one row: the candidate, as `--tls auto` would, and what its record and error say.
 fn attempt(job: &Job, inp: &Inputs) -> Outcome {
     let (plan, auto, candidate) = match job {
-        Job::Failed(o) => return o.clone(),
+        Job::Failed(o) => return (**o).clone(),
         Job::Candidate {
             plan,
             auto,
@@ -354,18 +353,16 @@ fn failed_with(o: &mut Outcome, e: &Error, inp: &Inputs) {
 
 fn probe_certificate(plan: Plan, inp: &Inputs) -> Option<CertificateInfo> {
     let backend = plan.backend?;
-    let mut tls = inp.tls.clone();
-    tls.dangerous_accept_invalid_certs = true;
-    let c = backend.connector(&tls).ok()?;
-    let client = Client::builder(
-        inp.url.host.clone(),
-        Security::with_mode(plan.mode, Some(c))?,
+    let config = inp.config.clone();
+    crate::trust::fetch_certificate(
+        &inp.url.host,
+        plan.port,
+        plan.mode,
+        backend,
+        &inp.tls,
+        config,
     )
-    .config(inp.config.clone())
-    .port(plan.port)
-    .connect()
-    .ok()?;
-    client.tls_info()?.peer_certificate
+    .ok()
 }
 
 /// The recommendation, and the best secure plan if any.
@@ -425,7 +422,7 @@ fn verdict(outcomes: &[Outcome], plaintext_tried: bool) -> (String, Option<Plan>
         );
     } else if secure.iter().any(|o| o.certificate_rejected) {
         text.push_str(
-            "TLS works but the server's certificate is not trusted: if it is the server you mean, pass its CA (or, for a self-signed server, its own certificate) with --ca-file. ",
+            "TLS works but the server's certificate is not trusted: if it is the server you mean, pass its CA with --ca-file, or, for a self-signed server, pin its certificate once its fingerprint (above) matches the administrator's: --pin, or ftpc trust URL. ",
         );
     } else if secure.iter().any(|o| o.login_failed) {
         text.push_str("TLS works but the login was refused: check the user name and password. ");
@@ -494,6 +491,13 @@ fn print_table(outcomes: &[Outcome]) {
                     c.issuer,
                     rfc3339(c.not_after).unwrap_or_else(|| "?".into())
                 );
+                // What a user compares with the administrator's, then pins (--pin).
+                if let Some(fp) = &c.fingerprints {
+                    println!("  fingerprint: {}", fp.certificate_pin());
+                    if let Some(key) = fp.public_key_pin() {
+                        println!("  public key:  {key}");
+                    }
+                }
             }
         }
     }
@@ -526,6 +530,8 @@ fn json(o: &Outcome) -> serde_json::Value {
             "subject": c.subject,
             "issuer": c.issuer,
             "not_after": rfc3339(c.not_after),
+            "sha256": c.fingerprints.map(|f| f.certificate_pin().to_string()),
+            "public_key_sha256": c.fingerprints.and_then(|f| f.public_key_pin()).map(|p| p.to_string()),
         })),
         "verification": o.verification,
         "protected_list": o.list_ok,

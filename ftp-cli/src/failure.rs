@@ -3,7 +3,18 @@
 use std::io;
 use std::path::Path;
 
-use ftpkit::{Error, Hint, Phase};
+use std::sync::OnceLock;
+
+use ftpkit::{CertificatePin, CertificateProblem, Error, Hint, Phase};
+
+/// The pin `ftpc trust` recorded for the server of this command, when one applies.
+static TRUSTED: OnceLock<CertificatePin> = OnceLock::new();
+
+/// Notes that the connections of this command pin the certificate `ftpc trust` recorded,
+/// so that a refusal is worded as a changed certificate.
+pub(crate) fn pinned_by_trust(pin: CertificatePin) {
+    let _ = TRUSTED.set(pin);
+}
 
 /// A failure with the exit code it maps to.
 pub(crate) struct Failure {
@@ -32,10 +43,41 @@ impl From<Error> for Failure {
 /// `TlsOptions::ca_files`…); here it names the flag that does the same.
 pub(crate) fn cli_message(e: &Error) -> String {
     let text = e.to_string();
-    match e.hint() {
+    let mut text = match e.hint() {
         Some(h) => text.replace(&h.to_string(), &cli_hint(h)),
         None => text,
+    };
+    if let (Some(Hint::Certificate(CertificateProblem::NotPinned { pinned })), Some(trusted)) =
+        (e.hint(), TRUSTED.get())
+    {
+        if pinned.contains(trusted) {
+            let now = e
+                .server_fingerprints()
+                .map_or("another one".to_owned(), |f| {
+                    f.certificate_pin().to_string()
+                });
+            text.push_str(&format!(
+                ". The server's certificate CHANGED since you trusted it with ftpc trust: trusted {trusted}, now {now}. If its administrator replaced it, check the new fingerprint with them and run ftpc trust again to accept it"
+            ));
+        }
     }
+    // A certificate that is not trusted can be pinned, once its fingerprint has been
+    // compared with the one the administrator gives (not with this message's alone).
+    if let (Some(Hint::Certificate(p)), Some(seen)) = (e.hint(), e.server_fingerprints()) {
+        if matches!(
+            p,
+            CertificateProblem::SelfSigned
+                | CertificateProblem::UnknownIssuer
+                | CertificateProblem::CaUsedAsServerCertificate
+                | CertificateProblem::NameMismatch { .. }
+        ) {
+            text.push_str(&format!(
+                "; to trust exactly this certificate once its fingerprint matches the one the server's administrator gives you: --pin {}, or ftpc trust URL to record it",
+                seen.certificate_pin()
+            ));
+        }
+    }
+    text
 }
 
 fn cli_hint(h: &Hint) -> String {
@@ -66,6 +108,7 @@ fn cli_hint(h: &Hint) -> String {
             return p
                 .advice()
                 .replace("TlsOptions::ca_files", "--ca-file")
+                .replace("TlsOptions::pinned", "--pin")
                 .replace(
                     ", or set the TLS server name to one of them (ClientBuilder::tls_server_name)",
                     " in the URL",

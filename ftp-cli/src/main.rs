@@ -16,6 +16,7 @@ mod progress;
 mod put;
 mod session;
 mod tree;
+mod trust;
 mod url;
 #[cfg(test)]
 mod url_fuzz;
@@ -128,6 +129,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             implicit_port,
         } => doctor_cmd(url, json, implicit_port, opts)?,
         Cmd::Mkdir { url } => mkdir_cmd(url, opts)?,
+        Cmd::Trust { url, yes } => trust::run(&url, yes, opts)?,
     }
     Ok(())
 }

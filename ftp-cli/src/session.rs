@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ftpkit::{
     connectors, AutoConnect, Client, ClientBuilder, Config, Credentials, DataMode, Pool, Security,
-    TlsOptions,
+    TlsMode, TlsOptions,
 };
 
 use crate::args::{Opts, TlsArg};
@@ -111,6 +111,12 @@ pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
 pub(crate) fn tls_options(opts: &Opts) -> Result<TlsOptions, Failure> {
     let mut tls = TlsOptions::default();
     tls.ca_files.extend(opts.ca_file.iter().cloned());
+    tls.pinned.extend(opts.pin.iter().copied());
+    if opts.insecure && !opts.pin.is_empty() {
+        return Err(usage(
+            "--pin and --insecure contradict each other: a pin accepts one certificate, --insecure any",
+        ));
+    }
     tls.dangerous_accept_invalid_certs = opts.insecure;
     if opts.insecure {
         log::warn!("--insecure: the server's certificate is not checked; anyone on the path can read and change this session");
@@ -124,6 +130,17 @@ pub(crate) fn tls_options(opts: &Opts) -> Result<TlsOptions, Failure> {
     tls.check_versions().map_err(|e| usage(e.to_string()))?;
     if let (Some(cert), Some(key)) = (&opts.client_cert, &opts.client_key) {
         tls.client_identity = Some((cert.clone(), key.clone()));
+    }
+    Ok(tls)
+}
+
+/// [`tls_options`], plus the certificate recorded for this server by `ftpc trust`, if any
+/// (and no pin, CA file or `--insecure` says otherwise).
+fn tls_options_for(opts: &Opts, u: &url::FtpUrl, mode: TlsMode) -> Result<TlsOptions, Failure> {
+    let mut tls = tls_options(opts)?;
+    if let Some(pin) = crate::trust::known_pin(opts, u, mode) {
+        tls.pinned.push(pin);
+        crate::failure::pinned_by_trust(pin);
     }
     Ok(tls)
 }
@@ -246,19 +263,24 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             if opts.backend.is_some()
                 || opts.insecure
                 || opts.ca_file.is_some()
+                || !opts.pin.is_empty()
                 || opts.handshake_timeout.is_some()
                 || opts.tls_min.is_some()
                 || opts.tls_max.is_some()
                 || opts.client_cert.is_some()
             {
-                return Err(usage("--backend, --insecure, --ca-file, --handshake-timeout, --tls-min, --tls-max and --client-cert apply to TLS; they make no sense with --tls none"));
+                return Err(usage("--backend, --insecure, --ca-file, --pin, --handshake-timeout, --tls-min, --tls-max and --client-cert apply to TLS; they make no sense with --tls none"));
             }
             Security::Plain
         }
         TlsArg::Explicit | TlsArg::Implicit => {
             let backend = opts.backend.unwrap_or_default();
+            let mode = match tls {
+                TlsArg::Implicit => TlsMode::Implicit,
+                _ => TlsMode::Explicit,
+            };
             let connector = backend
-                .connector(&tls_options(opts)?)
+                .connector(&tls_options_for(opts, &u, mode)?)
                 .map_err(|e| tls_failure(backend, e))?;
             if tls == TlsArg::Explicit {
                 Security::Explicit(connector)
@@ -268,8 +290,8 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
         }
         TlsArg::Auto => {
             let preferred = opts.backend;
-            let all =
-                connectors(preferred, &tls_options(opts)?).map_err(|e| tls_failure("auto", e))?;
+            let tls = tls_options_for(opts, &u, TlsMode::Explicit)?;
+            let all = connectors(preferred, &tls).map_err(|e| tls_failure("auto", e))?;
             let mut auto = AutoConnect::new(u.host.clone(), all)
                 .config(config.clone())
                 .allow_plaintext(opts.allow_plaintext);

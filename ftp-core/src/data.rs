@@ -573,12 +573,15 @@ pub(crate) fn tls_handshake(
         }
         // The advice depends on the cause: trusting a CA fixes an unknown issuer, not an
         // expired certificate or a wrong name; turning verification off fixes none of them.
-        Err(TlsError::Certificate(problem)) => Err(Error::Tls {
+        Err(e @ TlsError::Certificate(..)) => Err(Error::Tls {
             phase,
             backend,
-            detail: format!("certificate rejected: {problem}"),
-            hint: Some(Hint::Certificate(problem.clone())),
-            source: Some(Box::new(TlsError::Certificate(problem))),
+            detail: e.to_string(),
+            hint: match &e {
+                TlsError::Certificate(problem, _) => Some(Hint::Certificate(problem.clone())),
+                _ => None,
+            },
+            source: Some(Box::new(e)),
         }),
         Err(e) => Err(Error::Tls {
             phase,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::deadline::Deadline;
 use crate::hint::Hint;
+use crate::pin::Fingerprints;
 use crate::reply::Reply;
 use crate::tls::TlsError;
 
@@ -331,6 +332,16 @@ impl Error {
     pub fn tls_error(&self) -> Option<&TlsError> {
         match self {
             Error::Tls { source, .. } => source.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The fingerprints of the certificate the server presented, when it was rejected:
+    /// what a user compares with the administrator's before pinning it
+    /// ([`crate::TlsOptions::pinned`]).
+    pub fn server_fingerprints(&self) -> Option<Fingerprints> {
+        match self.tls_error() {
+            Some(TlsError::Certificate(_, seen)) => *seen,
             _ => None,
         }
     }

@@ -16,6 +16,8 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::SystemTime;
 
+use crate::pin::{CertificatePin, Fingerprints};
+
 /// Opens TLS client sessions over connected TCP streams.
 pub trait TlsConnector: Send + Sync + fmt::Debug {
     /// The backend's name: `rustls`, `openssl` or `native-tls`.
@@ -99,6 +101,12 @@ pub struct CertificateInfo {
     pub issuer: String,
     /// End of validity.
     pub not_after: Option<SystemTime>,
+    /// Start of validity.
+    pub not_before: Option<SystemTime>,
+    /// The DNS names and IP addresses of its subjectAltName, in order.
+    pub names: Vec<String>,
+    /// Its fingerprints, for pinning ([`TlsOptions::pinned`]).
+    pub fingerprints: Option<Fingerprints>,
 }
 
 impl TlsInfo {
@@ -118,7 +126,49 @@ impl CertificateInfo {
             subject,
             issuer,
             not_after,
+            ..CertificateInfo::default()
         }
+    }
+
+    /// Adds the start of validity, the subjectAltName entries and the fingerprints of the
+    /// certificate `der`.
+    pub fn with_details(
+        mut self,
+        not_before: Option<SystemTime>,
+        names: Vec<String>,
+        der: &[u8],
+    ) -> CertificateInfo {
+        self.not_before = not_before;
+        self.names = names;
+        self.fingerprints = Some(Fingerprints::of_der(der));
+        self
+    }
+}
+
+/// Several lines for a person deciding whether to trust the certificate: subject, issuer,
+/// validity, names and fingerprints.
+impl fmt::Display for CertificateInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let or_unknown = |s: &str| match s.is_empty() {
+            true => "(not known to this backend)".to_owned(),
+            false => s.to_owned(),
+        };
+        writeln!(f, "subject:     {}", or_unknown(&self.subject))?;
+        writeln!(f, "issuer:      {}", or_unknown(&self.issuer))?;
+        let when = |t: Option<SystemTime>| t.map_or("(unknown)".to_owned(), utc);
+        writeln!(f, "valid from:  {}", when(self.not_before))?;
+        writeln!(f, "valid until: {}", when(self.not_after))?;
+        match self.names.is_empty() {
+            true => writeln!(f, "names:       (no subjectAltName)")?,
+            false => writeln!(f, "names:       {}", self.names.join(", "))?,
+        }
+        if let Some(fp) = &self.fingerprints {
+            writeln!(f, "certificate: {}", fp.certificate_pin())?;
+            if let Some(key) = fp.public_key_pin() {
+                writeln!(f, "public key:  {key}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -130,9 +180,12 @@ pub enum TlsError {
     #[error("the TLS handshake did not complete in time: {0}")]
     Timeout(String),
     /// The server's certificate was rejected; the problem says why (unknown issuer, expired,
-    /// wrong name, …), and what to do about it ([`CertificateProblem::advice`]).
-    #[error("certificate rejected: {0}")]
-    Certificate(CertificateProblem),
+    /// wrong name, not the pinned one, …), and what to do about it
+    /// ([`CertificateProblem::advice`]). The fingerprints are those of the certificate the
+    /// server presented (`None` when the backend did not get that far), so that a user can
+    /// compare them with the administrator's and pin it.
+    #[error("certificate rejected: {problem}{seen}", problem = .0, seen = presented(.1))]
+    Certificate(CertificateProblem, Option<Fingerprints>),
     /// Any other handshake failure (alert, protocol mismatch, garbage from the peer…): a
     /// description, and the TLS library's own error as the [`source`](std::error::Error::source)
     /// when the backend has one (an `openssl::error::ErrorStack`, a `rustls::Error`…).
@@ -202,6 +255,12 @@ pub enum CertificateProblem {
     WeakOrUnsupportedAlgorithm,
     /// The certificate cannot be parsed, or has an invalid or unsupported field.
     Malformed,
+    /// Certificates are pinned ([`TlsOptions::pinned`]) and this one matches none of the
+    /// pins (its fingerprints are in the [`TlsError::Certificate`] beside this problem).
+    NotPinned {
+        /// The pins it was compared with.
+        pinned: Vec<CertificatePin>,
+    },
     /// Anything else, in the backend's own plain words.
     Other(String),
 }
@@ -242,6 +301,9 @@ impl CertificateProblem {
             }
             CertificateProblem::WeakOrUnsupportedAlgorithm => {
                 "try another TLS backend, or ask the server's administrator for a certificate with a current key and signature algorithm"
+            }
+            CertificateProblem::NotPinned { .. } => {
+                "if the server's administrator replaced its certificate, check the new fingerprint with them and pin that one (TlsOptions::pinned); otherwise someone on the path may be intercepting the connection: do not go on"
             }
             CertificateProblem::Malformed | CertificateProblem::Other(_) => {
                 "try another TLS backend to compare, and ask the server's administrator about its certificate"
@@ -315,6 +377,16 @@ impl fmt::Display for CertificateProblem {
             CertificateProblem::Malformed => {
                 write!(f, "{CERT} is malformed or has a field this backend does not accept")
             }
+            CertificateProblem::NotPinned { pinned } => {
+                write!(f, "{CERT} is not the pinned one (")?;
+                for (i, pin) in pinned.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{pin}")?;
+                }
+                f.write_str(")")
+            }
             CertificateProblem::Other(words) => f.write_str(words),
         }
     }
@@ -338,6 +410,14 @@ fn utc(t: SystemTime) -> String {
         t.minute(),
         t.second()
     )
+}
+
+/// "; the server presented certificate sha256:…, public key sha256//…".
+fn presented(seen: &Option<Fingerprints>) -> String {
+    match seen {
+        Some(fp) => format!("; the server presented {fp}"),
+        None => String::new(),
+    }
 }
 
 /// A backend library's error, kept as the source of a [`TlsError`].
@@ -411,6 +491,18 @@ pub struct TlsOptions {
     pub sni: bool,
     /// A client certificate chain and its private key, both PEM files.
     pub client_identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Accept exactly these certificates (by fingerprint, see [`CertificatePin`]) and no
+    /// other, whoever issued them and whatever names they carry: how to trust a server's
+    /// self-signed certificate without turning verification off. Empty (the default):
+    /// the usual chain and name verification.
+    ///
+    /// ```
+    /// use ftpkit_core::TlsOptions;
+    /// let mut opts = TlsOptions::default();
+    /// opts.pinned.push("sha256//9rX3P/aofcKY7URxP0j8TZB9X9CW2o0Ur6mauHoHM88=".parse().unwrap());
+    /// assert!(opts.check_versions().is_ok());
+    /// ```
+    pub pinned: Vec<CertificatePin>,
 }
 
 impl Default for TlsOptions {
@@ -423,13 +515,21 @@ impl Default for TlsOptions {
             max_version: TlsVersion::Tls13,
             sni: true,
             client_identity: None,
+            pinned: Vec::new(),
         }
     }
 }
 
 impl TlsOptions {
-    /// Checks the version range.
+    /// Checks the version range, and that pins and "accept any certificate" are not both
+    /// asked for (a pin would then check nothing).
     pub fn check_versions(&self) -> Result<(), TlsError> {
+        if !self.pinned.is_empty() && self.dangerous_accept_invalid_certs {
+            return Err(TlsError::Config(
+                "certificate pins and accepting any certificate contradict each other: drop one"
+                    .into(),
+            ));
+        }
         if self.min_version > self.max_version {
             return Err(TlsError::Config(format!(
                 "the minimum TLS version {:?} is above the maximum {:?}",

@@ -48,8 +48,9 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
+use std::sync::Arc;
 
-use ftpkit_core::{CertificateProblem, TlsOptions, TlsVersion};
+use ftpkit_core::{CertificatePin, CertificateProblem, TlsOptions, TlsVersion};
 use ftpkit_core::{TlsConnector, TlsError, TlsInfo, TlsStream};
 use log::debug;
 use native_tls::{Certificate, HandshakeError, Identity, Protocol};
@@ -79,6 +80,8 @@ pub const BACKEND: &str = "native-tls";
 #[derive(Clone, Debug)]
 pub struct NativeTlsConnector {
     connector: native_tls::TlsConnector,
+    /// When not empty, the only server certificates accepted ([`TlsOptions::pinned`]).
+    pinned: Arc<[CertificatePin]>,
 }
 
 impl NativeTlsConnector {
@@ -100,10 +103,15 @@ impl NativeTlsConnector {
     pub fn new(options: &TlsOptions) -> Result<NativeTlsConnector, TlsError> {
         options.check_versions()?;
         let mut builder = native_tls::TlsConnector::builder();
+        // native-tls has no verification hook: with pins, the platform's chain and name
+        // checks are off and the pin is checked on the certificate the handshake proved
+        // (the server signed with its key), before the stream is handed out.
+        let no_platform_check =
+            options.dangerous_accept_invalid_certs || !options.pinned.is_empty();
         builder
             .disable_built_in_roots(!options.system_roots)
-            .danger_accept_invalid_certs(options.dangerous_accept_invalid_certs)
-            .danger_accept_invalid_hostnames(options.dangerous_accept_invalid_certs)
+            .danger_accept_invalid_certs(no_platform_check)
+            .danger_accept_invalid_hostnames(no_platform_check)
             .min_protocol_version(min_protocol(options.min_version)?)
             .max_protocol_version(max_protocol(options.max_version)?)
             .use_sni(options.sni);
@@ -118,12 +126,18 @@ impl NativeTlsConnector {
         let connector = builder.build().map_err(|e| {
             TlsError::Config(format!("native-tls refused the TLS configuration: {e}"))
         })?;
-        Ok(NativeTlsConnector { connector })
+        Ok(NativeTlsConnector {
+            connector,
+            pinned: options.pinned.clone().into(),
+        })
     }
 
     /// Wraps a connector configured by hand, for settings [`TlsOptions`] does not cover.
     pub fn from_connector(connector: native_tls::TlsConnector) -> NativeTlsConnector {
-        NativeTlsConnector { connector }
+        NativeTlsConnector {
+            connector,
+            pinned: Arc::new([]),
+        }
     }
 }
 
@@ -133,7 +147,7 @@ impl TlsConnector for NativeTlsConnector {
     }
 
     fn connect(&self, server_name: &str, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
-        handshake(&self.connector, server_name, tcp)
+        handshake(&self.connector, &self.pinned, server_name, tcp)
     }
 }
 
@@ -141,6 +155,7 @@ impl TlsConnector for NativeTlsConnector {
 struct NativeTlsStream {
     stream: native_tls::TlsStream<Observed>,
     connector: native_tls::TlsConnector,
+    pinned: Arc<[CertificatePin]>,
     server_name: String,
 }
 
@@ -229,33 +244,72 @@ impl TlsStream for NativeTlsStream {
     fn info(&self) -> TlsInfo {
         // native-tls exposes neither the protocol version nor the cipher suite: they come
         // from the ServerHello seen on the wire. Resumption is reported as unknown, and the
-        // peer certificate (DER) is available but not parsed here.
+        // peer certificate (DER) is not parsed here: only its fingerprints are given.
         let mut info = TlsInfo::new(BACKEND);
         if let Some(n) = self.stream.get_ref().negotiated() {
             info.protocol = Some(n.protocol.clone());
             info.cipher = Some(n.cipher.clone());
         }
+        // The fingerprints at least, which is what pinning needs.
+        let der = self
+            .stream
+            .peer_certificate()
+            .ok()
+            .flatten()
+            .and_then(|c| c.to_der().ok());
+        info.peer_certificate = der.map(|d| {
+            ftpkit_core::CertificateInfo::new(String::new(), String::new(), None).with_details(
+                None,
+                Vec::new(),
+                &d,
+            )
+        });
         info
     }
 
     fn connect_data(&self, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
         // No session API: a fresh session with the same settings and server name.
-        handshake(&self.connector, &self.server_name, tcp)
+        handshake(&self.connector, &self.pinned, &self.server_name, tcp)
     }
 }
 
 /// Performs a complete blocking handshake; the socket's timeouts bound it.
 fn handshake(
     connector: &native_tls::TlsConnector,
+    pinned: &Arc<[CertificatePin]>,
     server_name: &str,
     tcp: TcpStream,
 ) -> Result<Box<dyn TlsStream>, TlsError> {
     match connector.connect(server_name, Observed::new(tcp)) {
-        Ok(stream) => Ok(Box::new(NativeTlsStream {
-            stream,
-            connector: connector.clone(),
-            server_name: server_name.to_string(),
-        })),
+        Ok(stream) => {
+            if !pinned.is_empty() {
+                let der = stream
+                    .peer_certificate()
+                    .ok()
+                    .flatten()
+                    .and_then(|c| c.to_der().ok());
+                match der
+                    .as_deref()
+                    .map(|d| CertificatePin::any_matches(pinned, d))
+                {
+                    Some(Ok(())) => {}
+                    seen => {
+                        return Err(TlsError::Certificate(
+                            CertificateProblem::NotPinned {
+                                pinned: pinned.to_vec(),
+                            },
+                            seen.and_then(Result::err),
+                        ))
+                    }
+                }
+            }
+            Ok(Box::new(NativeTlsStream {
+                stream,
+                connector: connector.clone(),
+                pinned: Arc::clone(pinned),
+                server_name: server_name.to_string(),
+            }))
+        }
         // With a blocking socket, WouldBlock means the read/write timeout fired (or the
         // socket was non-blocking, which the core never hands over). Never resume.
         Err(HandshakeError::WouldBlock(mid)) => {
@@ -375,7 +429,7 @@ fn classify_message(message: String, server_name: &str) -> TlsError {
         return TlsError::handshake(message);
     }
     if let Some((_, problem)) = known.iter().find(|(words, _)| lower.contains(words)) {
-        return TlsError::Certificate(problem());
+        return TlsError::Certificate(problem(), None);
     }
     if lower.contains("certificate verify failed") {
         // A verify result this list does not know: OpenSSL's own words are in parentheses
@@ -385,9 +439,10 @@ fn classify_message(message: String, server_name: &str) -> TlsError {
             .and_then(|(_, r)| r.strip_suffix(')'))
             .filter(|r| !r.is_empty())
             .unwrap_or("the platform's TLS library did not say why");
-        return TlsError::Certificate(P::Other(format!(
-            "the server's certificate was refused: {reason}"
-        )));
+        return TlsError::Certificate(
+            P::Other(format!("the server's certificate was refused: {reason}")),
+            None,
+        );
     }
     TlsError::handshake(message)
 }
@@ -590,7 +645,7 @@ mod tests {
         ];
         for (m, expected) in cert {
             match classify_message(m.into(), "h") {
-                TlsError::Certificate(p) => assert_eq!(p, expected, "{m}"),
+                TlsError::Certificate(p, _) => assert_eq!(p, expected, "{m}"),
                 other => panic!("{m}: {other:?}"),
             }
         }

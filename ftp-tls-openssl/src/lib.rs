@@ -41,14 +41,14 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use ftpkit_core::{
-    CertificateInfo, CertificateProblem, DataConnector, TlsConnector, TlsError, TlsInfo,
-    TlsOptions, TlsStream, TlsVersion,
+    CertificateInfo, CertificatePin, CertificateProblem, DataConnector, Fingerprints, TlsConnector,
+    TlsError, TlsInfo, TlsOptions, TlsStream, TlsVersion,
 };
 use log::{debug, warn};
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
@@ -104,6 +104,8 @@ pub struct OpenSslConnector {
     session_index: Option<Index<Ssl, SessionSlot>>,
     verify_hostname: bool,
     sni: bool,
+    /// When not empty, the only server certificates accepted ([`TlsOptions::pinned`]).
+    pinned: Arc<[CertificatePin]>,
 }
 
 impl fmt::Debug for OpenSslConnector {
@@ -175,6 +177,25 @@ impl OpenSslConnector {
         if options.dangerous_accept_invalid_certs {
             warn!("openssl: certificate and host name verification are OFF; the connection can be read and changed by anyone on the path");
             builder.set_verify(SslVerifyMode::NONE);
+        } else if !options.pinned.is_empty() {
+            // The pin replaces the chain and name checks: whatever OpenSSL thinks of the
+            // issuers (depth > 0), only the server's own certificate (depth 0, checked last)
+            // decides. The handshake signature is verified as always.
+            let pins = options.pinned.clone();
+            builder.set_verify_callback(SslVerifyMode::PEER, move |_, ctx| {
+                if ctx.error_depth() != 0 {
+                    return true;
+                }
+                let pinned = ctx
+                    .current_cert()
+                    .and_then(|c| c.to_der().ok())
+                    .is_some_and(|der| CertificatePin::any_matches(&pins, &der).is_ok());
+                ctx.set_error(match pinned {
+                    true => X509VerifyResult::OK,
+                    false => X509VerifyResult::APPLICATION_VERIFICATION,
+                });
+                pinned
+            });
         } else {
             builder.set_verify(SslVerifyMode::PEER);
         }
@@ -237,7 +258,9 @@ impl OpenSslConnector {
         }
 
         let mut connector = OpenSslConnector::from_builder(builder);
-        connector.verify_hostname = !options.dangerous_accept_invalid_certs;
+        connector.verify_hostname =
+            !options.dangerous_accept_invalid_certs && options.pinned.is_empty();
+        connector.pinned = options.pinned.clone().into();
         connector.sni = options.sni;
         Ok(connector)
     }
@@ -270,6 +293,7 @@ impl OpenSslConnector {
             session_index,
             verify_hostname: true,
             sni: true,
+            pinned: Arc::new([]),
         }
     }
 
@@ -285,6 +309,7 @@ impl OpenSslConnector {
             session_index: None,
             verify_hostname: true,
             sni: true,
+            pinned: Arc::new([]),
         }
     }
 
@@ -337,7 +362,7 @@ impl TlsConnector for OpenSslConnector {
         if let Some(index) = self.session_index {
             config.set_ex_data(index, Arc::clone(&sessions));
         }
-        let stream = handshake(config, name, tcp)?;
+        let stream = handshake(config, name, tcp, &self.pinned)?;
         Ok(Box::new(OpenSslStream {
             stream,
             connector: self.clone(),
@@ -466,10 +491,35 @@ impl TlsStream for OpenSslStream {
         info.cipher = ssl.current_cipher().map(|c| c.name().to_owned());
         info.resumed = Some(ssl.session_reused());
         info.peer_certificate = ssl.peer_certificate().map(|cert| {
+            let names = cert
+                .subject_alt_names()
+                .map(|sans| {
+                    sans.iter()
+                        .filter_map(|n| {
+                            n.dnsname().map(str::to_owned).or_else(|| {
+                                n.ipaddress().and_then(|b| match b.len() {
+                                    4 => {
+                                        Some(IpAddr::from(<[u8; 4]>::try_from(b).ok()?).to_string())
+                                    }
+                                    16 => Some(
+                                        IpAddr::from(<[u8; 16]>::try_from(b).ok()?).to_string(),
+                                    ),
+                                    _ => None,
+                                })
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             CertificateInfo::new(
                 name_to_string(cert.subject_name()),
                 name_to_string(cert.issuer_name()),
                 asn1_to_system_time(cert.not_after()),
+            )
+            .with_details(
+                asn1_to_system_time(cert.not_before()),
+                names,
+                &cert.to_der().unwrap_or_default(),
             )
         });
         info
@@ -528,7 +578,7 @@ impl DataConnector for OpenSslDataConnector {
                 debug!("openssl: the control connection has no session to resume yet; the data connection gets a full handshake");
             }
         }
-        let stream = handshake(config, &self.server_name, tcp)?;
+        let stream = handshake(config, &self.server_name, tcp, &self.connector.pinned)?;
         if !stream.ssl().session_reused() {
             debug!("openssl: the data connection did not resume the control session (servers requiring session reuse will refuse it)");
         }
@@ -546,8 +596,29 @@ fn handshake(
     config: ConnectConfiguration,
     name: &str,
     tcp: TcpStream,
+    pinned: &[CertificatePin],
 ) -> Result<SslStream<TcpStream>, TlsError> {
     match config.connect(name, tcp) {
+        // The verify callback already refused any other certificate; checked again here
+        // because a pin must never depend on OpenSSL calling it (a resumed session, say).
+        Ok(stream) if !pinned.is_empty() => {
+            let der = stream
+                .ssl()
+                .peer_certificate()
+                .and_then(|c| c.to_der().ok());
+            match der
+                .as_deref()
+                .map(|d| CertificatePin::any_matches(pinned, d))
+            {
+                Some(Ok(())) => Ok(stream),
+                seen => Err(TlsError::Certificate(
+                    CertificateProblem::NotPinned {
+                        pinned: pinned.to_vec(),
+                    },
+                    seen.and_then(Result::err),
+                )),
+            }
+        }
         Ok(stream) => Ok(stream),
         Err(HandshakeError::SetupFailure(stack)) => Err(TlsError::handshake(format!(
             "cannot set up the TLS session for {name:?}: {stack}"
@@ -560,11 +631,18 @@ fn handshake(
                 None => "no answer from the server within the socket timeout".into(),
             }))
         }
-        Err(HandshakeError::Failure(mid)) => Err(classify_failure(mid.error(), mid.ssl(), name)),
+        Err(HandshakeError::Failure(mid)) => {
+            Err(classify_failure(mid.error(), mid.ssl(), name, pinned))
+        }
     }
 }
 
-fn classify_failure(error: &openssl::ssl::Error, ssl: &SslRef, name: &str) -> TlsError {
+fn classify_failure(
+    error: &openssl::ssl::Error,
+    ssl: &SslRef,
+    name: &str,
+    pinned: &[CertificatePin],
+) -> TlsError {
     if let Some(io) = error.io_error() {
         if matches!(
             io.kind(),
@@ -590,7 +668,18 @@ fn classify_failure(error: &openssl::ssl::Error, ssl: &SslRef, name: &str) -> Tl
                 .map(|c| name_to_string(c.subject_name()))
                 .unwrap_or_else(|| "unknown".into())
         );
-        return TlsError::Certificate(certificate_problem(verify, &chain, name));
+        let seen = chain
+            .first()
+            .and_then(|c| c.to_der().ok())
+            .map(|der| Fingerprints::of_der(&der));
+        let problem =
+            match verify == X509VerifyResult::APPLICATION_VERIFICATION && !pinned.is_empty() {
+                true => CertificateProblem::NotPinned {
+                    pinned: pinned.to_vec(),
+                },
+                false => certificate_problem(verify, &chain, name),
+            };
+        return TlsError::Certificate(problem, seen);
     }
     let detail = match (error.code(), error.io_error(), error.ssl_error()) {
         (_, Some(io), _) => format!("I/O error: {io}"),

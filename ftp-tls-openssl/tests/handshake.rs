@@ -196,10 +196,13 @@ fn ip_address_certificates_are_verified_and_get_no_sni() {
     drop(stream);
     // The certificate is for 127.0.0.1, not 127.0.0.2 (the TCP peer does not matter).
     match connect(&pki.options(), "127.0.0.2", addr) {
-        Err(TlsError::Certificate(CertificateProblem::NameMismatch {
-            expected,
-            presented,
-        })) => {
+        Err(TlsError::Certificate(
+            CertificateProblem::NameMismatch {
+                expected,
+                presented,
+            },
+            _,
+        )) => {
             assert_eq!(expected, "127.0.0.2");
             assert_eq!(
                 presented,
@@ -237,7 +240,7 @@ fn an_unknown_issuer_is_a_certificate_error() {
     let (addr, server) = serve(pki.acceptor(min, max), 1, |_, _| ());
     let opts = TlsOptions::default(); // system roots only
     match connect(&opts, "localhost", addr) {
-        Err(TlsError::Certificate(p)) => {
+        Err(TlsError::Certificate(p, _)) => {
             assert_eq!(p, CertificateProblem::UnknownIssuer);
             assert!(
                 p.to_string().contains("unknown certificate authority"),
@@ -255,7 +258,7 @@ fn a_name_mismatch_is_a_certificate_error() {
     let (min, max) = tls13();
     let (addr, server) = serve(pki.acceptor(min, max), 1, |_, _| ());
     match connect(&pki.options(), "wrong.example", addr) {
-        Err(TlsError::Certificate(p)) => {
+        Err(TlsError::Certificate(p, _)) => {
             assert_eq!(
                 p.to_string(),
                 "the server's certificate is not valid for \"wrong.example\": it carries only the names \"localhost\", \"127.0.0.1\""
@@ -273,7 +276,7 @@ fn an_expired_certificate_is_a_certificate_error() {
     let (min, max) = tls13();
     let (addr, server) = serve(acceptor_with(&cert, &key, min, max), 1, |_, _| ());
     match connect(&pki.options(), "localhost", addr) {
-        Err(TlsError::Certificate(p)) => {
+        Err(TlsError::Certificate(p, _)) => {
             assert_eq!(
                 p.to_string(),
                 "the server's certificate expired on 2001-01-01 00:00:00 UTC"

@@ -98,6 +98,13 @@ impl RustlsConnector {
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate { provider }))
+        } else if !opts.pinned.is_empty() {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verify::PinnedVerifier {
+                    pinned: opts.pinned.clone(),
+                    provider,
+                }))
         } else {
             // webpki with these roots, except that a server certificate identical to one of
             // the CA files is accepted even when it is a CA certificate: see `verify`.
@@ -238,7 +245,8 @@ fn classify(e: &io::Error) -> TlsError {
         return match err {
             rustls::Error::InvalidCertificate(c) => {
                 log::debug!("rustls: certificate error {c:?}");
-                TlsError::Certificate(verify::problem(c))
+                let (problem, seen) = verify::rejection(c);
+                TlsError::Certificate(problem, seen)
             }
             other => TlsError::handshake(other.to_string()).with_source(other.clone()),
         };
@@ -352,11 +360,17 @@ fn certificate_info(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
     let not_after = u64::try_from(cert.validity().not_after.timestamp())
         .ok()
         .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-    Some(CertificateInfo::new(
-        cert.subject().to_string(),
-        cert.issuer().to_string(),
-        not_after,
-    ))
+    let not_before = u64::try_from(cert.validity().not_before.timestamp())
+        .ok()
+        .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+    Some(
+        CertificateInfo::new(
+            cert.subject().to_string(),
+            cert.issuer().to_string(),
+            not_after,
+        )
+        .with_details(not_before, verify::san_names(&cert), der.as_ref()),
+    )
 }
 
 /// Accepts any certificate for any name, but still checks that the server owns the key it

@@ -20,9 +20,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ftpkit_core::CertificateProblem;
+use ftpkit_core::{CertificatePin, CertificateProblem, Fingerprints};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 use x509_parser::certificate::X509Certificate;
@@ -47,6 +48,71 @@ impl Verifier {
             webpki,
             explicitly_trusted,
         }
+    }
+}
+
+/// Accepts exactly the pinned certificates ([`ftpkit_core::TlsOptions::pinned`]): the pin is
+/// the whole identity check, so issuer, names and dates do not matter, and no root store is
+/// needed. The handshake signatures are verified as always, which proves that the server
+/// holds the pinned certificate's private key.
+#[derive(Debug)]
+pub(crate) struct PinnedVerifier {
+    pub(crate) pinned: Vec<CertificatePin>,
+    pub(crate) provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinnedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match CertificatePin::any_matches(&self.pinned, end_entity.as_ref()) {
+            Ok(()) => Ok(ServerCertVerified::assertion()),
+            Err(seen) => Err(explained(
+                CertificateProblem::NotPinned {
+                    pinned: self.pinned.clone(),
+                },
+                Some(seen),
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -79,10 +145,11 @@ impl ServerCertVerifier for Verifier {
                     // constraints matter. What is left to check is what OpenSSL checks for
                     // such a certificate.
                     log::debug!("rustls: webpki refused the server's certificate ({e}), but it is one of the CA files: checking it as a trust anchor");
-                    check_trusted_certificate(end_entity, server_name, now)?;
+                    check_trusted_certificate(end_entity, server_name, now)
+                        .map_err(|e| with_fingerprints(e, end_entity))?;
                     return Ok(ServerCertVerified::assertion());
                 }
-                Err(explain(e, end_entity))
+                Err(with_fingerprints(explain(e, end_entity), end_entity))
             }
         }
     }
@@ -244,6 +311,15 @@ impl Names {
     }
 }
 
+/// The DNS names and IP addresses of a certificate's subjectAltName, in order.
+pub(crate) fn san_names(cert: &X509Certificate<'_>) -> Vec<String> {
+    let names = Names::of(cert);
+    match names.has_san {
+        true => names.listed,
+        false => Vec::new(),
+    }
+}
+
 /// Matches a presented DNS name (from a certificate) against the name connected to, like
 /// webpki: ASCII case-insensitive; a trailing dot on the reference is ignored; a wildcard
 /// only as a whole leftmost label `*`, followed by at least two labels, standing for exactly
@@ -270,10 +346,10 @@ fn dns_name_matches(presented: &str, reference: &str) -> bool {
     }
 }
 
-/// A certificate problem worked out here, carried through rustls inside
-/// [`CertificateError::Other`] and unpacked by [`problem`].
+/// A certificate problem worked out here, with the fingerprints of the certificate, carried
+/// through rustls inside [`CertificateError::Other`] and unpacked by [`rejection`].
 #[derive(Debug)]
-struct Explained(CertificateProblem);
+struct Explained(CertificateProblem, Option<Fingerprints>);
 
 impl fmt::Display for Explained {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -283,8 +359,29 @@ impl fmt::Display for Explained {
 
 impl StdError for Explained {}
 
-fn explained(problem: CertificateProblem) -> rustls::Error {
-    CertificateError::Other(OtherError(Arc::new(Explained(problem)))).into()
+fn explained(problem: CertificateProblem, seen: Option<Fingerprints>) -> rustls::Error {
+    CertificateError::Other(OtherError(Arc::new(Explained(problem, seen)))).into()
+}
+
+/// Attaches the fingerprints of `der` to a certificate error (other errors pass unchanged).
+fn with_fingerprints(error: rustls::Error, der: &CertificateDer<'_>) -> rustls::Error {
+    match &error {
+        rustls::Error::InvalidCertificate(c) => {
+            explained(problem(c), Some(Fingerprints::of_der(der.as_ref())))
+        }
+        _ => error,
+    }
+}
+
+/// The problem a rustls certificate error stands for, and the fingerprints of the
+/// certificate when the verifier attached them.
+pub(crate) fn rejection(c: &CertificateError) -> (CertificateProblem, Option<Fingerprints>) {
+    if let CertificateError::Other(other) = c {
+        if let Some(Explained(p, seen)) = other.0.downcast_ref::<Explained>() {
+            return (p.clone(), *seen);
+        }
+    }
+    (problem(c), None)
 }
 
 /// Makes webpki's refusal more precise where the certificate itself can tell more: that an
@@ -301,7 +398,9 @@ fn explain(error: rustls::Error, der: &CertificateDer<'_>) -> rustls::Error {
     match c {
         // A self-signed certificate that is not trusted: webpki reports a CA:TRUE one as a
         // CA used as an end entity, before it even looks for an issuer.
-        CertificateError::UnknownIssuer if self_issued => explained(CertificateProblem::SelfSigned),
+        CertificateError::UnknownIssuer if self_issued => {
+            explained(CertificateProblem::SelfSigned, None)
+        }
         CertificateError::Other(other)
             if self_issued
                 && matches!(
@@ -309,7 +408,7 @@ fn explain(error: rustls::Error, der: &CertificateDer<'_>) -> rustls::Error {
                     Some(webpki::Error::CaUsedAsEndEntity)
                 ) =>
         {
-            explained(CertificateProblem::SelfSigned)
+            explained(CertificateProblem::SelfSigned, None)
         }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             let names = Names::of(&cert);
@@ -319,15 +418,21 @@ fn explain(error: rustls::Error, der: &CertificateDer<'_>) -> rustls::Error {
             };
             if !names.has_san && !names.common_names.is_empty() {
                 // webpki ignores the common name; OpenSSL would use it.
-                explained(CertificateProblem::Other(format!(
-                    "the server's certificate is not valid for {expected:?}: it has no subjectAltName, only the common name {}, and rustls does not accept a common name as the server's name",
-                    quoted(&names.common_names)
-                )))
+                explained(
+                    CertificateProblem::Other(format!(
+                        "the server's certificate is not valid for {expected:?}: it has no subjectAltName, only the common name {}, and rustls does not accept a common name as the server's name",
+                        quoted(&names.common_names)
+                    )),
+                    None,
+                )
             } else {
-                explained(CertificateProblem::NameMismatch {
-                    expected: expected.into_owned(),
-                    presented: Some(names.listed()),
-                })
+                explained(
+                    CertificateProblem::NameMismatch {
+                        expected: expected.into_owned(),
+                        presented: Some(names.listed()),
+                    },
+                    None,
+                )
             }
         }
         _ => error,
@@ -391,7 +496,7 @@ pub(crate) fn problem(c: &CertificateError) -> CertificateProblem {
             "the server's certificate was refused by the application's own check".into(),
         ),
         E::Other(other) => {
-            if let Some(Explained(p)) = other.0.downcast_ref::<Explained>() {
+            if let Some(Explained(p, _)) = other.0.downcast_ref::<Explained>() {
                 return p.clone();
             }
             match other.0.downcast_ref::<webpki::Error>() {

@@ -398,3 +398,143 @@ fn an_expired_or_not_yet_valid_certificate_says_so_even_when_trusted() {
         assert!(msg.contains("clock"), "{backend}: {msg}");
     }
 }
+
+/// The certificate's pins as the `openssl` tool computes them, independently of the
+/// library: `sha256:AB:…` (`x509 -fingerprint -sha256`) and curl's documented
+/// `sha256//BASE64` of the public key.
+fn openssl_pins(cert: &OpensslCert) -> (String, String) {
+    let fp = openssl(
+        cert.dir.path(),
+        &["x509", "-in", "c.pem", "-noout", "-fingerprint", "-sha256"],
+    );
+    let hex = fp.trim().rsplit('=').next().unwrap().to_owned();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("openssl x509 -in c.pem -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | openssl enc -base64")
+        .current_dir(cert.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    (format!("sha256:{hex}"), format!("sha256//{key}"))
+}
+
+fn pinning(pins: &[&str]) -> TlsOptions {
+    let mut o = TlsOptions::default();
+    for p in pins {
+        o.pinned.push(p.parse().unwrap());
+    }
+    o
+}
+
+#[test]
+fn a_pinned_certificate_is_accepted_whoever_issued_it_and_whatever_its_names() {
+    if !require_vsftpd() {
+        return;
+    }
+    // Self-signed, CA:TRUE, CN=localhost only, connected to by IP address: each of these
+    // alone makes ordinary verification refuse it.
+    let cn = cn_only();
+    let (cert_pin, key_pin) = openssl_pins(&cn);
+    let server = serve(&cn);
+    for backend in Backend::available() {
+        for pin in [&cert_pin, &key_pin] {
+            let ftp = connect(backend, &server, &pinning(&[pin]), None)
+                .unwrap_or_else(|e| panic!("{backend}, {pin}: {e}\n{}", server.log()));
+            // The data connections (resumed or not) are held to the pin too.
+            session(backend, ftp, &server);
+        }
+        // One of several pins is enough.
+        let other = openssl_pins(&cn_only()).0;
+        connect(backend, &server, &pinning(&[&other, &cert_pin]), None)
+            .unwrap_or_else(|e| panic!("{backend}, two pins: {e}"));
+    }
+    drop(server);
+
+    // Dates do not matter either: the user vouches for that very certificate.
+    let expired = self_signed_between("20190101000000Z", "20200101000000Z");
+    let (cert_pin, _) = openssl_pins(&expired);
+    let server = serve(&expired);
+    for backend in Backend::available() {
+        connect(backend, &server, &pinning(&[&cert_pin]), None)
+            .unwrap_or_else(|e| panic!("{backend}, expired but pinned: {e}"));
+    }
+}
+
+#[test]
+fn any_other_certificate_is_refused_with_the_fingerprints_it_has() {
+    if !require_vsftpd() {
+        return;
+    }
+    let served = with_san();
+    let (served_cert, served_key) = openssl_pins(&served);
+    let server = serve(&served);
+    let (other_cert, other_key) = openssl_pins(&with_san());
+    for backend in Backend::available() {
+        for pin in [&other_cert, &other_key] {
+            // Even trusted the usual way (it is a CA file here), a certificate that is not
+            // the pinned one is refused: the pin is the whole check.
+            let mut opts = pinning(&[pin]);
+            opts.ca_files.push(served.cert.clone());
+            let r = connect(backend, &server, &opts, None);
+            let err = r.as_ref().err().map(|e| e.server_fingerprints());
+            let msg = certificate_error(backend, r, &server);
+            assert!(
+                msg.contains(&format!(
+                    "the server's certificate is not the pinned one ({pin})"
+                )),
+                "{backend}: {msg}"
+            );
+            assert!(
+                msg.contains(&format!(
+                    "the server presented certificate {served_cert}, public key {served_key}"
+                )),
+                "{backend}: {msg}"
+            );
+            assert!(
+                msg.contains("someone on the path may be intercepting"),
+                "{backend}: {msg}"
+            );
+            let seen = err
+                .flatten()
+                .expect("fingerprints of the refused certificate");
+            assert_eq!(seen.certificate_pin().to_string(), served_cert);
+        }
+    }
+}
+
+#[test]
+fn a_refused_certificate_names_its_fingerprints_so_it_can_be_pinned() {
+    if !require_vsftpd() {
+        return;
+    }
+    let cn = cn_only();
+    let (cert_pin, key_pin) = openssl_pins(&cn);
+    let server = serve(&cn);
+    for backend in Backend::available() {
+        let msg = certificate_error(
+            backend,
+            connect(backend, &server, &TlsOptions::default(), Some("localhost")),
+            &server,
+        );
+        // native-tls hands out no certificate from a failed handshake.
+        if backend != Backend::NativeTls {
+            assert!(
+                msg.contains(&format!(
+                    "the server presented certificate {cert_pin}, public key {key_pin}"
+                )),
+                "{backend}: {msg}"
+            );
+        }
+    }
+}
+
+#[test]
+fn pins_and_accepting_any_certificate_are_refused_together() {
+    let mut o = pinning(&["sha256//9rX3P/aofcKY7URxP0j8TZB9X9CW2o0Ur6mauHoHM88="]);
+    o.dangerous_accept_invalid_certs = true;
+    for backend in Backend::available() {
+        let e = backend.connector(&o).expect_err("contradictory options");
+        assert!(e.to_string().contains("contradict"), "{backend}: {e}");
+    }
+}

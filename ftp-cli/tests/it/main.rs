@@ -11,3 +11,4 @@ mod hostile;
 mod integrity;
 mod proftpd_verify;
 mod tree;
+mod trust;
