@@ -231,6 +231,16 @@ pub struct Config {
     pub active_accept_any_peer: bool,
     /// The name to verify the certificate against and send as SNI; defaults to the host.
     pub tls_server_name: Option<String>,
+    /// A proxy for the control connection and every passive data connection (SOCKS5 or
+    /// HTTP `CONNECT`); `None` (the default) connects directly. Active mode cannot work
+    /// through a proxy and is refused before anything is sent.
+    ///
+    /// ```
+    /// use ftpkit_core::{Config, Proxy};
+    /// let mut config = Config::default();
+    /// config.proxy = Some(Proxy::socks5h("127.0.0.1", 1080));
+    /// ```
+    pub proxy: Option<crate::proxy::Proxy>,
     /// Size limits.
     pub limits: Limits,
     /// Set modification times with `MDTM YYYYMMDDHHMMSS path` where the server has no
@@ -279,6 +289,7 @@ impl Default for Config {
             pasv_address: PasvAddress::default(),
             active_accept_any_peer: false,
             tls_server_name: None,
+            proxy: None,
             limits: Limits::default(),
             mdtm_sets_time: false,
             deadline: None,

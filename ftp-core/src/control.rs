@@ -228,6 +228,9 @@ pub(crate) struct Control {
     lines: LineBuf,
     pub(crate) peer: SocketAddr,
     pub(crate) local: SocketAddr,
+    /// The proxy route when the session goes through one: data connections take it, to the
+    /// server's host (`peer` is then the proxy).
+    pub(crate) via_proxy: Option<crate::proxy::Route>,
     pub(crate) last_reply: Option<Reply>,
     pub(crate) limits: Limits,
     pub(crate) reply_timeout: Duration,
@@ -255,6 +258,7 @@ impl Control {
             lines: LineBuf::default(),
             peer,
             local,
+            via_proxy: None,
             last_reply: None,
             limits: config.limits,
             reply_timeout: config.timeouts.reply,

@@ -14,6 +14,7 @@ use crate::control::{Control, Stream};
 use crate::deadline::{far_instant, Deadline, Wait, Watchdog};
 use crate::error::{is_timeout_kind, Error, Phase, Result};
 use crate::hint::Hint;
+use crate::proxy::{self, Route};
 use crate::reply::{expect, Reply};
 use crate::tls::{TlsError, TlsStream};
 
@@ -116,25 +117,51 @@ impl Cancel {
     }
 }
 
+/// Where a passive data connection goes: straight to an address, or through the session's
+/// proxy to a host (the server's host as the proxy knows it) and port.
+#[derive(Debug, Clone)]
+pub(crate) enum Endpoint {
+    Direct(SocketAddr),
+    Proxied {
+        route: Box<Route>,
+        host: String,
+        port: u16,
+    },
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Direct(a) => write!(f, "{a}"),
+            Endpoint::Proxied { route, host, port } if host.contains(':') => {
+                write!(f, "[{host}]:{port} through {}", route.proxy)
+            }
+            Endpoint::Proxied { route, host, port } => {
+                write!(f, "{host}:{port} through {}", route.proxy)
+            }
+        }
+    }
+}
+
 /// Where a passive data connection goes, with its deadline and the reply that named it.
 #[derive(Debug)]
 pub(crate) struct DataTarget {
-    addr: SocketAddr,
+    to: Endpoint,
     wait: Wait,
     reply: Reply,
 }
 
 impl DataTarget {
-    /// The TCP connection, under the data-connect deadline.
+    /// The TCP connection (and the proxy's tunnel), under the data-connect deadline.
     pub(crate) fn connect(&self) -> Result<TcpStream> {
-        connect_data(self.addr, self.wait, &self.reply)
+        connect_data(&self.to, self.wait, &self.reply)
     }
 
     /// The error for a connecting thread that did not come back.
     pub(crate) fn lost(&self) -> Error {
         Error::Protocol {
             phase: Phase::DataConnect,
-            detail: format!("connecting the data connection to {} failed", self.addr),
+            detail: format!("connecting the data connection to {} failed", self.to),
             last_reply: Some(self.reply.clone()),
         }
     }
@@ -156,6 +183,11 @@ pub(crate) fn prepare(
     passive: &mut PassiveKind,
 ) -> Result<Pending> {
     match config.data_mode {
+        // Refused when the session was opened; kept here for a session whose proxy route
+        // and data mode meet some other way.
+        DataMode::Active if control.via_proxy.is_some() => {
+            Err(crate::client::active_through_proxy())
+        }
         DataMode::Active => listen(control).map(Pending::Listening),
         DataMode::Passive => connect_passive(control, config, passive),
     }
@@ -169,7 +201,23 @@ fn connect_passive(
     config: &Config,
     passive: &mut PassiveKind,
 ) -> Result<Pending> {
-    let ipv6 = control.peer.is_ipv6();
+    // Through a proxy the control peer is the proxy: the server is the route's host, and
+    // whether it speaks IPv6 is known only when that host is an address.
+    let route = control.via_proxy.clone().map(Box::new);
+    let ipv6 = match &route {
+        Some(r) => r.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_ipv6()),
+        None => control.peer.is_ipv6(),
+    };
+    // The server's host with `port`: the control peer, or the route's host.
+    let peer = control.peer.ip();
+    let at_server = |port: u16| match &route {
+        Some(route) => Endpoint::Proxied {
+            route: route.clone(),
+            host: route.host.clone(),
+            port,
+        },
+        None => Endpoint::Direct(SocketAddr::new(peer, port)),
+    };
     if *passive != PassiveKind::Pasv {
         let reply = control.execute(&Command::bare("EPSV"), Phase::DataConnect)?;
         if reply.code() == 229 {
@@ -178,12 +226,12 @@ fn connect_passive(
                 detail: format!("cannot read a port in the EPSV reply {reply}"),
                 last_reply: Some(reply.clone()),
             })?;
-            let addr = SocketAddr::new(control.peer.ip(), port);
+            let to = at_server(port);
             let wait = config.wait(Deadline::DataConnect);
             if *passive == PassiveKind::Epsv {
-                return Ok(Pending::Address(DataTarget { addr, wait, reply }));
+                return Ok(Pending::Address(DataTarget { to, wait, reply }));
             }
-            match connect_data(addr, wait, &reply) {
+            match connect_data(&to, wait, &reply) {
                 Ok(s) => {
                     *passive = PassiveKind::Epsv;
                     return Ok(Pending::Connected(s));
@@ -217,29 +265,61 @@ fn connect_passive(
         detail: format!("cannot read an address in the PASV reply {reply}"),
         last_reply: Some(reply.clone()),
     })?;
-    let addr = match config.pasv_address {
-        PasvAddress::Trust => announced,
-        PasvAddress::UseControlPeer if announced.ip() != control.peer.ip() => {
+    let to = match (config.pasv_address, &route) {
+        // Through a proxy, the announced address is asked of the proxy, or replaced by
+        // the server's host as the user named it (never by the proxy's address).
+        (PasvAddress::Trust, Some(route)) => Endpoint::Proxied {
+            route: route.clone(),
+            host: announced.ip().to_string(),
+            port: announced.port(),
+        },
+        (PasvAddress::UseControlPeer, Some(_)) => at_server(announced.port()),
+        (PasvAddress::Trust, None) => Endpoint::Direct(announced),
+        (PasvAddress::UseControlPeer, None) if announced.ip() != control.peer.ip() => {
             info!(
                 "PASV reply names {}, not the control peer {}; connecting to {} instead (set PasvAddress::Trust to use the announced address)",
                 announced.ip(),
                 control.peer.ip(),
                 control.peer.ip()
             );
-            SocketAddr::new(control.peer.ip(), announced.port())
+            Endpoint::Direct(SocketAddr::new(control.peer.ip(), announced.port()))
         }
-        PasvAddress::UseControlPeer => announced,
+        (PasvAddress::UseControlPeer, None) => Endpoint::Direct(announced),
     };
     let wait = config.wait(Deadline::DataConnect);
     if *passive == PassiveKind::Pasv {
-        return Ok(Pending::Address(DataTarget { addr, wait, reply }));
+        return Ok(Pending::Address(DataTarget { to, wait, reply }));
     }
-    let s = connect_data(addr, wait, &reply)?;
+    let s = connect_data(&to, wait, &reply)?;
     *passive = PassiveKind::Pasv;
     Ok(Pending::Connected(s))
 }
 
-fn connect_data(addr: SocketAddr, wait: Wait, reply: &Reply) -> Result<TcpStream> {
+/// The data connection to `to`, under the data-connect deadline: TCP, and through a proxy
+/// its handshake, both within the one deadline.
+fn connect_data(to: &Endpoint, wait: Wait, reply: &Reply) -> Result<TcpStream> {
+    let deadline = far_instant(wait.after);
+    match to {
+        Endpoint::Direct(addr) => connect_addr(*addr, wait, reply),
+        Endpoint::Proxied { route, host, port } => {
+            debug!("data: connecting to {to}");
+            let tcp = connect_addr(route.proxy_addr, wait, reply)?;
+            proxy::handshake(
+                &tcp,
+                &route.proxy,
+                host,
+                *port,
+                Phase::DataConnect,
+                wait,
+                deadline,
+                Some(reply.clone()),
+            )?;
+            Ok(tcp)
+        }
+    }
+}
+
+fn connect_addr(addr: SocketAddr, wait: Wait, reply: &Reply) -> Result<TcpStream> {
     let timeout = wait.after;
     debug!("data: connecting to {addr}");
     TcpStream::connect_timeout(&addr, timeout).map_err(|e| {

@@ -233,6 +233,22 @@ pub enum Error {
         remote_size: u64,
     },
 
+    /// A proxy refused the tunnel (a SOCKS5 reply code other than 0, an HTTP status other
+    /// than 2xx, refused credentials), broke its protocol, or failed: `detail` says what it
+    /// answered, e.g. "the SOCKS5 proxy 127.0.0.1:1080 refused the connection to
+    /// host:21: connection not allowed by ruleset (reply 2)". A silent proxy is an
+    /// [`Error::Timeout`] that names it.
+    #[error("{phase}: {detail}")]
+    #[non_exhaustive]
+    Proxy {
+        /// [`Phase::Connect`] for the control connection, [`Phase::DataConnect`] for data.
+        phase: Phase,
+        /// The proxy's `host:port`.
+        proxy: String,
+        /// What went wrong, naming the proxy and the server it was asked for.
+        detail: String,
+    },
+
     /// An argument was refused before anything was sent (e.g. a line break in a path).
     #[error("command: invalid {what}: {detail}; nothing was sent to the server")]
     #[non_exhaustive]
@@ -305,7 +321,8 @@ impl Error {
             | Error::Closed { phase, .. }
             | Error::Io { phase, .. }
             | Error::Tls { phase, .. }
-            | Error::TlsRequired { phase, .. } => *phase,
+            | Error::TlsRequired { phase, .. }
+            | Error::Proxy { phase, .. } => *phase,
             Error::Incomplete { .. } | Error::Overrun { .. } | Error::ResumePastEnd { .. } => {
                 Phase::Transfer
             }

@@ -78,6 +78,7 @@ mod list;
 mod path;
 mod pin;
 mod pool;
+mod proxy;
 mod reply;
 mod retry;
 mod tls;
@@ -97,6 +98,7 @@ pub use list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, Lis
 pub use path::RemotePath;
 pub use pin::{CertificatePin, Fingerprints, PinParseError};
 pub use pool::{Credentials, Pool, PooledClient};
+pub use proxy::{Proxy, ProxyKind, ProxyUrlError};
 pub use reply::Reply;
 pub use retry::{Recovery, RetryPolicy};
 pub use tls::{

@@ -74,6 +74,12 @@ impl Error {
             Error::Incomplete { .. } | Error::Overrun { .. } | Error::ResumePastEnd { .. } => {
                 Recovery::Reconnect
             }
+            // A proxy that refused the control connection will refuse it again; one that
+            // took the control connection and failed a data connection may not next time.
+            Error::Proxy { phase, .. } => match phase {
+                Phase::DataConnect => Recovery::Reconnect,
+                _ => Recovery::GiveUp,
+            },
             Error::Protocol { .. } | Error::TlsRequired { .. } | Error::InvalidArgument { .. } => {
                 Recovery::GiveUp
             }

@@ -136,6 +136,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Reaches the server through `proxy` (SOCKS5 or HTTP `CONNECT`): the control
+    /// connection and every passive data connection ([`Config::proxy`]).
+    ///
+    /// ```
+    /// use ftpkit_core::{Client, Proxy, Security};
+    /// let b = Client::builder("ftp.example.com", Security::Plain)
+    ///     .proxy(Proxy::socks5h("127.0.0.1", 1080).with_auth("alice", "secret"));
+    /// assert_eq!(b.current_config().proxy.as_ref().unwrap().user(), Some("alice"));
+    /// ```
+    pub fn proxy(mut self, proxy: Proxy) -> ClientBuilder {
+        self.config.proxy = Some(proxy);
+        self
+    }
+
     /// Size limits.
     pub fn limits(mut self, l: Limits) -> ClientBuilder {
         self.config.limits = l;
@@ -179,9 +193,19 @@ impl ClientBuilder {
             config,
             ..
         } = self;
+        if config.proxy.is_some() && config.data_mode == DataMode::Active {
+            return Err(active_through_proxy());
+        }
         let started = Instant::now();
         let phase = PhaseLog::start(Phase::Connect);
-        let tcp = connect_tcp(&host, port, config.wait(Deadline::Connect))?;
+        let wait = config.wait(Deadline::Connect);
+        let (tcp, route) = match &config.proxy {
+            None => (connect_tcp(&host, port, wait)?, None),
+            Some(proxy) => {
+                let (tcp, route) = connect_via_proxy(proxy, &host, port, wait, system_resolver)?;
+                (tcp, Some(route))
+            }
+        };
         phase.done();
         info!(
             "connected to {} in {:?}",
@@ -207,6 +231,7 @@ impl ClientBuilder {
             _ => Stream::Plain(tcp),
         };
         let mut control = Control::new(stream, &config)?;
+        control.via_proxy = route;
 
         let welcome = greet(&mut control)?;
         // 230: logged in already, without credentials (some anonymous-only servers).
@@ -349,18 +374,85 @@ fn log_tls(what: &str, info: &TlsInfo) {
     );
 }
 
-fn connect_tcp(host: &str, port: u16, wait: Wait) -> Result<TcpStream> {
-    let timeout = wait.after;
+/// The error for active mode through a proxy: the server would have to connect to us, which
+/// a proxy does not arrange (nor would most let it).
+pub(crate) fn active_through_proxy() -> Error {
+    Error::InvalidArgument {
+        what: "data mode",
+        detail: "active mode (PORT/EPRT) cannot work through a proxy, where the server cannot connect back to us; use passive mode (the default)".into(),
+    }
+}
+
+/// Resolves a host name; the system's resolver (`getaddrinfo`) unless a test injects one.
+type Resolve = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
+
+fn system_resolver(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    (host, port).to_socket_addrs().map(Iterator::collect)
+}
+
+/// `host`'s addresses by `deadline`. `getaddrinfo` takes no timeout, so a name is resolved
+/// on a helper thread and waited for no longer than the deadline: a slow resolver then
+/// costs the connect deadline, not a hang before it. A thread left behind ends when the
+/// resolver answers; it holds nothing but the channel it would answer on. An IP literal
+/// needs no thread.
+fn resolve(
+    host: &str,
+    port: u16,
+    wait: Wait,
+    deadline: Instant,
+    resolver: Resolve,
+) -> Result<Vec<SocketAddr>> {
     let target = format!("{host}:{port}");
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<SocketAddr> = (bare, port)
-        .to_socket_addrs()
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = bare.to_string();
+    std::thread::Builder::new()
+        .name("ftp-resolve".into())
+        .spawn(move || {
+            let _ = tx.send(resolver(&name, port));
+        })
         .map_err(|e| Error::Connect {
             target: target.clone(),
             source: e,
-        })?
-        .collect();
-    let deadline = far_instant(timeout);
+        })?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    debug!("resolving {bare} (deadline {left:?})");
+    match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(Error::Connect { target, source: e }),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout {
+            phase: Phase::Connect,
+            deadline: wait.deadline,
+            waiting_for: format!("resolving {bare}"),
+            after: wait.after,
+            backend: None,
+            last_reply: None,
+        }),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Connect {
+            target,
+            source: io::Error::other("the resolver thread ended without an answer"),
+        }),
+    }
+}
+
+fn connect_tcp(host: &str, port: u16, wait: Wait) -> Result<TcpStream> {
+    connect_tcp_with(host, port, wait, far_instant(wait.after), system_resolver)
+}
+
+/// TCP to `host:port`, resolution and every resolved address within `deadline`.
+fn connect_tcp_with(
+    host: &str,
+    port: u16,
+    wait: Wait,
+    deadline: Instant,
+    resolver: Resolve,
+) -> Result<TcpStream> {
+    let timeout = wait.after;
+    let target = format!("{host}:{port}");
+    let addrs = resolve(host, port, wait, deadline, resolver)?;
     let mut last = io::Error::new(
         io::ErrorKind::NotFound,
         "the host name resolved to no address",
@@ -405,4 +497,144 @@ fn connect_tcp(host: &str, port: u16, wait: Wait) -> Result<TcpStream> {
         target,
         source: last,
     })
+}
+
+/// The control connection through `proxy`: for `socks5://` the server's name resolved here
+/// first, then TCP to the proxy and its handshake, all under the one connect deadline.
+fn connect_via_proxy(
+    proxy: &Proxy,
+    host: &str,
+    port: u16,
+    wait: Wait,
+    resolver: Resolve,
+) -> Result<(TcpStream, Route)> {
+    let deadline = far_instant(wait.after);
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let target_host = match proxy.kind() {
+        ProxyKind::Socks5 => {
+            let addrs = resolve(bare, port, wait, deadline, resolver)?;
+            // IPv4 first: what the proxy can most likely reach.
+            let addr = addrs
+                .iter()
+                .find(|a| a.is_ipv4())
+                .or(addrs.first())
+                .ok_or_else(|| Error::Connect {
+                    target: format!("{host}:{port}"),
+                    source: io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "the host name resolved to no address",
+                    ),
+                })?;
+            addr.ip().to_string()
+        }
+        _ => bare.to_string(),
+    };
+    info!("connecting to {host}:{port} through {proxy}");
+    let tcp = connect_tcp_with(proxy.host(), proxy.port(), wait, deadline, resolver)?;
+    let proxy_addr = tcp.peer_addr().map_err(|e| Error::Io {
+        phase: Phase::Connect,
+        source: e,
+        last_reply: None,
+    })?;
+    proxy::handshake(
+        &tcp,
+        proxy,
+        &target_host,
+        port,
+        Phase::Connect,
+        wait,
+        deadline,
+        None,
+    )?;
+    Ok((
+        tcp,
+        Route {
+            proxy: proxy.clone(),
+            proxy_addr,
+            host: target_host,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::sync::mpsc::{channel, Receiver};
+    use std::sync::Mutex;
+
+    /// The test resolver's gate: a resolution answers only when the test lets it, or after
+    /// 10 s (so a client that waited for it without a deadline fails the test instead of
+    /// hanging it).
+    static GATE: Mutex<Option<Receiver<()>>> = Mutex::new(None);
+
+    fn gated_resolver(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        let gate = GATE.lock().unwrap().take();
+        if let Some(gate) = gate {
+            let _ = gate.recv_timeout(Duration::from_secs(10));
+        }
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+    }
+
+    fn quick_resolver(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+    }
+
+    fn no_resolver(host: &str, _port: u16) -> io::Result<Vec<SocketAddr>> {
+        panic!("{host} is an IP literal: nothing to resolve")
+    }
+
+    fn wait(ms: u64) -> Wait {
+        Wait {
+            after: Duration::from_millis(ms),
+            deadline: Deadline::Connect,
+        }
+    }
+
+    #[test]
+    fn a_slow_resolver_costs_the_connect_deadline_not_a_hang() {
+        // A listener the name would resolve to: without the deadline, the connection
+        // would succeed once the resolver answered.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let (open, gate) = channel::<()>();
+        *GATE.lock().unwrap() = Some(gate);
+        let started = Instant::now();
+        let w = wait(300);
+        let e = connect_tcp_with(
+            "slow.invalid",
+            port,
+            w,
+            far_instant(w.after),
+            gated_resolver,
+        )
+        .unwrap_err();
+        let took = started.elapsed();
+        drop(open);
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+        assert_eq!(e.phase(), Phase::Connect);
+        assert_eq!(e.deadline(), Some(Deadline::Connect));
+        assert!(
+            matches!(&e, Error::Timeout { waiting_for, .. } if waiting_for == "resolving slow.invalid"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_prompt_resolver_and_ip_literals() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let w = wait(5000);
+        connect_tcp_with(
+            "quick.invalid",
+            port,
+            w,
+            far_instant(w.after),
+            quick_resolver,
+        )
+        .unwrap();
+        connect_tcp_with("127.0.0.1", port, w, far_instant(w.after), no_resolver).unwrap();
+        let addrs = resolve("[::1]", 21, w, far_instant(w.after), no_resolver).unwrap();
+        assert_eq!(addrs, vec!["[::1]:21".parse().unwrap()]);
+    }
 }

@@ -24,6 +24,7 @@ use crate::hash::{self, HashAlgorithm, RemoteHash};
 use crate::hint::Hint;
 use crate::list::{self, ListEntry};
 use crate::path::RemotePath;
+use crate::proxy::{self, Proxy, ProxyKind, Route};
 use crate::reply::{expect, Reply};
 use crate::tls::{TlsConnector, TlsInfo};
 use crate::transfer::{Download, Upload};
@@ -34,6 +35,7 @@ mod listing;
 mod login;
 mod transfers;
 
+pub(crate) use connect::active_through_proxy;
 pub use connect::ClientBuilder;
 use connect::PhaseLog;
 pub use listing::ListStream;
