@@ -20,6 +20,8 @@
 //! - `vsftpd`: a real vsftpd on loopback with a generated configuration.
 //! - `proftpd`: a real ProFTPD (with mod_digest and mod_tls) on loopback.
 //! - `old_tls`: an explicit-FTPS server stuck on TLS 1.1.
+//! - `proxies`: real proxies on loopback: Dante (SOCKS5, optionally with user/password
+//!   checked against the system's accounts) and tinyproxy (HTTP `CONNECT`).
 //!
 //! The vsftpd and ProFTPD harnesses share a private module that stops a server and its
 //! session processes by PID (never by name) and polls for readiness.
@@ -43,5 +45,7 @@ pub mod embedded;
 pub mod old_tls;
 #[cfg(feature = "servers")]
 pub mod proftpd;
+#[cfg(feature = "servers")]
+pub mod proxies;
 #[cfg(feature = "servers")]
 pub mod vsftpd;

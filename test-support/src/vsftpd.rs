@@ -603,6 +603,12 @@ fn test_user() -> TestUser {
     }
 }
 
+/// Makes sure the test account exists with its password, for the SOCKS5 proxy harness,
+/// whose user/password method checks system accounts.
+pub(crate) fn ensure_test_user() {
+    test_user();
+}
+
 fn setup_test_user() -> Result<TestUser, String> {
     // Serialize with other test processes (e.g. nextest, or several test
     // binaries at once): two concurrent `useradd`s of the same name can both
