@@ -263,6 +263,19 @@ pub(crate) struct Opts {
     /// Active mode: the server connects to us for data.
     #[arg(long, global = true)]
     pub(crate) active: bool,
+    /// Reach the server through a proxy, for the control and every data connection:
+    /// socks5://[user:pass@]host[:port] (the server's name resolved here),
+    /// socks5h://[user:pass@]host[:port] (resolved by the proxy), or
+    /// http://[user:pass@]host[:port] (CONNECT); the port defaults to 1080, an empty URL
+    /// means none. Without it, as in curl: ftp_proxy, then all_proxy (or FTP_PROXY,
+    /// ALL_PROXY). A password in the URL is visible to others: prefer the environment.
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) proxy: Option<String>,
+    /// Hosts reached without the proxy, as in curl: a comma-separated list of host names
+    /// (each with its subdomains), IP addresses or CIDR ranges, or * for every host.
+    /// Replaces no_proxy/NO_PROXY.
+    #[arg(long, global = true, value_name = "LIST")]
+    pub(crate) noproxy: Option<String>,
     /// With --tls auto (and doctor): plain FTP may be tried last. It sends the password in the clear.
     #[arg(long, global = true)]
     pub(crate) allow_plaintext: bool,

@@ -13,6 +13,7 @@ mod get;
 mod hash;
 mod ls;
 mod progress;
+mod proxy;
 mod put;
 mod session;
 mod tree;
@@ -258,7 +259,7 @@ fn doctor_cmd(
     };
     let (user, password) = credentials(&u, opts);
     doctor::run(doctor::Inputs {
-        config: base_config(opts)?,
+        config: base_config(opts, &u.host)?,
         tls: tls_options(opts)?,
         url: u,
         user,

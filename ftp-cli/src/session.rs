@@ -74,9 +74,12 @@ pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> (String, String) {
     (user, password)
 }
 
-/// Deadlines and data mode from the options: every setting but host, port and TLS.
-pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
+/// Deadlines, data mode and proxy from the options (and, for the proxy, the environment)
+/// for a connection to `host`: every setting but host, port and TLS.
+pub(crate) fn base_config(opts: &Opts, host: &str) -> Result<Config, Failure> {
     let mut c = Config::default();
+    c.proxy = crate::proxy::proxy_for(opts, host, |name| std::env::var(name).ok())?;
+    crate::proxy::check_mode(opts, &c.proxy)?;
     let connect = secs("connect-timeout", opts.connect_timeout)?;
     if let Some(d) = connect {
         c.timeouts.connect = d;
@@ -255,7 +258,7 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             "--allow-plaintext only makes sense with --tls auto (or ftpc doctor)",
         ));
     }
-    let config = base_config(opts)?;
+    let config = base_config(opts, &u.host)?;
     let (user, password) = credentials(&u, opts);
     let security = match tls {
         TlsArg::None => {

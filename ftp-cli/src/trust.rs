@@ -106,7 +106,7 @@ pub(crate) fn run(raw_url: &str, yes: bool, opts: &Opts) -> Result<(), Failure> 
         mode,
         backend,
         &tls_options(opts)?,
-        base_config(opts)?,
+        base_config(opts, &u.host)?,
     )?;
     let fp = cert.fingerprints.ok_or_else(|| Failure {
         code: 4,
