@@ -348,3 +348,110 @@ fn pasv_through_a_proxy_goes_to_the_named_host() {
     );
     assert!(!proxy.log().contains("10.255.255.1"), "{}", proxy.log());
 }
+
+/// A SOCKS5 proxy (no authentication) that tunnels its first connection to the server and
+/// answers nothing on any later one: the data connections. Ends when the test drops it.
+struct SilentForData {
+    port: u16,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SilentForData {
+    fn start() -> SilentForData {
+        use std::net::TcpStream;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let Ok((mut client, _)) = listener.accept() else {
+                return;
+            };
+            let mut head = [0u8; 3];
+            client.read_exact(&mut head).unwrap();
+            client.write_all(&[5, 0]).unwrap();
+            // VER CMD RSV ATYP=1 (the test connects to 127.0.0.1), address, port.
+            let mut req = [0u8; 10];
+            client.read_exact(&mut req).unwrap();
+            assert_eq!(req[3], 1, "an IPv4 address");
+            let target = std::net::SocketAddr::from((
+                [req[4], req[5], req[6], req[7]],
+                u16::from_be_bytes([req[8], req[9]]),
+            ));
+            let server = TcpStream::connect(target).unwrap();
+            client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).unwrap();
+            let pump = |mut from: TcpStream, mut to: TcpStream| {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                })
+            };
+            let up = pump(client.try_clone().unwrap(), server.try_clone().unwrap());
+            let down = pump(server.try_clone().unwrap(), client.try_clone().unwrap());
+            // Later connections: accepted, never answered, until the test ends.
+            listener.set_nonblocking(true).unwrap();
+            let mut held = Vec::new();
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_millis(20))
+            {
+                if let Ok((s, _)) = listener.accept() {
+                    held.push(s);
+                }
+            }
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            let _ = server.shutdown(std::net::Shutdown::Both);
+            let _ = up.join();
+            let _ = down.join();
+        });
+        SilentForData {
+            port,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for SilentForData {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn a_proxy_silent_on_the_data_connection_times_out_under_the_data_deadline() {
+    let (server, _log) = scripted::server("220 scripted", |_, ctx, verb, _| match verb {
+        "PASV" => Some(format!(
+            "227 Entering Passive Mode (127,0,0,1,{},{})",
+            ctx.port >> 8,
+            ctx.port & 0xff
+        )),
+        _ => None,
+    });
+    let proxy = SilentForData::start();
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
+        .port(server.port())
+        .data_connect_timeout(Duration::from_millis(600))
+        .proxy(Proxy::socks5("127.0.0.1", proxy.port))
+        .connect()
+        .expect("the control connection goes through");
+    ftp.login("u", "p").unwrap();
+    let started = Instant::now();
+    let e = ftp.nlst("").expect_err("the data connection must time out");
+    let took = started.elapsed();
+    // EPSV's connection, then (never seen working) PASV's: one deadline each.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(took >= Duration::from_millis(500), "took {took:?}");
+    assert_eq!(e.phase(), Phase::DataConnect, "{e:?}");
+    assert_eq!(e.deadline(), Some(Deadline::DataConnect), "{e:?}");
+    assert!(
+        e.to_string().contains(&format!(
+            "waiting for the SOCKS5 proxy 127.0.0.1:{} to answer the SOCKS5 greeting",
+            proxy.port
+        )),
+        "{e}"
+    );
+    drop(ftp);
+}
