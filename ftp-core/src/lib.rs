@@ -27,7 +27,8 @@
 //!
 //! | phase | file | what happens |
 //! | --- | --- | --- |
-//! | connect, greeting, TLS upgrade | `client/connect.rs` | TCP to every resolved address under one connect deadline; `220` (after at most three `120`s, or `230`: logged in); `AUTH TLS` → `234` → handshake, refusing plaintext buffered after the `234` |
+//! | connect, greeting, TLS upgrade | `client/connect.rs` | the host name resolved on a helper thread and TCP to every resolved address, both under one connect deadline; `220` (after at most three `120`s, or `230`: logged in); `AUTH TLS` → `234` → handshake, refusing plaintext buffered after the `234` |
+//! | proxies | `proxy.rs` | [`Proxy`]: the SOCKS5 (RFC 1928/1929) and HTTP `CONNECT` handshakes on the control connection and every passive data connection, under that connection's deadline, with bounded reads; data goes to the server's host as named, not to the control peer (the proxy) |
 //! | login, data protection | `client/login.rs` | `USER`/`PASS`/`ACCT` (any 2xx logs in), `PBSZ 0` + `PROT P`, `FEAT`, `OPTS UTF8 ON` |
 //! | commands and replies | `client/commands.rs` over `control.rs`, `reply.rs`, `command.rs` | one command, one reply; replies parsed line by line with caps on line length, reply size and line count; CR/LF/NUL refused in arguments |
 //! | data connections | `data.rs` | `EPSV`→`PASV` fallback (the PASV address replaced by the control peer), or `EPRT`/`PORT` with the control connection watched while accepting; once a passive mode works, a protected data connection is opened and its TLS handshake ([`TlsStream::data_connector`]) run while the command's reply is awaited; the data TLS session resumes the control session |
