@@ -620,6 +620,99 @@ mod tests {
         );
     }
 
+    /// A SOCKS5 proxy for one connection (no authentication) that hands back the CONNECT
+    /// request it got and then refuses it (reply 5), so that no server is needed.
+    fn socks_once() -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+        use std::io::{Read, Write};
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let t = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut greeting = [0u8; 3];
+            s.read_exact(&mut greeting).unwrap();
+            s.write_all(&[5, 0]).unwrap();
+            let mut head = [0u8; 5];
+            s.read_exact(&mut head).unwrap();
+            let rest = match head[3] {
+                1 => 3 + 2,
+                4 => 15 + 2,
+                _ => usize::from(head[4]) + 2,
+            };
+            let mut tail = vec![0u8; rest];
+            s.read_exact(&mut tail).unwrap();
+            s.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).unwrap();
+            [&head[..], &tail].concat()
+        });
+        (port, t)
+    }
+
+    #[test]
+    fn socks5_resolves_here_and_socks5h_sends_the_name() {
+        let w = wait(5000);
+        let (port, t) = socks_once();
+        let e = connect_via_proxy(
+            &Proxy::socks5("127.0.0.1", port),
+            "ftp.invalid",
+            21,
+            w,
+            quick_resolver,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("connection refused (reply 5)"),
+            "{e}"
+        );
+        // ATYP 1: the address the name resolved to here.
+        assert_eq!(t.join().unwrap(), [5, 1, 0, 1, 127, 0, 0, 1, 0, 21]);
+
+        let (port, t) = socks_once();
+        // The proxy's host is an address: nothing at all is resolved here.
+        let e = connect_via_proxy(
+            &Proxy::socks5h("127.0.0.1", port),
+            "ftp.invalid",
+            21,
+            w,
+            no_resolver,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Proxy { .. }), "{e:?}");
+        let mut want = vec![5, 1, 0, 3, 11];
+        want.extend_from_slice(b"ftp.invalid");
+        want.extend_from_slice(&[0, 21]);
+        assert_eq!(t.join().unwrap(), want);
+    }
+
+    #[test]
+    fn socks5_resolution_is_under_the_connect_deadline_too() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let started = Instant::now();
+        let e = connect_via_proxy(
+            &Proxy::socks5("127.0.0.1", port),
+            "slow.invalid",
+            21,
+            wait(300),
+            hanging_resolver,
+        )
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert!(
+            matches!(&e, Error::Timeout { waiting_for, .. } if waiting_for == "resolving slow.invalid"),
+            "{e:?}"
+        );
+        // Nothing reached the proxy: resolution comes first.
+        l.set_nonblocking(true).unwrap();
+        assert!(l.accept().is_err());
+    }
+
+    /// Answers after 10 s: a deadline must end the wait first.
+    fn hanging_resolver(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        let (_keep, never) = channel::<()>();
+        let _ = never.recv_timeout(Duration::from_secs(10));
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+    }
+
     #[test]
     fn a_prompt_resolver_and_ip_literals() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
