@@ -296,6 +296,12 @@ pub struct Config {
     /// Active mode: listen on a port of this inclusive range (the ones the NAT or firewall
     /// forwards) instead of any free port.
     pub active_ports: Option<(u16, u16)>,
+    /// The charset of a server that names files in a legacy charset without saying so
+    /// (no `UTF8` in `FEAT`): listing lines are decoded from it, so names read right, and
+    /// the names parsed out of them are its bytes again. Paths given as text must be
+    /// encoded with [`crate::Charset::path`]. Without it, names that are not UTF-8 still
+    /// keep their exact bytes (see [`crate::RemotePath`]); only their display is lossy.
+    pub charset: Option<crate::Charset>,
 }
 
 impl Default for Config {
@@ -315,6 +321,7 @@ impl Default for Config {
             use_epsv: true,
             active_address: None,
             active_ports: None,
+            charset: None,
         }
     }
 }

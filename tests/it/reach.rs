@@ -235,3 +235,74 @@ fn active_mode_announces_the_given_address_and_listens_in_the_range() {
     let port = nums[0] * 256 + nums[1];
     assert!((lo..=hi).contains(&port), "{port} not in {lo}-{hi}");
 }
+
+#[test]
+fn a_file_named_in_latin1_is_listed_downloaded_renamed_and_deleted_by_its_bytes() {
+    if !require_vsftpd() {
+        return;
+    }
+    use std::os::unix::ffi::OsStrExt;
+    let server = Vsftpd::start();
+    let on_disk = |name: &[u8]| server.root().join(std::ffi::OsStr::from_bytes(name));
+    std::fs::write(on_disk(b"caf\xe9 cr\xe8me.txt"), "latin-1").unwrap();
+    std::fs::write(on_disk("日本.txt".as_bytes()), "utf-8").unwrap();
+    server.chown_tree();
+
+    for charset in [None, ftpkit::Charset::for_label("latin1")] {
+        let mut config = ftpkit::Config::default();
+        config.charset = charset;
+        let mut ftp = Client::builder("127.0.0.1", Security::Plain)
+            .port(server.port())
+            .config(config)
+            .connect()
+            .unwrap();
+        ftp.login(server.user(), server.password()).unwrap();
+        let entries = ftp.list("").unwrap();
+        let latin = entries
+            .iter()
+            .find(|e| e.name.as_bytes().starts_with(b"caf"))
+            .unwrap_or_else(|| panic!("{charset:?}: {entries:?}"));
+        assert_eq!(
+            latin.name.as_bytes(),
+            b"caf\xe9 cr\xe8me.txt",
+            "{charset:?}"
+        );
+        assert_eq!(latin.size, Some(7));
+        if let Some(cs) = charset {
+            assert_eq!(cs.decode(latin.name.as_bytes()), "café crème.txt");
+            assert!(latin.raw.contains("café crème.txt"), "{}", latin.raw);
+        }
+        assert!(entries.iter().any(|e| e.name == "日本.txt"), "{entries:?}");
+
+        // The name as listed, sent back: the very file.
+        let mut body = String::new();
+        ftp.download(latin.name.clone())
+            .unwrap()
+            .read_to_string(&mut body)
+            .unwrap();
+        assert_eq!(body, "latin-1");
+        let names: Vec<_> = ftp.nlst("").unwrap();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.as_bytes() == b"caf\xe9 cr\xe8me.txt"),
+            "{names:?}"
+        );
+    }
+
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
+        .port(server.port())
+        .connect()
+        .unwrap();
+    ftp.login(server.user(), server.password()).unwrap();
+    let latin = ftpkit::Charset::for_label("latin1").unwrap();
+    ftp.rename(
+        ftpkit::RemotePath::new(b"caf\xe9 cr\xe8me.txt".to_vec()),
+        latin.path("thé.txt").unwrap(),
+    )
+    .unwrap();
+    assert!(on_disk(b"th\xe9.txt").exists());
+    ftp.delete(latin.path("thé.txt").unwrap()).unwrap();
+    assert!(!on_disk(b"th\xe9.txt").exists());
+    ftp.quit().unwrap();
+}
