@@ -71,9 +71,9 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         let mut bar = Progress::new(&p.path);
         let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
         let r = if offset == 0 {
-            ftp.upload_from(&remote, &mut input, Some(size), Some(&mut cb))
+            ftp.upload_file(&remote, &input, Some(&mut cb))
         } else if ftp.features().has("REST") {
-            ftp.resume_upload_from(&remote, offset, &mut input, Some(size), Some(&mut cb))
+            ftp.resume_upload_file(&remote, offset, &input, Some(&mut cb))
         } else {
             let mut up = ftp.append(&remote)?;
             let r = std::io::copy(&mut input, &mut up)
