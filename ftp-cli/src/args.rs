@@ -175,7 +175,8 @@ pub(crate) enum Cmd {
     },
     /// Send one raw command after login and print the reply; the exit code follows the
     /// reply: 0 for 1xx-3xx, 6 for 4xx and 5xx. Commands that need a data connection
-    /// (LIST, RETR, STOR…) are refused: use ls, get and put.
+    /// (LIST, RETR, STOR…) are refused: use ls, get and put. Options go before the URL:
+    /// everything after it is the command (ftpc quote --tls none URL SITE CHMOD 640 f).
     #[command(alias = "raw")]
     Quote {
         /// ftp://[user[:password]@]host[:port]/

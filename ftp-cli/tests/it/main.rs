@@ -10,5 +10,6 @@ mod doctor;
 mod hostile;
 mod integrity;
 mod proftpd_verify;
+mod scripts;
 mod tree;
 mod trust;
