@@ -187,7 +187,7 @@ fn rm_tree(ftp: &mut Client, path: &str) -> Result<(), Failure> {
     remove_dir(ftp, &top, 0, &mut done).map_err(|(at, f)| Failure {
         code: f.code,
         message: format!(
-            "{}; rm -r stopped at {at}: {} files and {} directories were deleted, the rest of {path} (with {at}) is left as it was",
+            "{}; rm -r stopped at {at}: {} files and {} directories were deleted, {at} and the rest of {path} are left as they were",
             f.message, done.files, done.dirs
         ),
     })?;

@@ -397,9 +397,9 @@ fn mkdir_parents_and_rm_recursive_against_vsftpd() {
     assert!(server.root().join("keep/k.txt").is_file());
 }
 
+/// A scripted tree: d holds sub/ (y.txt, z.txt) and x.txt; deleting z.txt is refused.
 #[test]
 fn rm_recursive_stops_at_the_first_failure_and_says_what_is_left() {
-    // A scripted server: the listing of d holds x.txt and sub/; deleting x.txt is refused.
     let (s, rx) = server("220 hi", |c, ctx, verb, arg| match (verb, arg) {
         ("MLSD", "d") => send_data(
             c,
@@ -407,10 +407,14 @@ fn rm_recursive_stops_at_the_first_failure_and_says_what_is_left() {
             b"type=dir; sub\r\ntype=file;size=1; x.txt\r\n",
             "226 done",
         ),
-        ("MLSD", "d/sub") => send_data(c, ctx, b"type=file;size=1; y.txt\r\n", "226 done"),
+        ("MLSD", "d/sub") => send_data(
+            c,
+            ctx,
+            b"type=file;size=1; y.txt\r\ntype=file;size=1; z.txt\r\n",
+            "226 done",
+        ),
         ("DELE", "d/sub/y.txt") => Some("250 deleted".into()),
-        ("RMD", "d/sub") => Some("250 removed".into()),
-        ("DELE", "d/x.txt") => Some("550 Permission denied".into()),
+        ("DELE", "d/sub/z.txt") => Some("450 busy".into()),
         ("FEAT", _) => Some("211-Features:\r\n MLST type*;size*;\r\n211 End".into()),
         ("MLST", "d") => Some("250-facts\r\n type=dir; d\r\n250 End".into()),
         _ => None,
@@ -427,16 +431,17 @@ fn rm_recursive_stops_at_the_first_failure_and_says_what_is_left() {
         "none",
     ]);
     let e = stderr(&o);
-    assert_ne!(o.status.code(), Some(0), "{e}");
+    // 450 to DELE: a refused command, exit 6.
+    assert_eq!(o.status.code(), Some(6), "{e}");
     assert!(
-        e.contains("rm -r stopped at d/x.txt")
-            && e.contains("1 files and 1 directories were deleted")
-            && e.contains("the rest of d"),
+        e.contains("rm -r stopped at d/sub/z.txt")
+            && e.contains("1 files and 0 directories were deleted")
+            && e.contains("d/sub/z.txt and the rest of d are left"),
         "{e}"
     );
     drop(s);
     let sent = commands(&rx);
-    let wanted = ["DELE d/sub/y.txt", "RMD d/sub", "DELE d/x.txt"];
+    let wanted = ["DELE d/sub/y.txt", "DELE d/sub/z.txt"];
     let done: Vec<&String> = sent
         .iter()
         .filter(|c| c.starts_with("DELE") || c.starts_with("RMD"))
@@ -646,4 +651,37 @@ fn a_silent_server_is_exit_10() {
     ]);
     assert_eq!(o.status.code(), Some(10), "{}", stderr(&o));
     assert!(stderr(&o).contains("no answer"), "{}", stderr(&o));
+}
+
+#[test]
+fn rm_recursive_refuses_the_login_directory_by_its_absolute_name() {
+    let (s, rx) = server("220 hi", |_, _, verb, _| match verb {
+        "PWD" => Some("257 \"/home/u\" is the current directory".into()),
+        _ => None,
+    });
+    let o = Run {
+        password: Some("p"),
+        ..Run::default()
+    }
+    .ftpc(&[
+        "rm",
+        "-r",
+        &format!("ftp://u@127.0.0.1:{}//home/./u/", s.port()),
+        "--tls",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refuses to delete /home/u: it is the login directory"),
+        "{}",
+        stderr(&o)
+    );
+    drop(s);
+    let sent = commands(&rx);
+    assert!(
+        !sent.iter().any(|c| ["DELE", "RMD", "MLSD", "LIST", "CWD"]
+            .iter()
+            .any(|v| c.starts_with(v))),
+        "{sent:?}"
+    );
 }
