@@ -214,7 +214,12 @@ pub(crate) fn load(path: &Path) -> std::io::Result<Option<Netrc>> {
     let mut text = Vec::new();
     file.take(MAX_LEN).read_to_end(&mut text)?;
     let netrc = parse(&text);
-    if netrc.has_password && readable_by_others(&meta) {
+    // Once per command, however many sessions it opens.
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if netrc.has_password
+        && readable_by_others(&meta)
+        && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
         eprintln!(
             "ftpc: warning: {} holds a password and others than you may read it: chmod 600 {}",
             path.display(),

@@ -257,7 +257,6 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
         ));
     }
     let config = base_config(opts)?;
-    let (user, password) = credentials(&u, opts)?;
     let security = match tls {
         TlsArg::None => {
             // TLS options with --tls none would be silently meaningless: refuse them.
@@ -299,6 +298,8 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             if let Some(p) = u.port {
                 auto = auto.port(p);
             }
+            // Asked for last, so that a prompt never precedes a usage error.
+            let (user, password) = credentials(&u, opts)?;
             return Ok(Target {
                 url: u,
                 config,
@@ -308,6 +309,7 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             });
         }
     };
+    let (user, password) = credentials(&u, opts)?;
     Ok(Target {
         url: u,
         config,
