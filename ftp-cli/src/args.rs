@@ -28,7 +28,7 @@ same, spelled out; ftps:// implicit TLS (port 990).
 
 Credentials: --user/--password (or FTPC_PASSWORD) win over the URL's user:password@, which
 wins over ~/.netrc (read as curl --netrc-optional reads it: only what nothing else gave;
---netrc-file FILE reads FILE instead, --no-netrc none). A user without a password is asked
+--netrc: an entry must be there; --netrc-file FILE reads FILE instead, --no-netrc none). A user without a password is asked
 for it on a terminal; without one, ftpc stops with exit 2. No user at all: anonymous.
 
 Exit codes:
@@ -280,6 +280,13 @@ pub(crate) struct Opts {
     /// Read credentials from FILE instead of ~/.netrc (it must exist).
     #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_netrc")]
     pub(crate) netrc_file: Option<PathBuf>,
+    /// The netrc file must have an entry for the host (else exit 2); options and the URL
+    /// still win over it.
+    #[arg(long, global = true, conflicts_with_all = ["no_netrc", "netrc_optional"])]
+    pub(crate) netrc: bool,
+    /// Use the netrc file when it has an entry for the host (what ftpc does anyway; curl's name).
+    #[arg(long, global = true, conflicts_with = "no_netrc")]
+    pub(crate) netrc_optional: bool,
     /// Read no netrc file at all.
     #[arg(long, global = true)]
     pub(crate) no_netrc: bool,

@@ -20,10 +20,18 @@ static TYPED: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
 pub(crate) fn resolve(u: &FtpUrl, opts: &Opts) -> Result<(String, String), Failure> {
     let user = opts.user.clone().or_else(|| u.user.clone());
     let password = opts.password.clone().or_else(|| u.password.clone());
-    if let (Some(user), Some(password)) = (&user, &password) {
+    if let (Some(user), Some(password), false) = (&user, &password, opts.netrc) {
         return Ok((user.clone(), password.clone()));
     }
     let entry = netrc_entry(&u.host, user.as_deref(), opts)?;
+    if opts.netrc && entry.is_none() {
+        return Err(usage(format!(
+            "--netrc: the netrc file has no entry for {}{} (machine {} login ... password ...)",
+            user.as_deref().map(|u| format!("{u}@")).unwrap_or_default(),
+            u.host,
+            u.host
+        )));
+    }
     let user = user
         .or_else(|| entry.as_ref().and_then(|e| e.login.clone()))
         .unwrap_or_else(|| "anonymous".into());

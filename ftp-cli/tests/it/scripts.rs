@@ -148,6 +148,50 @@ fn netrc_supplies_what_the_url_and_options_leave_out() {
     );
     assert!(!e.contains(server.password()), "{e}");
 
+    // curl's --netrc-optional changes nothing; --netrc wants an entry for the host.
+    let o = run.ftpc(&[
+        "ls",
+        &with_user,
+        "--tls",
+        "none",
+        "--netrc-file",
+        nf,
+        "--netrc",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run.ftpc(&[
+        "ls",
+        &with_user,
+        "--tls",
+        "none",
+        "--netrc-file",
+        nf,
+        "--netrc-optional",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let elsewhere = dir.path().join("elsewhere");
+    write_netrc(
+        &elsewhere,
+        "machine other.example login a password b
+",
+        0o600,
+    );
+    let o = Run {
+        password: Some(server.password()),
+        ..Run::default()
+    }
+    .ftpc(&[
+        "ls",
+        &with_user,
+        "--tls",
+        "none",
+        "--netrc-file",
+        elsewhere.to_str().unwrap(),
+        "--netrc",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no entry for"), "{}", stderr(&o));
+
     // A --netrc-file that is not there: a local error, exit 8.
     let missing = dir.path().join("nope");
     let o = run.ftpc(&[
@@ -593,6 +637,26 @@ fn ftpes_and_what_ftp_means_against_a_plain_vsftpd() {
         "{}",
         server.log()
     );
+    // Against a server with explicit FTPS, ftpes:// connects over TLS.
+    let certs = ftpkit_test_support::certs::TestCerts::generate();
+    let tls_server = Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, false)
+        .start();
+    tls_server.write_file("over-tls.txt", b"x");
+    let u = format!(
+        "ftpes://{}@127.0.0.1:{}/",
+        tls_server.user(),
+        tls_server.port()
+    );
+    let o = Run {
+        password: Some(tls_server.password()),
+        ..Run::default()
+    }
+    .ftpc(&["ls", &u, "--ca-file", certs.ca.to_str().unwrap(), "-v"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("over-tls.txt"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("control TLS via"), "{}", stderr(&o));
+
     let u = format!("ftpes://127.0.0.1:{}/", server.port());
     for tls in ["none", "implicit", "auto"] {
         let o = ftpc(&["ls", &u, "--tls", tls]);
