@@ -345,10 +345,55 @@ pub(crate) struct Opts {
     /// Active mode: the server connects to us for data.
     #[arg(long, global = true)]
     pub(crate) active: bool,
+    /// Active mode behind NAT: the address to announce in PORT/EPRT (the router's public
+    /// one); implies --active.
+    #[arg(long, global = true, value_name = "ADDRESS")]
+    pub(crate) active_address: Option<std::net::IpAddr>,
+    /// Active mode: listen on a port of this range (the ones the NAT or firewall forwards),
+    /// e.g. 50000-50100; implies --active.
+    #[arg(long, global = true, value_name = "LO-HI", value_parser = port_range)]
+    pub(crate) active_ports: Option<(u16, u16)>,
+    /// Passive mode with PASV only, never EPSV (for servers and middleboxes that mishandle
+    /// EPSV).
+    #[arg(long, global = true)]
+    pub(crate) disable_epsv: bool,
+    /// Connect to the address a PASV reply names instead of the control connection's peer
+    /// (only for servers whose data really lives on another address: the announced address
+    /// is not checked).
+    #[arg(long, global = true)]
+    pub(crate) pasv_trust: bool,
+    /// Ask for this virtual host with HOST (RFC 7151) before logging in: one address serving
+    /// several sites.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) virtual_host: Option<String>,
+    /// After login, end TLS on the control connection (CCC) so that a firewall can read the
+    /// commands; files and the password stay encrypted, but commands and file names after
+    /// the login cross the network in clear and can be changed on the way.
+    #[arg(long, global = true)]
+    pub(crate) ccc: bool,
     /// With --tls auto (and doctor): plain FTP may be tried last. It sends the password in the clear.
     #[arg(long, global = true)]
     pub(crate) allow_plaintext: bool,
     /// Debug log of every command, reply and phase on stderr (passwords masked).
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
+}
+
+/// `LO-HI`, both ports, LO not above HI.
+fn port_range(s: &str) -> Result<(u16, u16), String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?}: expected LO-HI, e.g. 50000-50100"))?;
+    let parse = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{p:?} is not a port (1-65535)"))
+    };
+    let (lo, hi) = (parse(lo)?, parse(hi)?);
+    if lo > hi {
+        return Err(format!("{lo}-{hi}: the first port is above the last"));
+    }
+    Ok((lo, hi))
 }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use ftpkit::{
-    connectors, AutoConnect, Client, ClientBuilder, Config, Credentials, DataMode, Pool, Security,
-    TlsMode, TlsOptions,
+    connectors, AutoConnect, Client, ClientBuilder, Config, Credentials, DataMode, PasvAddress,
+    Pool, Security, TlsMode, TlsOptions,
 };
 
 use crate::args::{Opts, TlsArg};
@@ -78,9 +78,19 @@ pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
     if let Some(d) = secs("max-time", opts.max_time)? {
         c.deadline = Some(command_deadline(d));
     }
-    if opts.active {
+    if opts.active || opts.active_address.is_some() || opts.active_ports.is_some() {
         c.data_mode = DataMode::Active;
     }
+    c.active_address = opts.active_address;
+    c.active_ports = opts.active_ports;
+    c.use_epsv = !opts.disable_epsv;
+    if opts.pasv_trust {
+        c.pasv_address = PasvAddress::Trust;
+    }
+    if let Some(v) = &opts.virtual_host {
+        c.virtual_host = Some(v.clone());
+    }
+    c.clear_command_channel = opts.ccc;
     if let Some(k) = opts.keepalive {
         // 0 turns keep-alive off; anything else is an interval like the other deadlines.
         c.keepalive = if k == 0.0 {
@@ -268,8 +278,9 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
                 || opts.tls_min.is_some()
                 || opts.tls_max.is_some()
                 || opts.client_cert.is_some()
+                || opts.ccc
             {
-                return Err(usage("--backend, --insecure, --ca-file, --pin, --handshake-timeout, --tls-min, --tls-max and --client-cert apply to TLS; they make no sense with --tls none"));
+                return Err(usage("--backend, --insecure, --ca-file, --pin, --handshake-timeout, --tls-min, --tls-max, --client-cert and --ccc apply to TLS; they make no sense with --tls none"));
             }
             Security::Plain
         }

@@ -14,6 +14,7 @@ mod plain_faults;
 mod plain_vsftpd;
 mod pool;
 mod proftpd_digest;
+mod reach;
 mod security;
 mod server_bugs;
 mod tls_certificates;

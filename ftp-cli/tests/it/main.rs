@@ -10,6 +10,7 @@ mod doctor;
 mod hostile;
 mod integrity;
 mod proftpd_verify;
+mod reach;
 mod scripts;
 mod tree;
 mod trust;

@@ -1,0 +1,62 @@
+//! ftpc's flags for servers that need more than the defaults: --virtual-host (HOST),
+//! --disable-epsv, --active-address/--active-ports, against real servers.
+
+use crate::common::*;
+
+use ftpkit_test_support::proftpd::{require_proftpd, Proftpd};
+use ftpkit_test_support::vsftpd::{require_vsftpd, Vsftpd};
+
+#[test]
+fn virtual_host_lists_the_other_site() {
+    if !require_proftpd() {
+        return;
+    }
+    let server = Proftpd::builder()
+        .extra(
+            "<VirtualHost 127.0.0.1>\n  ServerAlias vhost.test\n  Port {port}\n  AuthOrder mod_auth_file.c\n  AuthUserFile {passwd}\n  AuthGroupFile {group}\n  RequireValidShell off\n  DefaultRoot ~/site2\n</VirtualHost>",
+        )
+        .start();
+    server.write_file("/site2/second-site.txt", "second");
+    let url = format!("ftp://{}@127.0.0.1:{}/", server.user(), server.port());
+    let o = ftpc_env(
+        &["ls", "--tls", "none", "--virtual-host", "vhost.test", &url],
+        server.password(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("second-site.txt"), "{out}");
+}
+
+#[test]
+fn disable_epsv_and_active_ports_reach_vsftpd() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    std::fs::write(server.root().join("f.txt"), "x").unwrap();
+    let u = url(&server, "");
+    let o = ftpc_env(
+        &["ls", "--tls", "none", "--disable-epsv", &u],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!server.log().contains("\"EPSV\""), "{}", server.log());
+
+    let (lo, hi) = ftpkit_test_support::delay::free_port_range(3).unwrap();
+    let range = format!("{lo}-{hi}");
+    let o = ftpc_env(
+        &["ls", "--tls", "none", "--active-ports", &range, &u],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        server.log().contains("\"PORT 127,0,0,1,"),
+        "{}",
+        server.log()
+    );
+
+    for bad in ["5-1", "0-10", "70000-70001", "12"] {
+        let o = ftpc_env(&["ls", "--active-ports", bad, &u], server.password());
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+    }
+}
