@@ -335,6 +335,27 @@ fn put_from_stdin_cat_get_several_mv_rmdir_against_vsftpd() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 
     // cat: the file on standard output.
+    // put - --atomic: under the hidden temporary name, then renamed.
+    let o = Run {
+        password: Some(server.password()),
+        stdin: Some(b"atomic body"),
+        ..Run::default()
+    }
+    .ftpc(&[
+        "put",
+        "-",
+        &url(&server, "in/atomic.txt"),
+        "--atomic",
+        "--tls",
+        "none",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(server.root().join("in/atomic.txt")).unwrap(),
+        b"atomic body"
+    );
+    assert!(!server.root().join("in/.atomic.txt.ftpc-part").exists());
+
     let o = with_password(&server, &["cat", &url(&server, "in/from-stdin.bin")]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(o.stdout, body);
@@ -412,15 +433,18 @@ fn mkdir_parents_and_rm_recursive_against_vsftpd() {
     let o = with_password(&server, &["mkdir", "-p", &url(&server, "a/file/x")]);
     assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
 
-    // rm -r: the whole tree, deepest first.
+    // rm -r: the whole tree, deepest first; a link is deleted, never followed.
     server.write_file("a/b/one.txt", b"1");
     server.write_file("a/b/c/two.txt", b"2");
     server.write_file("a/b/c/d/three.txt", b"3");
+    server.write_file("keep/k.txt", b"k");
+    std::os::unix::fs::symlink("../../keep", server.root().join("a/b/link")).unwrap();
     let o = with_password(&server, &["rm", "-r", &url(&server, "a"), "-v"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!server.root().join("a").exists());
+    assert!(server.root().join("keep/k.txt").is_file());
     assert!(
-        stderr(&o).contains("4 files and 4 directories deleted"),
+        stderr(&o).contains("5 files and 4 directories deleted"),
         "{}",
         stderr(&o)
     );
@@ -431,7 +455,6 @@ fn mkdir_parents_and_rm_recursive_against_vsftpd() {
     assert!(!server.root().join("lone.txt").exists());
 
     // Never / nor the login directory, however spelled; nothing is deleted.
-    server.write_file("keep/k.txt", b"k");
     for path in ["", "/", "//", ".", "keep/..", "/keep/../"] {
         let u = format!("ftp://{}@127.0.0.1:{}/{path}", server.user(), server.port());
         let o = with_password(&server, &["rm", "-r", &u]);
@@ -746,6 +769,42 @@ fn rm_recursive_refuses_the_login_directory_by_its_absolute_name() {
         !sent.iter().any(|c| ["DELE", "RMD", "MLSD", "LIST", "CWD"]
             .iter()
             .any(|v| c.starts_with(v))),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn rm_recursive_refuses_a_listing_name_that_reaches_outside() {
+    let (s, rx) = server("220 hi", |c, ctx, verb, arg| match (verb, arg) {
+        ("FEAT", _) => Some("211-Features:\r\n MLST type*;\r\n211 End".into()),
+        ("MLST", "d") => Some("250-facts\r\n type=dir; d\r\n250 End".into()),
+        ("MLSD", "d") => send_data(
+            c,
+            ctx,
+            b"type=cdir; .\r\ntype=pdir; ..\r\ntype=file; ../../etc/passwd\r\n",
+            "226 done",
+        ),
+        _ => None,
+    });
+    let o = Run {
+        password: Some("p"),
+        ..Run::default()
+    }
+    .ftpc(&[
+        "rm",
+        "-r",
+        &format!("ftp://u@127.0.0.1:{}/d", s.port()),
+        "--tls",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rm -r stopped at"), "{}", stderr(&o));
+    drop(s);
+    let sent = commands(&rx);
+    assert!(
+        !sent
+            .iter()
+            .any(|c| c.starts_with("DELE") || c.starts_with("RMD")),
         "{sent:?}"
     );
 }
