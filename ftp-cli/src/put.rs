@@ -8,8 +8,10 @@ use std::path::Path;
 
 use ftpkit::{Client, Error};
 
-use crate::failure::{local, Failure};
+use crate::args::Opts;
+use crate::failure::{local, usage, Failure};
 use crate::progress::Progress;
+use crate::session::{open, quit};
 
 pub(crate) struct Put<'a> {
     pub local: &'a Path,
@@ -90,6 +92,37 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         ftp.rename(&remote, &p.path)?;
         log::info!("renamed {remote} to {}", p.path);
     }
+    Ok(())
+}
+
+/// `ftpc put - URL`: standard input, streamed (constant memory), to the file the URL
+/// names; with `--atomic`, under the temporary name first.
+pub(crate) fn stdin(url: String, atomic: bool, resume: bool, opts: &Opts) -> Result<(), Failure> {
+    if resume {
+        return Err(usage(
+            "put - reads standard input, which cannot be resumed: leave out --resume",
+        ));
+    }
+    let u = crate::url::parse(&url).map_err(usage)?;
+    if u.path.is_empty() || u.path.ends_with('/') {
+        return Err(usage(
+            "put - needs the remote file's name in the URL (ftp://host/dir/name)",
+        ));
+    }
+    let (mut ftp, path) = open(&url, opts)?;
+    let remote = if atomic {
+        temp_name(&path)
+    } else {
+        path.clone()
+    };
+    let mut input = std::io::stdin().lock();
+    let n = ftp.upload_from(remote.as_str(), &mut input, None, None)?;
+    log::info!("uploaded {n} bytes from standard input to {remote}");
+    if atomic {
+        ftp.rename(remote.as_str(), path.as_str())?;
+        log::info!("renamed {remote} to {path}");
+    }
+    quit(ftp);
     Ok(())
 }
 

@@ -53,25 +53,10 @@ pub(crate) fn init_log(opts: &Opts) {
     }
 }
 
-/// The user and password: options first, then the URL, else anonymous.
-pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> (String, String) {
-    let user = opts
-        .user
-        .clone()
-        .or_else(|| u.user.clone())
-        .unwrap_or_else(|| "anonymous".into());
-    let password = opts
-        .password
-        .clone()
-        .or_else(|| u.password.clone())
-        .unwrap_or_else(|| {
-            if user == "anonymous" {
-                "ftpc@".into()
-            } else {
-                String::new()
-            }
-        });
-    (user, password)
+/// The user and password: options first, then the URL, then the netrc file, then a
+/// prompt on the terminal; no user at all is anonymous (see [`crate::creds`]).
+pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> Result<(String, String), Failure> {
+    crate::creds::resolve(u, opts)
 }
 
 /// Deadlines and data mode from the options: every setting but host, port and TLS.
@@ -246,10 +231,26 @@ pub(crate) fn pool(raw_url: &str, opts: &Opts, size: usize) -> Result<(Pool, Str
     Ok((pool, t.url.path))
 }
 
+/// The `--tls` value as the user typed it.
+fn tls_arg_name(t: TlsArg) -> &'static str {
+    match t {
+        TlsArg::Explicit => "explicit",
+        TlsArg::Implicit => "implicit",
+        TlsArg::None => "none",
+        TlsArg::Auto => "auto",
+    }
+}
+
 /// Reads the URL and options into a [`Target`]; nothing is sent yet.
 pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
     init_log(opts);
     let u = url::parse(raw_url).map_err(usage)?;
+    if u.explicit_tls && !matches!(opts.tls, None | Some(TlsArg::Explicit)) {
+        return Err(usage(format!(
+            "ftpes:// means explicit TLS, required; --tls {} contradicts it (use ftp:// with --tls none for plain FTP, ftps:// for implicit TLS)",
+            opts.tls.map(tls_arg_name).unwrap_or_default()
+        )));
+    }
     let tls = match (opts.tls, u.implicit_tls) {
         (Some(TlsArg::Implicit) | None, true) => TlsArg::Implicit,
         (Some(other), true) => {
@@ -266,7 +267,6 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
         ));
     }
     let config = base_config(opts)?;
-    let (user, password) = credentials(&u, opts);
     let security = match tls {
         TlsArg::None => {
             // TLS options with --tls none would be silently meaningless: refuse them.
@@ -309,6 +309,8 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             if let Some(p) = u.port {
                 auto = auto.port(p);
             }
+            // Asked for last, so that a prompt never precedes a usage error.
+            let (user, password) = credentials(&u, opts)?;
             return Ok(Target {
                 url: u,
                 config,
@@ -318,6 +320,7 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             });
         }
     };
+    let (user, password) = credentials(&u, opts)?;
     Ok(Target {
         url: u,
         config,

@@ -11,5 +11,6 @@ mod hostile;
 mod integrity;
 mod proftpd_verify;
 mod reach;
+mod scripts;
 mod tree;
 mod trust;
