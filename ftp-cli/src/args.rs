@@ -371,12 +371,24 @@ pub(crate) struct Opts {
     /// the login cross the network in clear and can be changed on the way.
     #[arg(long, global = true)]
     pub(crate) ccc: bool,
+    /// The charset of a server that names files in a legacy one (latin1, cp1251, shift_jis,
+    /// koi8-r, …): listings are shown in it, and paths typed here are sent in it. Without
+    /// it, names that are not UTF-8 still keep their exact bytes.
+    #[arg(long, global = true, value_name = "LABEL", value_parser = charset)]
+    pub(crate) charset: Option<ftpkit::Charset>,
     /// With --tls auto (and doctor): plain FTP may be tried last. It sends the password in the clear.
     #[arg(long, global = true)]
     pub(crate) allow_plaintext: bool,
     /// Debug log of every command, reply and phase on stderr (passwords masked).
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
+}
+
+/// A charset label that encoding_rs knows.
+fn charset(s: &str) -> Result<ftpkit::Charset, String> {
+    ftpkit::Charset::for_label(s).ok_or_else(|| {
+        format!("unknown charset {s:?}: try latin1, cp1252, cp1251, iso-8859-2, koi8-r, shift_jis, gbk, euc-kr")
+    })
 }
 
 /// `LO-HI`, both ports, LO not above HI.

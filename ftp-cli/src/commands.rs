@@ -7,7 +7,7 @@ use ftpkit::{Client, EntryKind, Error, ListEntry, RemotePath};
 
 use crate::args::Opts;
 use crate::failure::{local, usage, Failure, NOT_FOUND};
-use crate::session::{open, quit};
+use crate::session::{open, quit, rpath};
 
 /// Deeper than this, a tree is taken for a server that lies (a directory in itself).
 const MAX_DEPTH: usize = 256;
@@ -18,7 +18,7 @@ pub(crate) fn mkdir(url: &str, parents: bool, opts: &Opts) -> Result<(), Failure
     if parents {
         mkdir_parents(&mut ftp, &path)?;
     } else {
-        ftp.mkdir(path.as_str())?;
+        ftp.mkdir(rpath(&path)?)?;
     }
     quit(ftp);
     Ok(())
@@ -48,7 +48,7 @@ fn mkdir_parents(ftp: &mut Client, path: &str) -> Result<(), Failure> {
         if part == "." || part == ".." {
             continue;
         }
-        if let Err(e) = ftp.mkdir(prefix.as_str()) {
+        if let Err(e) = ftp.mkdir(rpath(&prefix)?) {
             if !matches!(e, Error::Reply { .. }) || !probe.is_dir(ftp, &prefix)? {
                 return Err(e.into());
             }
@@ -76,14 +76,14 @@ impl Probe {
 
     fn is_dir(&mut self, ftp: &mut Client, path: &str) -> Result<bool, Failure> {
         if ftp.features().has("MLST") {
-            return match ftp.mlst(path) {
+            return match ftp.mlst(rpath(path)?) {
                 Ok(e) => Ok(is_dir_entry(&e)),
                 Err(Error::Reply { .. }) => Ok(false),
                 Err(e) => Err(e.into()),
             };
         }
         let home = self.home(ftp)?;
-        match ftp.cwd(path) {
+        match ftp.cwd(rpath(path)?) {
             Ok(()) => {
                 ftp.cwd(&home)?;
                 Ok(true)
@@ -113,7 +113,7 @@ pub(crate) fn rmdir(url: &str, opts: &Opts) -> Result<(), Failure> {
     if path.is_empty() {
         return Err(usage("rmdir needs a directory path in the URL"));
     }
-    ftp.rmdir(path.as_str())?;
+    ftp.rmdir(rpath(&path)?)?;
     quit(ftp);
     Ok(())
 }
@@ -124,7 +124,7 @@ pub(crate) fn rm(url: &str, recursive: bool, opts: &Opts) -> Result<(), Failure>
     if recursive {
         rm_tree(&mut ftp, &path)?;
     } else {
-        ftp.delete(path.as_str())?;
+        ftp.delete(rpath(&path)?)?;
     }
     quit(ftp);
     Ok(())
@@ -179,11 +179,11 @@ fn rm_tree(ftp: &mut Client, path: &str) -> Result<(), Failure> {
         }
     }
     if !probe.is_dir(ftp, path)? {
-        ftp.delete(path)?;
+        ftp.delete(rpath(path)?)?;
         return Ok(());
     }
     let mut done = Removal { files: 0, dirs: 0 };
-    let top = RemotePath::from(path);
+    let top = rpath(path)?;
     remove_dir(ftp, &top, 0, &mut done).map_err(|(at, f)| Failure {
         code: f.code,
         message: format!(
@@ -256,7 +256,7 @@ pub(crate) fn mv(url: &str, new_path: &str, opts: &Opts) -> Result<(), Failure> 
         return Err(usage("mv needs the path to rename in the URL"));
     }
     let to = target_path(&path, new_path);
-    ftp.rename(path.as_str(), to.as_str())?;
+    ftp.rename(rpath(&path)?, rpath(&to)?)?;
     log::info!("renamed {path} to {to}");
     quit(ftp);
     Ok(())
@@ -346,7 +346,7 @@ fn not_found(path: &str, how: &str) -> Failure {
 /// MLST when the server has it, else SIZE (and MDTM), else the parent's listing.
 fn find(ftp: &mut Client, path: &str) -> Result<Found, Failure> {
     if ftp.features().has("MLST") {
-        let e = ftp.mlst(path)?;
+        let e = ftp.mlst(rpath(path)?)?;
         let kind = if is_dir_entry(&e) {
             EntryKind::Dir
         } else {
@@ -359,9 +359,9 @@ fn find(ftp: &mut Client, path: &str) -> Result<Found, Failure> {
             via: "mlst",
         });
     }
-    match ftp.size(path) {
+    match ftp.size(rpath(path)?) {
         Ok(size) => {
-            let modified = match ftp.mdtm(path) {
+            let modified = match ftp.mdtm(rpath(path)?) {
                 Ok(t) => Some(t),
                 Err(Error::Reply { .. } | Error::Protocol { .. }) => None,
                 Err(e) => return Err(e.into()),

@@ -11,7 +11,7 @@ use ftpkit::{Client, Error};
 use crate::args::Opts;
 use crate::failure::{local, usage, Failure};
 use crate::progress::Progress;
-use crate::session::{open, quit};
+use crate::session::{open, quit, rpath};
 
 pub(crate) struct Put<'a> {
     pub local: &'a Path,
@@ -41,7 +41,7 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         p.path.clone()
     };
     let offset = if p.resume {
-        match ftp.size(&remote) {
+        match ftp.size(rpath(&remote)?) {
             Ok(n) => n,
             // No such file yet: start from the beginning.
             Err(Error::Reply { .. }) => 0,
@@ -73,11 +73,11 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         let mut bar = Progress::new(&p.path);
         let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
         let r = if offset == 0 {
-            ftp.upload_file(&remote, &input, Some(&mut cb))
+            ftp.upload_file(rpath(&remote)?, &input, Some(&mut cb))
         } else if ftp.features().has("REST") {
-            ftp.resume_upload_file(&remote, offset, &input, Some(&mut cb))
+            ftp.resume_upload_file(rpath(&remote)?, offset, &input, Some(&mut cb))
         } else {
-            let mut up = ftp.append(&remote)?;
+            let mut up = ftp.append(rpath(&remote)?)?;
             let r = std::io::copy(&mut input, &mut up)
                 .map_err(|e| Error::from_io(e, ftpkit::Phase::Transfer));
             r.and_then(|n| up.finish().map(|_| n))
@@ -89,7 +89,7 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         log::info!("{remote} already has all {size} bytes; nothing to send");
     }
     if p.atomic {
-        ftp.rename(&remote, &p.path)?;
+        ftp.rename(rpath(&remote)?, rpath(&p.path)?)?;
         log::info!("renamed {remote} to {}", p.path);
     }
     Ok(())
@@ -116,10 +116,10 @@ pub(crate) fn stdin(url: String, atomic: bool, resume: bool, opts: &Opts) -> Res
         path.clone()
     };
     let mut input = std::io::stdin().lock();
-    let n = ftp.upload_from(remote.as_str(), &mut input, None, None)?;
+    let n = ftp.upload_from(rpath(&remote)?, &mut input, None, None)?;
     log::info!("uploaded {n} bytes from standard input to {remote}");
     if atomic {
-        ftp.rename(remote.as_str(), path.as_str())?;
+        ftp.rename(rpath(&remote)?, rpath(&path)?)?;
         log::info!("renamed {remote} to {path}");
     }
     quit(ftp);

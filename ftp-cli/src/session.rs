@@ -59,6 +59,27 @@ pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> Result<(String, Strin
     crate::creds::resolve(u, opts)
 }
 
+/// `--charset`, once the options are read: how typed paths are sent and names shown.
+static CHARSET: std::sync::OnceLock<ftpkit::Charset> = std::sync::OnceLock::new();
+
+/// A path typed on the command line (or in a URL), in the server's charset (`--charset`),
+/// else as UTF-8. A character the charset lacks is a usage error: nothing is sent.
+pub(crate) fn rpath(path: &str) -> Result<ftpkit::RemotePath, Failure> {
+    match CHARSET.get() {
+        Some(cs) => cs.path(path).map_err(usage),
+        None => Ok(ftpkit::RemotePath::from(path)),
+    }
+}
+
+/// A name from the server as text: decoded from `--charset`, else UTF-8 with `�` for
+/// bytes that are not.
+pub(crate) fn shown(name: &ftpkit::RemotePath) -> String {
+    match CHARSET.get() {
+        Some(cs) => cs.decode(name.as_bytes()).into_owned(),
+        None => name.to_string_lossy().into_owned(),
+    }
+}
+
 /// Deadlines and data mode from the options: every setting but host, port and TLS.
 pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
     let mut c = Config::default();
@@ -91,6 +112,10 @@ pub(crate) fn base_config(opts: &Opts) -> Result<Config, Failure> {
         c.virtual_host = Some(v.clone());
     }
     c.clear_command_channel = opts.ccc;
+    if let Some(cs) = opts.charset {
+        c.charset = Some(cs);
+        let _ = CHARSET.set(cs);
+    }
     if let Some(k) = opts.keepalive {
         // 0 turns keep-alive off; anything else is an interval like the other deadlines.
         c.keepalive = if k == 0.0 {

@@ -60,3 +60,80 @@ fn disable_epsv_and_active_ports_reach_vsftpd() {
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn charset_shows_and_reaches_a_latin1_name() {
+    if !require_vsftpd() {
+        return;
+    }
+    use std::os::unix::ffi::OsStrExt;
+    let server = Vsftpd::start();
+    let on_disk = server
+        .root()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9 cr\xe8me.txt"));
+    std::fs::write(&on_disk, "latin-1").unwrap();
+    server.chown_tree();
+    let dir = url(&server, "");
+    let file = url(&server, "caf%C3%A9%20cr%C3%A8me.txt");
+
+    let o = ftpc_env(&["ls", "--tls", "none", &dir], server.password());
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("caf\u{fffd} cr\u{fffd}me.txt"), "{out}");
+    let o = ftpc_env(
+        &["ls", "--tls", "none", "--charset", "latin1", &dir],
+        server.password(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("café crème.txt"), "{out}{}", stderr(&o));
+
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("copy.txt");
+    let o = ftpc_env(
+        &[
+            "get",
+            "--tls",
+            "none",
+            "--charset",
+            "latin1",
+            &file,
+            "-o",
+            target.to_str().unwrap(),
+        ],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "latin-1");
+    // Without the charset the UTF-8 name is another file.
+    let o = ftpc_env(
+        &["get", "--tls", "none", &file, "-o", "-"],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(9), "{}", stderr(&o));
+
+    let o = ftpc_env(
+        &["rm", "--tls", "none", "--charset", "latin1", &file],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!on_disk.exists());
+
+    let o = ftpc_env(&["ls", "--charset", "klingon", &dir], server.password());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = ftpc_env(
+        &[
+            "mkdir",
+            "--tls",
+            "none",
+            "--charset",
+            "latin1",
+            &url(&server, "%E6%97%A5%E6%9C%AC"),
+        ],
+        server.password(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "not representable in latin1: {}",
+        stderr(&o)
+    );
+}
