@@ -137,3 +137,30 @@ fn charset_shows_and_reaches_a_latin1_name() {
         stderr(&o)
     );
 }
+
+#[test]
+fn pasv_trust_connects_where_the_pasv_reply_points() {
+    if !require_vsftpd() {
+        return;
+    }
+    // vsftpd announces 127.0.0.2 but listens on 127.0.0.1 only: by default the client
+    // replaces the announced address with the control peer and gets there; trusting the
+    // reply sends it to 127.0.0.2, where nothing listens.
+    let server = Vsftpd::builder()
+        .option("pasv_address", "127.0.0.2")
+        .option("pasv_addr_resolve", "NO")
+        .start();
+    std::fs::write(server.root().join("f.txt"), "x").unwrap();
+    let u = url(&server, "");
+    let o = ftpc_env(
+        &["ls", "--tls", "none", "--disable-epsv", &u],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = ftpc_env(
+        &["ls", "--tls", "none", "--disable-epsv", "--pasv-trust", &u],
+        server.password(),
+    );
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(stderr(&o).contains("127.0.0.2"), "{}", stderr(&o));
+}
