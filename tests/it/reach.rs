@@ -22,6 +22,17 @@ const VHOST: &str = r#"<VirtualHost 127.0.0.1>
   DefaultRoot ~/site2
 </VirtualHost>"#;
 
+/// A plain FTP session with `config`, logged in.
+fn plain_session(server: &Vsftpd, config: ftpkit::Config) -> Client {
+    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
+        .port(server.port())
+        .config(config)
+        .connect()
+        .unwrap();
+    ftp.login(server.user(), server.password()).unwrap();
+    ftp
+}
+
 fn names(ftp: &mut Client) -> Vec<String> {
     let mut n: Vec<String> = ftp
         .list("")
@@ -162,12 +173,7 @@ fn passive_mode_without_epsv_uses_pasv_only() {
     std::fs::write(server.root().join("p.txt"), "pasv").unwrap();
     let mut config = ftpkit::Config::default();
     config.use_epsv = false;
-    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
-        .port(server.port())
-        .config(config)
-        .connect()
-        .unwrap();
-    ftp.login(server.user(), server.password()).unwrap();
+    let mut ftp = plain_session(&server, config);
     for _ in 0..2 {
         let mut body = String::new();
         ftp.download("p.txt")
@@ -202,12 +208,7 @@ fn active_mode_announces_the_given_address_and_listens_in_the_range() {
     config.active_address = Some("127.0.0.2".parse().unwrap());
     config.active_ports = Some((lo, hi));
     // vsftpd connects from 127.0.0.1; the listener accepts only the control peer.
-    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
-        .port(server.port())
-        .config(config)
-        .connect()
-        .unwrap();
-    ftp.login(server.user(), server.password()).unwrap();
+    let mut ftp = plain_session(&server, config);
     let mut body = String::new();
     ftp.download("a.txt")
         .unwrap_or_else(|e| panic!("{e}\n{}", server.log()))
@@ -251,12 +252,7 @@ fn a_file_named_in_latin1_is_listed_downloaded_renamed_and_deleted_by_its_bytes(
     for charset in [None, ftpkit::Charset::for_label("latin1")] {
         let mut config = ftpkit::Config::default();
         config.charset = charset;
-        let mut ftp = Client::builder("127.0.0.1", Security::Plain)
-            .port(server.port())
-            .config(config)
-            .connect()
-            .unwrap();
-        ftp.login(server.user(), server.password()).unwrap();
+        let mut ftp = plain_session(&server, config);
         let entries = ftp.list("").unwrap();
         let latin = entries
             .iter()
@@ -290,11 +286,7 @@ fn a_file_named_in_latin1_is_listed_downloaded_renamed_and_deleted_by_its_bytes(
         );
     }
 
-    let mut ftp = Client::builder("127.0.0.1", Security::Plain)
-        .port(server.port())
-        .connect()
-        .unwrap();
-    ftp.login(server.user(), server.password()).unwrap();
+    let mut ftp = plain_session(&server, ftpkit::Config::default());
     let latin = ftpkit::Charset::for_label("latin1").unwrap();
     ftp.rename(
         ftpkit::RemotePath::new(b"caf\xe9 cr\xe8me.txt".to_vec()),
