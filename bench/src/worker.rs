@@ -67,9 +67,9 @@ fn ftpkit(job: &Job) -> Res<()> {
         }
         Op::Put => {
             let mut ftp = login(builder)?;
-            let mut input = File::open(&job.local).map_err(err)?;
+            let input = File::open(&job.local).map_err(err)?;
             let n = ftp
-                .upload_from(job.remote.as_str(), &mut input, Some(job.expect), None)
+                .upload_file(job.remote.as_str(), &input, None)
                 .map_err(err)?;
             let _ = ftp.quit();
             check("bytes", n, job.expect)

@@ -9,8 +9,8 @@ use ftpkit::{Backend, CertificatePin, TlsVersion};
 #[command(
     name = "ftpc",
     version,
-    about = "FTP/FTPS client that never hangs and says why it failed",
-    after_help = "Exit codes: 0 ok, 2 usage, 3 connect/greeting, 4 TLS, 5 login, 6 command refused, 7 data connection/transfer, 8 local file."
+    about = "FTP/FTPS client that never hangs and says why it failed. Unlike curl, ftp:// requires TLS (explicit, AUTH TLS): add --tls none for plain FTP",
+    after_help = AFTER_HELP
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -20,6 +20,28 @@ pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) opts: Opts,
 }
+
+/// The end of `ftpc --help`: credentials and exit codes, for scripts.
+const AFTER_HELP: &str = "\
+URLs: ftp:// explicit TLS, required (curl's ftp:// is plain FTP: add --tls none); ftpes:// the
+same, spelled out; ftps:// implicit TLS (port 990).
+
+Credentials: --user/--password (or FTPC_PASSWORD) win over the URL's user:password@, which
+wins over ~/.netrc (read as curl --netrc-optional reads it: only what nothing else gave;
+--netrc: an entry must be there; --netrc-file FILE reads FILE instead, --no-netrc none). A user without a password is asked
+for it on a terminal; without one, ftpc stops with exit 2. No user at all: anonymous.
+
+Exit codes:
+  0  ok
+  2  usage: bad option, URL or argument; no password and no terminal to ask on
+  3  connect or greeting
+  4  TLS: handshake refused, certificate rejected, AUTH TLS refused
+  5  login refused
+  6  a command was refused (quote: the reply was 4xx or 5xx)
+  7  data connection or transfer
+  8  local file
+  9  not found: the server answered 550 for a path that must exist
+  10 timeout: a deadline fired (--connect-timeout, --timeout, --handshake-timeout, -m)";
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Cmd {
@@ -52,9 +74,10 @@ pub(crate) enum Cmd {
         #[arg(long)]
         verify: bool,
     },
-    /// Upload a file; -r uploads a directory tree.
+    /// Upload a file (- for standard input, streamed; the URL must then name the remote
+    /// file); -r uploads a directory tree.
     Put {
-        /// The local file (with -r, the local directory).
+        /// The local file, or - for standard input (with -r, the local directory).
         file: PathBuf,
         /// ftp://[user[:password]@]host[:port]/path (ending in / keeps the local name)
         url: String,
@@ -86,10 +109,14 @@ pub(crate) enum Cmd {
         #[command(flatten)]
         tree: TreeArgs,
     },
-    /// Delete a file.
+    /// Delete a file; -r deletes a directory tree.
     Rm {
         /// ftp://[user[:password]@]host[:port]/path
         url: String,
+        /// Delete the directory and everything below it, deepest first; refuses / and the
+        /// login directory, and stops at the first failure, saying what is left.
+        #[arg(short = 'r', long)]
+        recursive: bool,
     },
     /// Try every TLS backend, mode and version against a server and say which to use.
     Doctor {
@@ -115,6 +142,48 @@ pub(crate) enum Cmd {
     Mkdir {
         /// ftp://[user[:password]@]host[:port]/path
         url: String,
+        /// Make missing parents too, and succeed if the directory exists already.
+        #[arg(short = 'p', long)]
+        parents: bool,
+    },
+    /// Remove an empty directory.
+    Rmdir {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+    },
+    /// Rename or move a file or directory (RNFR, RNTO).
+    Mv {
+        /// ftp://[user[:password]@]host[:port]/path: what to rename
+        url: String,
+        /// The new path: relative to the URL's directory (new.txt, ../old/a.txt), or
+        /// absolute (/srv/in/a.txt).
+        new_path: String,
+    },
+    /// Download a file to standard output.
+    Cat {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+    },
+    /// Size, modification time and type of one path, on one line: TYPE SIZE MODIFIED PATH
+    /// (MLST when the server has it, else SIZE and MDTM, else the parent's listing).
+    Stat {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        /// One JSON object instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send one raw command after login and print the reply; the exit code follows the
+    /// reply: 0 for 1xx-3xx, 6 for 4xx and 5xx. Commands that need a data connection
+    /// (LIST, RETR, STOR…) are refused: use ls, get and put. Options go before the URL:
+    /// everything after it is the command (ftpc quote --tls none URL SITE CHMOD 640 f).
+    #[command(alias = "raw")]
+    Quote {
+        /// ftp://[user[:password]@]host[:port]/
+        url: String,
+        /// The command and its arguments, e.g. SITE CHMOD 640 report.csv
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
     },
 }
 
@@ -208,6 +277,19 @@ pub(crate) struct Opts {
     /// Password (prefer the FTPC_PASSWORD environment variable: command lines are visible to others).
     #[arg(long, global = true, env = "FTPC_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
+    /// Read credentials from FILE instead of ~/.netrc (it must exist).
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_netrc")]
+    pub(crate) netrc_file: Option<PathBuf>,
+    /// The netrc file must have an entry for the host (else exit 2); options and the URL
+    /// still win over it.
+    #[arg(long, global = true, conflicts_with_all = ["no_netrc", "netrc_optional"])]
+    pub(crate) netrc: bool,
+    /// Use the netrc file when it has an entry for the host (what ftpc does anyway; curl's name).
+    #[arg(long, global = true, conflicts_with = "no_netrc")]
+    pub(crate) netrc_optional: bool,
+    /// Read no netrc file at all.
+    #[arg(long, global = true)]
+    pub(crate) no_netrc: bool,
     /// Encryption mode.
     #[arg(long, global = true, value_enum)]
     pub(crate) tls: Option<TlsArg>,
@@ -276,10 +358,67 @@ pub(crate) struct Opts {
     /// Replaces no_proxy/NO_PROXY.
     #[arg(long, global = true, value_name = "LIST")]
     pub(crate) noproxy: Option<String>,
+    /// Active mode behind NAT: the address to announce in PORT/EPRT (the router's public
+    /// one); implies --active.
+    #[arg(long, global = true, value_name = "ADDRESS")]
+    pub(crate) active_address: Option<std::net::IpAddr>,
+    /// Active mode: listen on a port of this range (the ones the NAT or firewall forwards),
+    /// e.g. 50000-50100; implies --active.
+    #[arg(long, global = true, value_name = "LO-HI", value_parser = port_range)]
+    pub(crate) active_ports: Option<(u16, u16)>,
+    /// Passive mode with PASV only, never EPSV (for servers and middleboxes that mishandle
+    /// EPSV).
+    #[arg(long, global = true)]
+    pub(crate) disable_epsv: bool,
+    /// Connect to the address a PASV reply names instead of the control connection's peer
+    /// (only for servers whose data really lives on another address: the announced address
+    /// is not checked).
+    #[arg(long, global = true)]
+    pub(crate) pasv_trust: bool,
+    /// Ask for this virtual host with HOST (RFC 7151) before logging in: one address serving
+    /// several sites.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) virtual_host: Option<String>,
+    /// After login, end TLS on the control connection (CCC) so that a firewall can read the
+    /// commands; files and the password stay encrypted, but commands and file names after
+    /// the login cross the network in clear and can be changed on the way.
+    #[arg(long, global = true)]
+    pub(crate) ccc: bool,
+    /// The charset of a server that names files in a legacy one (latin1, cp1251, shift_jis,
+    /// koi8-r, …): listings are shown in it, and paths typed here are sent in it. Without
+    /// it, names that are not UTF-8 still keep their exact bytes.
+    #[arg(long, global = true, value_name = "LABEL", value_parser = charset)]
+    pub(crate) charset: Option<ftpkit::Charset>,
     /// With --tls auto (and doctor): plain FTP may be tried last. It sends the password in the clear.
     #[arg(long, global = true)]
     pub(crate) allow_plaintext: bool,
     /// Debug log of every command, reply and phase on stderr (passwords masked).
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
+}
+
+/// A charset label that encoding_rs knows.
+fn charset(s: &str) -> Result<ftpkit::Charset, String> {
+    ftpkit::Charset::for_label(s).ok_or_else(|| {
+        format!("unknown charset {s:?}: try latin1, cp1252, cp1251, iso-8859-2, koi8-r, shift_jis, gbk, euc-kr")
+    })
+}
+
+/// `LO-HI`, both ports, LO not above HI.
+fn port_range(s: &str) -> Result<(u16, u16), String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?}: expected LO-HI, e.g. 50000-50100"))?;
+    let parse = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{p:?} is not a port (1-65535)"))
+    };
+    let (lo, hi) = (parse(lo)?, parse(hi)?);
+    if lo > hi {
+        return Err(format!("{lo}-{hi}: the first port is above the last"));
+    }
+    Ok((lo, hi))
 }

@@ -25,10 +25,14 @@ pub(crate) struct Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let code = match (&e, e.phase()) {
+            // Any deadline, wherever it fired (a silent TLS handshake included): a script
+            // may retry later, which it should not do after a refused certificate.
+            _ if e.is_timeout() => TIMEOUT,
             (Error::Tls { .. } | Error::TlsRequired { .. }, _) => 4,
+            (_, Phase::Login) => 5,
+            _ if is_not_found(&e) => NOT_FOUND,
             (_, Phase::TlsUpgrade | Phase::DataProtection) => 4,
             (_, Phase::Connect | Phase::Greeting) => 3,
-            (_, Phase::Login) => 5,
             (_, Phase::DataConnect | Phase::Transfer) => 7,
             _ => 6,
         };
@@ -36,6 +40,28 @@ impl From<Error> for Failure {
             code,
             message: cli_message(&e),
         }
+    }
+}
+
+/// Exit code: the path does not exist (a 550 reply to a command that names an existing
+/// path: RETR, SIZE, MDTM, DELE, RMD, RNFR, CWD, MLST, STAT, the listings).
+pub(crate) const NOT_FOUND: u8 = 9;
+/// Exit code: a deadline fired (connect, reply, handshake, data, idle, or --max-time).
+pub(crate) const TIMEOUT: u8 = 10;
+
+/// True for a 550 reply to a command that needs its path to exist. MKD, STOR, RNTO and
+/// APPE also get 550 for "exists already" or "permission denied": those stay refusals.
+pub(crate) fn is_not_found(e: &Error) -> bool {
+    const NEEDS_PATH: [&str; 12] = [
+        "RETR", "SIZE", "MDTM", "DELE", "RMD", "RNFR", "CWD", "MLST", "STAT", "LIST", "NLST",
+        "MLSD",
+    ];
+    match e {
+        Error::Reply { command, reply, .. } if reply.code() == 550 => {
+            let verb = command.split_ascii_whitespace().next().unwrap_or("");
+            NEEDS_PATH.iter().any(|v| v.eq_ignore_ascii_case(verb))
+        }
+        _ => false,
     }
 }
 
@@ -101,7 +127,7 @@ fn cli_hint(h: &Hint) -> String {
             "try another TLS backend (--backend), or other TLS versions (--tls-min, --tls-max)"
         }
         Hint::TryImplicitTls => {
-            "it may not offer explicit FTPS: try implicit TLS (--tls implicit, port 990), or plain FTP (--tls none) only on a network you trust"
+            "ftp:// means explicit TLS in ftpc; use --tls none for plain FTP on a trusted network, or try implicit TLS (--tls implicit, or an ftps:// URL, port 990)"
         }
         Hint::NeedAccount => "the server asks for an account (ACCT), which ftpc cannot send",
         Hint::Certificate(p) => {

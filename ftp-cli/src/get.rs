@@ -16,7 +16,7 @@ use crate::args::Opts;
 use crate::failure::{local, usage, Failure};
 use crate::hash::{Hasher, HashingWriter};
 use crate::progress::Progress;
-use crate::session::{open, quit};
+use crate::session::{open, quit, rpath};
 
 pub(crate) struct Get {
     pub path: String,
@@ -143,7 +143,7 @@ pub(crate) fn many(
 
 pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
     let expected = if g.verify {
-        let h = ftp.remote_hash(&g.path)?.ok_or_else(|| Failure {
+        let h = ftp.remote_hash(rpath(&g.path)?)?.ok_or_else(|| Failure {
             code: 6,
             message: "command: --verify: the server offers no hash command (HASH, XSHA256, XSHA1, XMD5, XCRC); nothing was downloaded".into(),
         })?;
@@ -160,7 +160,7 @@ pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
             inner: io::stdout().lock(),
             hasher: expected.as_ref().map(|h| Hasher::new(h.algorithm)),
         };
-        ftp.download_to(&g.path, &mut out, None)?;
+        ftp.download_to(rpath(&g.path)?, &mut out, None)?;
         out.flush()
             .map_err(|e| local("writing", Path::new("stdout"), e))?;
         return check(expected.as_ref(), out.hasher, "standard output");
@@ -180,7 +180,7 @@ pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
             inner: file,
             hasher: expected.as_ref().map(|h| Hasher::new(h.algorithm)),
         };
-        ftp.download_to(&g.path, &mut out, None)?;
+        ftp.download_to(rpath(&g.path)?, &mut out, None)?;
         return check(expected.as_ref(), out.hasher, &target.display().to_string());
     }
 
@@ -222,7 +222,7 @@ pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
         ),
     };
     let n = ftp
-        .resume_download_to(&g.path, offset, &mut out, Some(&mut cb))
+        .resume_download_to(rpath(&g.path)?, offset, &mut out, Some(&mut cb))
         .map_err(|e| match e {
             // The local part is not the beginning of this file: resuming cannot fix it.
             Error::ResumePastEnd { .. } => Failure {

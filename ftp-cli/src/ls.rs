@@ -14,7 +14,7 @@ use crate::session::{open, quit};
 pub(crate) fn run(url: &str, json: bool, opts: &Opts) -> Result<(), Failure> {
     let (mut ftp, path) = open(url, opts)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
-    for e in ftp.list_stream(path.as_str())? {
+    for e in ftp.list_stream(crate::session::rpath(&path)?)? {
         let e = e?;
         let line = if json { json_line(&e) } else { human_line(&e) };
         writeln!(out, "{line}").map_err(|e| local("writing", Path::new("stdout"), e))?;
@@ -44,7 +44,7 @@ pub(crate) fn rfc3339(t: Option<SystemTime>) -> Option<String> {
 
 fn json_line(e: &ListEntry) -> String {
     serde_json::json!({
-        "name": e.name.to_string_lossy(),
+        "name": crate::session::shown(&e.name),
         "type": kind_str(e.kind),
         "size": e.size,
         "modified": rfc3339(e.modified),
@@ -69,7 +69,10 @@ fn human_line(e: &ListEntry) -> String {
     let link = e
         .link_target
         .as_ref()
-        .map(|t| format!(" -> {t}"))
+        .map(|t| format!(" -> {}", crate::session::shown(t)))
         .unwrap_or_default();
-    format!("{t} {size:>12} {when:<20} {}{link}", e.name)
+    format!(
+        "{t} {size:>12} {when:<20} {}{link}",
+        crate::session::shown(&e.name)
+    )
 }

@@ -1,17 +1,22 @@
 //! `ftpc`: get, put, ls, rm, mkdir over FTP and FTPS.
 //!
-//! Exit codes: 0 success; 2 bad usage; 3 connect or greeting; 4 TLS; 5 login; 6 a command
-//! was refused; 7 data connection or transfer; 8 local file error.
+//! Exit codes: 0 success; 2 bad usage (also: a user without a password and no terminal to
+//! ask on); 3 connect or greeting; 4 TLS; 5 login; 6 a command was refused (for `quote`: a
+//! 4xx or 5xx reply); 7 data connection or transfer; 8 local file error; 9 not found (a 550
+//! reply to a command whose path must exist); 10 timeout (any deadline fired).
 
 // The clap help texts show URL syntax ("[user[:password]@]"), which rustdoc would read as links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod args;
+mod commands;
+mod creds;
 mod doctor;
 mod failure;
 mod get;
 mod hash;
 mod ls;
+mod netrc;
 mod progress;
 mod proxy;
 mod put;
@@ -123,13 +128,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 )?
             }
         }
-        Cmd::Rm { url } => rm_cmd(url, opts)?,
+        Cmd::Rm { url, recursive } => commands::rm(&url, recursive, opts)?,
+        Cmd::Rmdir { url } => commands::rmdir(&url, opts)?,
+        Cmd::Mv { url, new_path } => commands::mv(&url, &new_path, opts)?,
+        Cmd::Cat { url } => commands::cat(&url, opts)?,
+        Cmd::Stat { url, json } => commands::stat(&url, json, opts)?,
+        Cmd::Quote { url, command } => commands::quote(&url, &command, opts)?,
         Cmd::Doctor {
             url,
             json,
             implicit_port,
         } => doctor_cmd(url, json, implicit_port, opts)?,
-        Cmd::Mkdir { url } => mkdir_cmd(url, opts)?,
+        Cmd::Mkdir { url, parents } => commands::mkdir(&url, parents, opts)?,
         Cmd::Trust { url, yes } => trust::run(&url, yes, opts)?,
     }
     Ok(())
@@ -195,6 +205,9 @@ fn put_cmd(
     resume: bool,
     opts: &Opts,
 ) -> Result<(), Failure> {
+    if file.as_os_str() == "-" {
+        return put::stdin(url, atomic, resume, opts);
+    }
     // A missing local file is an error before anything is sent.
     std::fs::File::open(&file).map_err(|e| local("opening", &file, e))?;
     let (mut ftp, mut path) = open(&url, opts)?;
@@ -213,14 +226,6 @@ fn put_cmd(
             resume,
         },
     )?;
-    quit(ftp);
-    Ok(())
-}
-
-/// Deletes a file (`ftpc rm`).
-fn rm_cmd(url: String, opts: &Opts) -> Result<(), Failure> {
-    let (mut ftp, path) = open(&url, opts)?;
-    ftp.delete(&path)?;
     quit(ftp);
     Ok(())
 }
@@ -257,7 +262,7 @@ fn doctor_cmd(
         (None, true, Some(p)) => p,
         _ => 990,
     };
-    let (user, password) = credentials(&u, opts);
+    let (user, password) = credentials(&u, opts)?;
     doctor::run(doctor::Inputs {
         config: base_config(opts, &u.host)?,
         tls: tls_options(opts)?,
@@ -270,13 +275,5 @@ fn doctor_cmd(
         allow_plaintext,
         json,
     })?;
-    Ok(())
-}
-
-/// Makes a directory (`ftpc mkdir`).
-fn mkdir_cmd(url: String, opts: &Opts) -> Result<(), Failure> {
-    let (mut ftp, path) = open(&url, opts)?;
-    ftp.mkdir(&path)?;
-    quit(ftp);
     Ok(())
 }

@@ -114,11 +114,12 @@ fn prefix_eq(a: u128, n: u128, width: u32, bits: Option<u32>) -> bool {
     (a >> shift) == (n >> shift)
 }
 
-/// Active mode cannot go through a proxy: said before anything is sent.
-pub(crate) fn check_mode(opts: &Opts, proxy: &Option<Proxy>) -> Result<(), Failure> {
+/// Active mode (`--active`, or an option that implies it) cannot go through a proxy: said
+/// before anything is sent.
+pub(crate) fn check_mode(active: bool, proxy: &Option<Proxy>) -> Result<(), Failure> {
     match proxy {
-        Some(p) if opts.active => Err(usage(format!(
-            "--active cannot work through the proxy {p}: the server would have to connect back to us; use passive mode (the default), or --noproxy for this host"
+        Some(p) if active => Err(usage(format!(
+            "active mode (--active) cannot work through the proxy {p}: the server would have to connect back to us; use passive mode (the default), or --noproxy for this host"
         ))),
         _ => Ok(()),
     }
@@ -229,9 +230,9 @@ mod tests {
             "{}",
             f.message
         );
-        let o = opts(&["--active"]);
-        let f = check_mode(&o, &Some(Proxy::http("p", 1))).unwrap_err();
+        let f = check_mode(true, &Some(Proxy::http("p", 1))).unwrap_err();
         assert_eq!(f.code, 2);
-        assert!(check_mode(&o, &None).is_ok());
+        assert!(check_mode(true, &None).is_ok());
+        assert!(check_mode(false, &Some(Proxy::http("p", 1))).is_ok());
     }
 }

@@ -8,8 +8,10 @@ use std::path::Path;
 
 use ftpkit::{Client, Error};
 
-use crate::failure::{local, Failure};
+use crate::args::Opts;
+use crate::failure::{local, usage, Failure};
 use crate::progress::Progress;
+use crate::session::{open, quit, rpath};
 
 pub(crate) struct Put<'a> {
     pub local: &'a Path,
@@ -39,7 +41,7 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         p.path.clone()
     };
     let offset = if p.resume {
-        match ftp.size(&remote) {
+        match ftp.size(rpath(&remote)?) {
             Ok(n) => n,
             // No such file yet: start from the beginning.
             Err(Error::Reply { .. }) => 0,
@@ -71,11 +73,11 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         let mut bar = Progress::new(&p.path);
         let mut cb = |done: u64, total: Option<u64>| bar.update(done, total);
         let r = if offset == 0 {
-            ftp.upload_from(&remote, &mut input, Some(size), Some(&mut cb))
+            ftp.upload_file(rpath(&remote)?, &input, Some(&mut cb))
         } else if ftp.features().has("REST") {
-            ftp.resume_upload_from(&remote, offset, &mut input, Some(size), Some(&mut cb))
+            ftp.resume_upload_file(rpath(&remote)?, offset, &input, Some(&mut cb))
         } else {
-            let mut up = ftp.append(&remote)?;
+            let mut up = ftp.append(rpath(&remote)?)?;
             let r = std::io::copy(&mut input, &mut up)
                 .map_err(|e| Error::from_io(e, ftpkit::Phase::Transfer));
             r.and_then(|n| up.finish().map(|_| n))
@@ -87,9 +89,40 @@ pub(crate) fn run(ftp: &mut Client, p: Put<'_>) -> Result<(), Failure> {
         log::info!("{remote} already has all {size} bytes; nothing to send");
     }
     if p.atomic {
-        ftp.rename(&remote, &p.path)?;
+        ftp.rename(rpath(&remote)?, rpath(&p.path)?)?;
         log::info!("renamed {remote} to {}", p.path);
     }
+    Ok(())
+}
+
+/// `ftpc put - URL`: standard input, streamed (constant memory), to the file the URL
+/// names; with `--atomic`, under the temporary name first.
+pub(crate) fn stdin(url: String, atomic: bool, resume: bool, opts: &Opts) -> Result<(), Failure> {
+    if resume {
+        return Err(usage(
+            "put - reads standard input, which cannot be resumed: leave out --resume",
+        ));
+    }
+    let u = crate::url::parse(&url).map_err(usage)?;
+    if u.path.is_empty() || u.path.ends_with('/') {
+        return Err(usage(
+            "put - needs the remote file's name in the URL (ftp://host/dir/name)",
+        ));
+    }
+    let (mut ftp, path) = open(&url, opts)?;
+    let remote = if atomic {
+        temp_name(&path)
+    } else {
+        path.clone()
+    };
+    let mut input = std::io::stdin().lock();
+    let n = ftp.upload_from(rpath(&remote)?, &mut input, None, None)?;
+    log::info!("uploaded {n} bytes from standard input to {remote}");
+    if atomic {
+        ftp.rename(rpath(&remote)?, rpath(&path)?)?;
+        log::info!("renamed {remote} to {path}");
+    }
+    quit(ftp);
     Ok(())
 }
 

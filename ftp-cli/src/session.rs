@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use ftpkit::{
-    connectors, AutoConnect, Client, ClientBuilder, Config, Credentials, DataMode, Pool, Security,
-    TlsMode, TlsOptions,
+    connectors, AutoConnect, Client, ClientBuilder, Config, Credentials, DataMode, PasvAddress,
+    Pool, Security, TlsMode, TlsOptions,
 };
 
 use crate::args::{Opts, TlsArg};
@@ -53,25 +53,31 @@ pub(crate) fn init_log(opts: &Opts) {
     }
 }
 
-/// The user and password: options first, then the URL, else anonymous.
-pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> (String, String) {
-    let user = opts
-        .user
-        .clone()
-        .or_else(|| u.user.clone())
-        .unwrap_or_else(|| "anonymous".into());
-    let password = opts
-        .password
-        .clone()
-        .or_else(|| u.password.clone())
-        .unwrap_or_else(|| {
-            if user == "anonymous" {
-                "ftpc@".into()
-            } else {
-                String::new()
-            }
-        });
-    (user, password)
+/// The user and password: options first, then the URL, then the netrc file, then a
+/// prompt on the terminal; no user at all is anonymous (see [`crate::creds`]).
+pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> Result<(String, String), Failure> {
+    crate::creds::resolve(u, opts)
+}
+
+/// `--charset`, once the options are read: how typed paths are sent and names shown.
+static CHARSET: std::sync::OnceLock<ftpkit::Charset> = std::sync::OnceLock::new();
+
+/// A path typed on the command line (or in a URL), in the server's charset (`--charset`),
+/// else as UTF-8. A character the charset lacks is a usage error: nothing is sent.
+pub(crate) fn rpath(path: &str) -> Result<ftpkit::RemotePath, Failure> {
+    match CHARSET.get() {
+        Some(cs) => cs.path(path).map_err(usage),
+        None => Ok(ftpkit::RemotePath::from(path)),
+    }
+}
+
+/// A name from the server as text: decoded from `--charset`, else UTF-8 with `�` for
+/// bytes that are not.
+pub(crate) fn shown(name: &ftpkit::RemotePath) -> String {
+    match CHARSET.get() {
+        Some(cs) => cs.decode(name.as_bytes()).into_owned(),
+        None => name.to_string_lossy().into_owned(),
+    }
 }
 
 /// Deadlines, data mode and proxy from the options (and, for the proxy, the environment)
@@ -79,7 +85,6 @@ pub(crate) fn credentials(u: &url::FtpUrl, opts: &Opts) -> (String, String) {
 pub(crate) fn base_config(opts: &Opts, host: &str) -> Result<Config, Failure> {
     let mut c = Config::default();
     c.proxy = crate::proxy::proxy_for(opts, host, |name| std::env::var(name).ok())?;
-    crate::proxy::check_mode(opts, &c.proxy)?;
     let connect = secs("connect-timeout", opts.connect_timeout)?;
     if let Some(d) = connect {
         c.timeouts.connect = d;
@@ -96,8 +101,22 @@ pub(crate) fn base_config(opts: &Opts, host: &str) -> Result<Config, Failure> {
     if let Some(d) = secs("max-time", opts.max_time)? {
         c.deadline = Some(command_deadline(d));
     }
-    if opts.active {
+    if opts.active || opts.active_address.is_some() || opts.active_ports.is_some() {
         c.data_mode = DataMode::Active;
+    }
+    c.active_address = opts.active_address;
+    c.active_ports = opts.active_ports;
+    c.use_epsv = !opts.disable_epsv;
+    if opts.pasv_trust {
+        c.pasv_address = PasvAddress::Trust;
+    }
+    if let Some(v) = &opts.virtual_host {
+        c.virtual_host = Some(v.clone());
+    }
+    c.clear_command_channel = opts.ccc;
+    if let Some(cs) = opts.charset {
+        c.charset = Some(cs);
+        let _ = CHARSET.set(cs);
     }
     if let Some(k) = opts.keepalive {
         // 0 turns keep-alive off; anything else is an interval like the other deadlines.
@@ -107,6 +126,7 @@ pub(crate) fn base_config(opts: &Opts, host: &str) -> Result<Config, Failure> {
             secs("keepalive", Some(k))?
         };
     }
+    crate::proxy::check_mode(c.data_mode == DataMode::Active, &c.proxy)?;
     Ok(c)
 }
 
@@ -239,10 +259,26 @@ pub(crate) fn pool(raw_url: &str, opts: &Opts, size: usize) -> Result<(Pool, Str
     Ok((pool, t.url.path))
 }
 
+/// The `--tls` value as the user typed it.
+fn tls_arg_name(t: TlsArg) -> &'static str {
+    match t {
+        TlsArg::Explicit => "explicit",
+        TlsArg::Implicit => "implicit",
+        TlsArg::None => "none",
+        TlsArg::Auto => "auto",
+    }
+}
+
 /// Reads the URL and options into a [`Target`]; nothing is sent yet.
 pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
     init_log(opts);
     let u = url::parse(raw_url).map_err(usage)?;
+    if u.explicit_tls && !matches!(opts.tls, None | Some(TlsArg::Explicit)) {
+        return Err(usage(format!(
+            "ftpes:// means explicit TLS, required; --tls {} contradicts it (use ftp:// with --tls none for plain FTP, ftps:// for implicit TLS)",
+            opts.tls.map(tls_arg_name).unwrap_or_default()
+        )));
+    }
     let tls = match (opts.tls, u.implicit_tls) {
         (Some(TlsArg::Implicit) | None, true) => TlsArg::Implicit,
         (Some(other), true) => {
@@ -259,7 +295,6 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
         ));
     }
     let config = base_config(opts, &u.host)?;
-    let (user, password) = credentials(&u, opts);
     let security = match tls {
         TlsArg::None => {
             // TLS options with --tls none would be silently meaningless: refuse them.
@@ -271,8 +306,9 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
                 || opts.tls_min.is_some()
                 || opts.tls_max.is_some()
                 || opts.client_cert.is_some()
+                || opts.ccc
             {
-                return Err(usage("--backend, --insecure, --ca-file, --pin, --handshake-timeout, --tls-min, --tls-max and --client-cert apply to TLS; they make no sense with --tls none"));
+                return Err(usage("--backend, --insecure, --ca-file, --pin, --handshake-timeout, --tls-min, --tls-max, --client-cert and --ccc apply to TLS; they make no sense with --tls none"));
             }
             Security::Plain
         }
@@ -301,6 +337,8 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             if let Some(p) = u.port {
                 auto = auto.port(p);
             }
+            // Asked for last, so that a prompt never precedes a usage error.
+            let (user, password) = credentials(&u, opts)?;
             return Ok(Target {
                 url: u,
                 config,
@@ -310,6 +348,7 @@ pub(crate) fn target(raw_url: &str, opts: &Opts) -> Result<Target, Failure> {
             });
         }
     };
+    let (user, password) = credentials(&u, opts)?;
     Ok(Target {
         url: u,
         config,

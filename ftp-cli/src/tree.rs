@@ -51,8 +51,8 @@ pub(crate) fn run(
     options.atomic_uploads = args.atomic;
     options.retry = RetryPolicy::attempts(args.retry.saturating_add(1));
     let mut sync = match job {
-        Job::Get | Job::Mirror => TreeSync::download(path.as_str(), &local),
-        Job::Put | Job::MirrorReverse => TreeSync::upload(&local, path.as_str()),
+        Job::Get | Job::Mirror => TreeSync::download(session::rpath(&path)?, &local),
+        Job::Put | Job::MirrorReverse => TreeSync::upload(&local, session::rpath(&path)?),
     }
     .options(options);
     if let Some(d) = secs("max-time", opts.max_time)? {

@@ -1,4 +1,5 @@
-//! `ftp://[user[:password]@]host[:port]/path` and `ftps://` (implicit TLS) URLs.
+//! `ftp://[user[:password]@]host[:port]/path`, `ftps://` (implicit TLS) and `ftpes://`
+//! (explicit TLS, required: what ftp:// means in ftpc anyway, spelled out) URLs.
 
 use percent_encoding::percent_decode_str;
 
@@ -7,6 +8,8 @@ use percent_encoding::percent_decode_str;
 pub struct FtpUrl {
     /// `true` for `ftps://` (implicit TLS).
     pub implicit_tls: bool,
+    /// `true` for `ftpes://`: explicit TLS, and no option may turn it off.
+    pub explicit_tls: bool,
     /// Host name or address (IPv6 without brackets).
     pub host: String,
     /// Port, when given.
@@ -23,13 +26,25 @@ pub struct FtpUrl {
 
 /// Parses an FTP URL; the error says what is wrong.
 pub fn parse(s: &str) -> Result<FtpUrl, String> {
-    let u = url::Url::parse(s).map_err(|e| format!("cannot parse URL {s:?}: {e}"))?;
+    // ftpes:// is ftp:// with TLS insisted on; parsed as ftp:// (a special scheme for the
+    // url crate: host and path rules as for ftp).
+    let explicit_tls = s
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("ftpes://"));
+    let rewritten;
+    let to_parse = if explicit_tls {
+        rewritten = format!("ftp://{}", &s[8..]);
+        rewritten.as_str()
+    } else {
+        s
+    };
+    let u = url::Url::parse(to_parse).map_err(|e| format!("cannot parse URL {s:?}: {e}"))?;
     let implicit_tls = match u.scheme() {
         "ftp" => false,
         "ftps" => true,
         other => {
             return Err(format!(
-                "unsupported URL scheme {other:?}: use ftp:// or ftps://"
+                "unsupported URL scheme {other:?}: use ftp:// (explicit TLS), ftpes:// (the same, spelled out) or ftps:// (implicit TLS)"
             ))
         }
     };
@@ -64,6 +79,7 @@ pub fn parse(s: &str) -> Result<FtpUrl, String> {
     };
     Ok(FtpUrl {
         implicit_tls,
+        explicit_tls,
         host,
         port: u.port(),
         user,
@@ -96,6 +112,19 @@ mod tests {
         assert_eq!(u.host, "::1");
         assert_eq!(u.port, Some(990));
         assert_eq!(u.path, "x");
+    }
+
+    #[test]
+    fn ftpes_is_ftp_with_explicit_tls() {
+        let u = parse("FTPES://bob@h:2121//abs/x%20y").unwrap();
+        assert!(u.explicit_tls && !u.implicit_tls);
+        assert_eq!((u.host.as_str(), u.port), ("h", Some(2121)));
+        assert_eq!(u.user.as_deref(), Some("bob"));
+        assert_eq!(u.path, "/abs/x y");
+        assert!(!parse("ftp://h/").unwrap().explicit_tls);
+        assert!(!parse("ftps://h/").unwrap().explicit_tls);
+        assert!(parse("ftpes:/").is_err());
+        assert!(parse("ftpe://h/").unwrap_err().contains("ftpes://"));
     }
 
     #[test]

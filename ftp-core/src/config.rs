@@ -279,6 +279,39 @@ pub struct Config {
     /// config.keepalive = None; // a server that aborts transfers on NOOP
     /// ```
     pub keepalive: Option<Duration>,
+    /// The virtual host to ask for with `HOST` (RFC 7151) before logging in, for servers
+    /// that serve several sites on one address (ProFTPD `<VirtualHost>` with `ServerAlias`,
+    /// IIS). Sent right after the greeting, before `AUTH TLS`, so that the server can
+    /// also pick that site's certificate. A server that does not know `HOST` is an error:
+    /// it would log the session into its default site instead. `None` (the default):
+    /// no `HOST`.
+    pub virtual_host: Option<String>,
+    /// After login, end TLS on the control connection with `CCC` (RFC 4217 §6), for
+    /// firewalls that must read the commands (to open the ports of active mode, say), while
+    /// data connections stay encrypted (`PROT P`).
+    ///
+    /// The trade-off: every command after the login, with its file names, then crosses the
+    /// network in clear and can be changed by anyone on the path (a `DELE` inserted, a reply
+    /// forged); the password and the data stay protected. Only with servers that allow it
+    /// (ProFTPD `TLSOptions AllowClearCommandChannel`… refuse it by default). Default off.
+    pub clear_command_channel: bool,
+    /// Passive mode: ask with `EPSV` first (the default), or only ever with `PASV`, for
+    /// servers and middleboxes that mishandle `EPSV` (curl's `--disable-epsv`).
+    pub use_epsv: bool,
+    /// Active mode: the address announced in `PORT`/`EPRT` instead of the control
+    /// connection's local one, for a client behind NAT whose router forwards the ports
+    /// (curl's `--ftp-port ADDRESS`). The listener then binds every local address (only the
+    /// control peer's connection is accepted).
+    pub active_address: Option<std::net::IpAddr>,
+    /// Active mode: listen on a port of this inclusive range (the ones the NAT or firewall
+    /// forwards) instead of any free port.
+    pub active_ports: Option<(u16, u16)>,
+    /// The charset of a server that names files in a legacy charset without saying so
+    /// (no `UTF8` in `FEAT`): listing lines are decoded from it, so names read right, and
+    /// the names parsed out of them are its bytes again. Paths given as text must be
+    /// encoded with [`crate::Charset::path`]. Without it, names that are not UTF-8 still
+    /// keep their exact bytes (see [`crate::RemotePath`]); only their display is lossy.
+    pub charset: Option<crate::Charset>,
 }
 
 impl Default for Config {
@@ -294,6 +327,12 @@ impl Default for Config {
             mdtm_sets_time: false,
             deadline: None,
             keepalive: Some(Duration::from_secs(60)),
+            virtual_host: None,
+            clear_command_channel: false,
+            use_epsv: true,
+            active_address: None,
+            active_ports: None,
+            charset: None,
         }
     }
 }

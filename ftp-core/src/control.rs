@@ -4,12 +4,13 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use log::{debug, warn};
+use log::{debug, info, warn};
 
 use crate::command::Command;
 use crate::config::{Config, Limits};
 use crate::deadline::{far_instant, Deadline, Wait};
 use crate::error::{is_timeout_kind, Error, Phase, Result};
+use crate::hint::Hint;
 use crate::reply::{truncate_for_display, Reply, ReplyParseError, ReplyParser};
 use crate::tls::{TlsConnector, TlsStream};
 
@@ -26,20 +27,27 @@ pub(crate) struct ReplyDeadline {
 pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<dyn TlsStream>),
+    /// A control connection after `CCC`: commands in clear on the socket, and the ended
+    /// TLS session kept only to open (and resume) the protected data connections.
+    Cleared {
+        tcp: TcpStream,
+        session: Box<dyn TlsStream>,
+    },
 }
 
 impl Stream {
     pub(crate) fn tcp(&self) -> &TcpStream {
         match self {
-            Stream::Plain(s) => s,
+            Stream::Plain(s) | Stream::Cleared { tcp: s, .. } => s,
             Stream::Tls(s) => s.tcp(),
         }
     }
 
+    /// The TLS session: of the stream, or the one kept after `CCC`.
     pub(crate) fn tls(&self) -> Option<&dyn TlsStream> {
         match self {
             Stream::Plain(_) => None,
-            Stream::Tls(s) => Some(s.as_ref()),
+            Stream::Tls(s) | Stream::Cleared { session: s, .. } => Some(s.as_ref()),
         }
     }
 
@@ -80,7 +88,7 @@ impl Stream {
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stream::Plain(s) => s.read(buf),
+            Stream::Plain(s) | Stream::Cleared { tcp: s, .. } => s.read(buf),
             Stream::Tls(s) => s.read(buf),
         }
     }
@@ -89,13 +97,13 @@ impl Read for Stream {
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Stream::Plain(s) => s.write(buf),
+            Stream::Plain(s) | Stream::Cleared { tcp: s, .. } => s.write(buf),
             Stream::Tls(s) => s.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            Stream::Plain(s) => s.flush(),
+            Stream::Plain(s) | Stream::Cleared { tcp: s, .. } => s.flush(),
             Stream::Tls(s) => s.flush(),
         }
     }
@@ -834,6 +842,71 @@ impl Control {
             Err(e) => {
                 self.mark_broken("the TLS handshake failed");
                 Err(e)
+            }
+        }
+    }
+
+    /// `CCC` (RFC 4217 §6) after a `200`: both sides end the TLS session with close_notify,
+    /// and the session goes on in clear on the same socket. The ended session is kept to
+    /// open the data connections, which stay protected. Anything but a close_notify from
+    /// the server before the clear text starts is refused, as after `AUTH TLS`.
+    pub(crate) fn clear_command_channel(&mut self) -> Result<()> {
+        if !matches!(self.stream, Some(Stream::Tls(_))) {
+            return Err(Error::InvalidArgument {
+                what: "clear command channel",
+                detail: "CCC ends TLS on the control connection, which is not encrypted".into(),
+            });
+        }
+        let reply = self.execute(&Command::bare("CCC"), Phase::Login)?;
+        if reply.code() / 100 != 2 {
+            return Err(Error::Reply {
+                phase: Phase::Login,
+                command: "CCC".into(),
+                reply,
+                hint: Some(Hint::Note(
+                    "the server does not allow ending TLS on the control connection; leave out the clear command channel (CCC)",
+                )),
+            });
+        }
+        if !self.lines.buffered().is_empty() {
+            self.mark_broken("bytes after 200 CCC");
+            return Err(Error::Protocol {
+                phase: Phase::Login,
+                detail: "the server sent more after its CCC reply; refusing to go on".into(),
+                last_reply: self.last_reply.clone(),
+            });
+        }
+        let Some(Stream::Tls(mut tls)) = self.stream.take() else {
+            return Err(Error::Broken(
+                "the control connection changed during CCC".into(),
+            ));
+        };
+        let ended = (|| -> io::Result<TcpStream> {
+            tls.close_notify()?;
+            tls.tcp()
+                .set_read_timeout(Some(self.reply_timeout.max(Duration::from_millis(1))))?;
+            let mut buf = [0u8; 512];
+            match tls.read(&mut buf)? {
+                0 => tls.tcp().try_clone(),
+                n => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{n} bytes of data instead of the server's close_notify"),
+                )),
+            }
+        })();
+        match ended {
+            Ok(tcp) => {
+                info!("CCC: the control connection is in clear from now on; data stays protected");
+                self.stream = Some(Stream::Cleared { tcp, session: tls });
+                Ok(())
+            }
+            Err(e) => {
+                self.mark_broken("CCC failed");
+                Err(Error::Io {
+                    phase: Phase::Login,
+                    source: io::Error::new(e.kind(), format!("ending TLS after CCC: {e}")),
+                    last_reply: self.last_reply.clone(),
+                })
             }
         }
     }

@@ -188,7 +188,7 @@ pub(crate) fn prepare(
         DataMode::Active if control.via_proxy.is_some() => {
             Err(crate::client::active_through_proxy())
         }
-        DataMode::Active => listen(control).map(Pending::Listening),
+        DataMode::Active => listen(control, config).map(Pending::Listening),
         DataMode::Passive => connect_passive(control, config, passive),
     }
 }
@@ -342,19 +342,27 @@ fn connect_addr(addr: SocketAddr, wait: Wait, reply: &Reply) -> Result<TcpStream
     })
 }
 
-fn listen(control: &mut Control) -> Result<TcpListener> {
-    // The server must reach us on the address it already talks to.
-    let listener =
-        TcpListener::bind(SocketAddr::new(control.local.ip(), 0)).map_err(|e| Error::Io {
-            phase: Phase::DataConnect,
-            source: e,
-            last_reply: None,
-        })?;
-    let addr = listener.local_addr().map_err(|e| Error::Io {
+fn listen(control: &mut Control, config: &Config) -> Result<TcpListener> {
+    // The server must reach us on the address it already talks to (or, behind NAT, on the
+    // address the router forwards to it: Config::active_address).
+    let io_err = |e| Error::Io {
         phase: Phase::DataConnect,
         source: e,
         last_reply: None,
-    })?;
+    };
+    // Behind NAT the router forwards to whichever local address it knows: listen on all
+    // of them (only the control peer is accepted, as always).
+    let local = match (config.active_address, control.local.ip()) {
+        (None, ip) => ip,
+        (Some(_), IpAddr::V4(_)) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        (Some(_), IpAddr::V6(_)) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    };
+    let listener = bind_active(local, config.active_ports).map_err(io_err)?;
+    let mut addr = listener.local_addr().map_err(io_err)?;
+    if let Some(external) = config.active_address {
+        debug!("active mode: announcing {external} for the local {addr}");
+        addr.set_ip(external);
+    }
     control.expect(
         &active_command(addr),
         Phase::DataConnect,
@@ -364,6 +372,41 @@ fn listen(control: &mut Control) -> Result<TcpListener> {
         )),
     )?;
     Ok(listener)
+}
+
+/// A listener on `ip`, on any free port or on a free one of `ports` (tried from a varying
+/// start, so that sessions side by side do not race for the same one).
+fn bind_active(ip: IpAddr, ports: Option<(u16, u16)>) -> io::Result<TcpListener> {
+    let Some((lo, hi)) = ports else {
+        return TcpListener::bind(SocketAddr::new(ip, 0));
+    };
+    if lo == 0 || lo > hi {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("the active port range {lo}-{hi} is empty or starts at 0"),
+        ));
+    }
+    let span = u32::from(hi - lo) + 1;
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+        % span;
+    let mut last = None;
+    for i in 0..span {
+        let port = lo + ((start + i) % span) as u16;
+        match TcpListener::bind(SocketAddr::new(ip, port)) {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        format!(
+            "no free port in the active port range {lo}-{hi} ({})",
+            last.map_or_else(String::new, |e| e.to_string())
+        ),
+    ))
 }
 
 /// Finishes the data connection once the transfer command was accepted: accepts (active),

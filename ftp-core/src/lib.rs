@@ -62,6 +62,7 @@
 #![forbid(unsafe_code)]
 
 mod auto;
+mod charset;
 mod client;
 mod command;
 mod config;
@@ -87,6 +88,7 @@ mod transfer;
 mod tree;
 
 pub use auto::{Attempt, AutoConnect, AutoConnectError, AutoReport, Candidate, Profile};
+pub use charset::Charset;
 pub use client::{Client, ClientBuilder, ListStream, ProgressFn, TransferType};
 pub use config::{Config, DataMode, Limits, PasvAddress, Security, Timeouts, TlsMode};
 pub use deadline::Deadline;

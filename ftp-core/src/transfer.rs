@@ -561,8 +561,40 @@ impl<'a> Upload<'a> {
     }
 }
 
-impl Write for Upload<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+impl Upload<'_> {
+    /// True when the data connection is plain TCP (no TLS): bytes can then go from a file
+    /// to the socket without passing through this process ([`Upload::send_file`]).
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self.data, Some(Stream::Plain(_)))
+    }
+
+    /// Sends up to `len` bytes of `file` from `offset` with `sendfile(2)` (plain data
+    /// connections on Linux): the kernel moves them from the page cache to the socket, no
+    /// copy through user space. The same deadlines, keep-alive and counting as
+    /// [`Write::write`]. `Ok(0)` at the end of the file.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn send_file(
+        &mut self,
+        file: &std::fs::File,
+        offset: u64,
+        len: usize,
+    ) -> io::Result<usize> {
+        let (Ok(offset), Some(len)) = (usize::try_from(offset), std::num::NonZeroUsize::new(len))
+        else {
+            return Ok(0);
+        };
+        self.send(|d| match d {
+            Stream::Plain(tcp) => socket2::SockRef::from(&*tcp).sendfile(file, offset, Some(len)),
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "sendfile needs a plain data connection",
+            )),
+        })
+    }
+
+    /// One write step on the data connection: keep-alive, the progress deadline, the
+    /// count, and the abort on failure.
+    fn send(&mut self, op: impl FnOnce(&mut Stream) -> io::Result<usize>) -> io::Result<usize> {
         if self.data.is_some() {
             if let Err(e) = self.control.keepalive_tick(&self.command) {
                 self.abort_inner(false);
@@ -582,7 +614,7 @@ impl Write for Upload<'_> {
         };
         let _ = d.tcp().set_write_timeout(Some(wait));
         let call = Instant::now();
-        match d.write(buf) {
+        match op(d) {
             Ok(n) => {
                 self.progress.record(n, call, wait);
                 self.sent += n as u64;
@@ -595,6 +627,12 @@ impl Write for Upload<'_> {
                 Err(self.write_error(e, reply).into_io())
             }
         }
+    }
+}
+
+impl Write for Upload<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(|d| d.write(buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {

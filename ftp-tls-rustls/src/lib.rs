@@ -39,15 +39,10 @@ use ftpkit_core::{
     CertificateInfo, DataConnector, TlsConnector, TlsError, TlsInfo, TlsOptions, TlsStream,
     TlsVersion,
 };
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ClientSessionMemoryCache, Resumption, WebPkiServerVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind, RootCertStore,
-    SignatureScheme, StreamOwned,
-};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, HandshakeKind, RootCertStore, StreamOwned};
 
 const BACKEND: &str = "rustls";
 
@@ -97,12 +92,15 @@ impl RustlsConnector {
         let builder = if opts.dangerous_accept_invalid_certs {
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate { provider }))
+                .with_custom_certificate_verifier(Arc::new(verify::KeyOnlyVerifier {
+                    accept: verify::Accept::Any,
+                    provider,
+                }))
         } else if !opts.pinned.is_empty() {
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verify::PinnedVerifier {
-                    pinned: opts.pinned.clone(),
+                .with_custom_certificate_verifier(Arc::new(verify::KeyOnlyVerifier {
+                    accept: verify::Accept::Pinned(opts.pinned.clone()),
                     provider,
                 }))
         } else {
@@ -371,58 +369,4 @@ fn certificate_info(der: &CertificateDer<'_>) -> Option<CertificateInfo> {
         )
         .with_details(not_before, verify::san_names(&cert), der.as_ref()),
     )
-}
-
-/// Accepts any certificate for any name, but still checks that the server owns the key it
-/// presents (handshake signatures), so the session is at least not trivially forged.
-#[derive(Debug)]
-struct AcceptAnyCertificate {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }

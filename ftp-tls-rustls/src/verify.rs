@@ -51,17 +51,25 @@ impl Verifier {
     }
 }
 
-/// Accepts exactly the pinned certificates ([`ftpkit_core::TlsOptions::pinned`]): the pin is
-/// the whole identity check, so issuer, names and dates do not matter, and no root store is
-/// needed. The handshake signatures are verified as always, which proves that the server
-/// holds the pinned certificate's private key.
+/// A verifier that checks no chain and no name, only that the server holds the key of the
+/// certificate it presents (the handshake signatures): with [`Accept::Pinned`], the
+/// certificate must also be one of the pins ([`ftpkit_core::TlsOptions::pinned`]: the pin is
+/// the whole identity check, so issuer, names and dates do not matter and no root store is
+/// needed); with [`Accept::Any`] (`dangerous_accept_invalid_certs`), any certificate will do.
 #[derive(Debug)]
-pub(crate) struct PinnedVerifier {
-    pub(crate) pinned: Vec<CertificatePin>,
+pub(crate) struct KeyOnlyVerifier {
+    pub(crate) accept: Accept,
     pub(crate) provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for PinnedVerifier {
+/// Which certificates a [`KeyOnlyVerifier`] accepts.
+#[derive(Debug)]
+pub(crate) enum Accept {
+    Any,
+    Pinned(Vec<CertificatePin>),
+}
+
+impl ServerCertVerifier for KeyOnlyVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -70,11 +78,14 @@ impl ServerCertVerifier for PinnedVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match CertificatePin::any_matches(&self.pinned, end_entity.as_ref()) {
+        let Accept::Pinned(pinned) = &self.accept else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match CertificatePin::any_matches(pinned, end_entity.as_ref()) {
             Ok(()) => Ok(ServerCertVerified::assertion()),
             Err(seen) => Err(explained(
                 CertificateProblem::NotPinned {
-                    pinned: self.pinned.clone(),
+                    pinned: pinned.clone(),
                 },
                 Some(seen),
             )),

@@ -189,6 +189,8 @@ pub fn require_proftpd() -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct ProftpdBuilder {
     tls: Option<(PathBuf, PathBuf)>,
+    tls_required: Option<String>,
+    extra: Vec<String>,
 }
 
 impl ProftpdBuilder {
@@ -199,6 +201,21 @@ impl ProftpdBuilder {
     /// or RSA.
     pub fn tls(mut self, cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Self {
         self.tls = Some((cert.as_ref().to_owned(), key.as_ref().to_owned()));
+        self
+    }
+
+    /// Replaces `TLSRequired on` (with [`tls`](Self::tls)), e.g. `auth+data` for a server
+    /// that allows `CCC` after the login.
+    pub fn tls_required(mut self, value: &str) -> Self {
+        self.tls_required = Some(value.to_owned());
+        self
+    }
+
+    /// Appends configuration text; `{port}` stands for the server's port, `{passwd}` and
+    /// `{group}` for the harness's auth files (a `<VirtualHost>` needs its own
+    /// `AuthUserFile`).
+    pub fn extra(mut self, text: &str) -> Self {
+        self.extra.push(text.to_owned());
         self
     }
 
@@ -360,11 +377,21 @@ impl ProftpdBuilder {
             let kind = if key_is_ec(key) { "EC" } else { "RSA" };
             line("TLSEngine on".into());
             line(format!("TLSLog {}", path_str(&files.tls_log)));
-            line("TLSRequired on".into());
+            line(format!(
+                "TLSRequired {}",
+                self.tls_required.as_deref().unwrap_or("on")
+            ));
             line("TLSProtocol TLSv1.2 TLSv1.3".into());
             line(format!("TLS{kind}CertificateFile {}", path_str(cert)));
             line(format!("TLS{kind}CertificateKeyFile {}", path_str(key)));
             line("TLSVerifyClient off".into());
+        }
+        for text in &self.extra {
+            line(
+                text.replace("{port}", &port.to_string())
+                    .replace("{passwd}", &path_str(&files.passwd))
+                    .replace("{group}", &path_str(&files.group)),
+            );
         }
         c
     }

@@ -15,6 +15,7 @@ mod plain_vsftpd;
 mod pool;
 mod proftpd_digest;
 mod proxy;
+mod reach;
 mod security;
 mod server_bugs;
 mod tls_certificates;

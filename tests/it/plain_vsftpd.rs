@@ -876,3 +876,49 @@ fn dropped_upload_is_not_taken_for_complete() {
         "{log}"
     );
 }
+
+/// `upload_file` (sendfile on a plain data connection): every byte arrives, from the start
+/// and from an offset, in both data modes, and the progress callback sees the total.
+#[test]
+fn upload_file_sends_the_whole_file_and_resumes_from_an_offset() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("big.bin");
+    // More than one sendfile step (1 MiB), not a multiple of it.
+    let data = prng_bytes(7, (3 << 20) + 12_345);
+    fs::write(&local, &data).unwrap();
+    let file = fs::File::open(&local).unwrap();
+    for mode in [DataMode::Passive, DataMode::Active] {
+        let mut ftp = connect(&server, mode);
+        let mut seen = Vec::new();
+        let mut cb = |done: u64, total: Option<u64>| seen.push((done, total));
+        let n = ftp.upload_file("up.bin", &file, Some(&mut cb)).unwrap();
+        assert_eq!(n, data.len() as u64);
+        assert_eq!(
+            fs::read(server.root().join("up.bin")).unwrap(),
+            data,
+            "{mode:?}"
+        );
+        assert_eq!(seen.last(), Some(&(n, Some(n))));
+        assert!(seen.len() >= 4, "{seen:?}");
+
+        // The remote copy is cut; resume it from there.
+        let cut = 1_500_000;
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(server.root().join("up.bin"))
+            .unwrap();
+        f.set_len(cut).unwrap();
+        let n = ftp.resume_upload_file("up.bin", cut, &file, None).unwrap();
+        assert_eq!(n, data.len() as u64 - cut);
+        assert_eq!(
+            fs::read(server.root().join("up.bin")).unwrap(),
+            data,
+            "{mode:?}"
+        );
+        ftp.quit().unwrap();
+    }
+}

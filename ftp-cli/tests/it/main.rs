@@ -11,5 +11,7 @@ mod hostile;
 mod integrity;
 mod proftpd_verify;
 mod proxy;
+mod reach;
+mod scripts;
 mod tree;
 mod trust;

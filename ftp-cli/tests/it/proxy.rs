@@ -117,7 +117,7 @@ fn put_ls_get_through_dante_with_the_proxy_option() {
     let o = ftpc_with(&args, server.password(), &vars);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("--active cannot work through the proxy"),
+        stderr(&o).contains("active mode (--active) cannot work through the proxy"),
         "{}",
         stderr(&o)
     );

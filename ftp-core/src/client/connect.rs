@@ -130,6 +130,26 @@ impl ClientBuilder {
         self
     }
 
+    /// Asks for this virtual host with `HOST` before logging in; see
+    /// [`Config::virtual_host`].
+    ///
+    /// ```
+    /// use ftpkit_core::{Client, Security};
+    /// let b = Client::builder("203.0.113.7", Security::Plain).virtual_host("ftp.example.net");
+    /// assert_eq!(b.current_config().virtual_host.as_deref(), Some("ftp.example.net"));
+    /// ```
+    pub fn virtual_host(mut self, name: impl Into<String>) -> ClientBuilder {
+        self.config.virtual_host = Some(name.into());
+        self
+    }
+
+    /// Ends TLS on the control connection after login (`CCC`); see
+    /// [`Config::clear_command_channel`] for the security trade-off.
+    pub fn clear_command_channel(mut self, on: bool) -> ClientBuilder {
+        self.config.clear_command_channel = on;
+        self
+    }
+
     /// The name the certificate must match (and SNI); defaults to the host.
     pub fn tls_server_name(mut self, name: impl Into<String>) -> ClientBuilder {
         self.config.tls_server_name = Some(name.into());
@@ -236,6 +256,9 @@ impl ClientBuilder {
         let welcome = greet(&mut control)?;
         // 230: logged in already, without credentials (some anonymous-only servers).
         let logged_in = welcome.code() == 230;
+        if let Some(vhost) = &config.virtual_host {
+            ask_virtual_host(&mut control, vhost)?;
+        }
         if let Security::Explicit(c) = &security {
             auth_tls(&mut control, c.as_ref(), &server_name, &config, logged_in)?;
         }
@@ -243,6 +266,11 @@ impl ClientBuilder {
             log_tls("control", &tls.info());
         }
 
+        // Without EPSV, PASV is the only kind there is to try.
+        let passive = match config.use_epsv {
+            true => PassiveKind::Unknown,
+            false => PassiveKind::Pasv,
+        };
         Ok(Client {
             control,
             config,
@@ -250,7 +278,7 @@ impl ClientBuilder {
             greeted_logged_in: logged_in,
             size_unsupported: false,
             features: Features::default(),
-            passive: PassiveKind::Unknown,
+            passive,
             transfer_type: None,
             protect_data: false,
             last_data_tls: None,
@@ -289,6 +317,28 @@ fn greet(control: &mut Control) -> Result<Reply> {
     }
     phase.done();
     Ok(welcome)
+}
+
+/// `HOST name` (RFC 7151): `220` selects that site. Anything else is an error, because the
+/// session would go on in the server's default site, which is not the one asked for.
+fn ask_virtual_host(control: &mut Control, vhost: &str) -> Result<()> {
+    let cmd = Command::with_arg("HOST", "virtual host", vhost)?;
+    let reply = control.execute(&cmd, Phase::Login)?;
+    if reply.code() / 100 == 2 {
+        info!("virtual host {vhost}: {reply}");
+        return Ok(());
+    }
+    let hint = match reply.code() {
+        // vsftpd answers a command it does not know, before login, with 530.
+        500 | 502 | 530 => "the server does not support HOST (RFC 7151): it serves one site on this address, or tells its sites apart another way (by user name, or by address)",
+        _ => "check the virtual host name: the server does not serve that site here",
+    };
+    Err(Error::Reply {
+        phase: Phase::Login,
+        command: cmd.display(),
+        reply,
+        hint: Some(Hint::Note(hint)),
+    })
 }
 
 /// Explicit FTPS: `AUTH TLS`, then the handshake. A refusal is an error, never a quiet

@@ -15,7 +15,7 @@ impl Client {
     }
 
     /// Runs a listing command and collects its lines, at most `Limits::max_list_entries`.
-    fn data_lines(&mut self, verb: &str, path: &RemotePath) -> Result<Vec<String>> {
+    fn data_lines(&mut self, verb: &str, path: &RemotePath) -> Result<Vec<Vec<u8>>> {
         let max = self.config.limits.max_list_entries;
         let mut lines = Vec::new();
         for line in self.open_lines(verb, path)? {
@@ -68,21 +68,24 @@ impl Client {
     /// ```
     pub fn list_stream(&mut self, path: impl Into<RemotePath>) -> Result<ListStream<'_>> {
         let mlsd = self.features.has("MLST");
+        let charset = self.config.charset;
         let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, &path.into())?;
         Ok(ListStream {
             lines,
             mlsd,
             now: SystemTime::now(),
+            charset,
         })
     }
 
     /// `NLST`: the names in directory `path` (empty: the current directory).
     pub fn nlst(&mut self, path: impl Into<RemotePath>) -> Result<Vec<RemotePath>> {
         let lines = self.data_lines("NLST", &path.into())?;
+        // Names as bytes, exactly: NLST lines are nothing but names.
         Ok(lines
             .into_iter()
             .filter(|l| !l.is_empty())
-            .map(RemotePath::from)
+            .map(RemotePath::new)
             .collect())
     }
 
@@ -101,16 +104,25 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn list_raw(&mut self, path: impl Into<RemotePath>) -> Result<Vec<String>> {
-        self.data_lines("LIST", &path.into())
+        let charset = self.config.charset;
+        let lines = self.data_lines("LIST", &path.into())?;
+        Ok(lines
+            .iter()
+            .map(|l| match charset {
+                Some(cs) => cs.decode(l).into_owned(),
+                None => String::from_utf8_lossy(l).into_owned(),
+            })
+            .collect())
     }
 
     /// `MLSD`, parsed (RFC 3659), whether or not `FEAT` announced it.
     pub fn mlsd(&mut self, path: impl Into<RemotePath>) -> Result<Vec<ListEntry>> {
+        let charset = self.config.charset;
         let lines = self.data_lines("MLSD", &path.into())?;
         Ok(lines
             .iter()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| list::parse_mlsd_line(l).unwrap_or_else(|| ListEntry::unknown(l)))
+            .filter(|l| !l.trim_ascii().is_empty())
+            .filter_map(|l| parse_line(l, true, SystemTime::now(), charset))
             .collect())
     }
 
@@ -134,6 +146,22 @@ impl Client {
     }
 }
 
+/// One listing line (bytes) as an entry whose name is the server's bytes: see `charset`.
+/// `None` for a `LIST` line that is no entry (`total 12`).
+fn parse_line(
+    line: &[u8],
+    mlsd: bool,
+    now: SystemTime,
+    charset: Option<crate::charset::Charset>,
+) -> Option<ListEntry> {
+    let (text, how) = crate::charset::line_text(line, charset);
+    let entry = match mlsd {
+        true => list::parse_mlsd_line(&text).unwrap_or_else(|| ListEntry::unknown(&text)),
+        false => list::parse_list_line(&text, now)?,
+    };
+    Some(crate::charset::restore(entry, line, how))
+}
+
 fn too_many_entries(max: usize) -> Error {
     Error::Protocol {
         phase: Phase::Transfer,
@@ -150,6 +178,7 @@ pub struct ListStream<'a> {
     lines: DataLines<'a>,
     mlsd: bool,
     now: SystemTime,
+    charset: Option<crate::charset::Charset>,
 }
 
 impl Iterator for ListStream<'_> {
@@ -161,16 +190,11 @@ impl Iterator for ListStream<'_> {
                 Ok(l) => l,
                 Err(e) => return Some(Err(e)),
             };
-            let entry = if self.mlsd {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                list::parse_mlsd_line(&line).unwrap_or_else(|| ListEntry::unknown(&line))
-            } else {
-                match list::parse_list_line(&line, self.now) {
-                    Some(e) => e,
-                    None => continue,
-                }
+            if self.mlsd && line.trim_ascii().is_empty() {
+                continue;
+            }
+            let Some(entry) = parse_line(&line, self.mlsd, self.now, self.charset) else {
+                continue;
             };
             if entry.name == "." || entry.name == ".." {
                 continue;
@@ -199,12 +223,12 @@ impl<'a> DataLines<'a> {
 }
 
 impl Iterator for DataLines<'_> {
-    type Item = Result<String>;
+    type Item = Result<Vec<u8>>;
 
-    fn next(&mut self) -> Option<Result<String>> {
+    fn next(&mut self) -> Option<Result<Vec<u8>>> {
         let dl = self.dl.as_mut()?;
         match self.buf.read_line(dl, self.max_line, |_| Ok(())) {
-            Ok(Some(line)) => Some(Ok(String::from_utf8_lossy(&line).into_owned())),
+            Ok(Some(line)) => Some(Ok(line)),
             Ok(None) => {
                 // The end of the data: the final reply decides.
                 let dl = self.dl.take()?;

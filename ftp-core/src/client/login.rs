@@ -92,6 +92,9 @@ impl Client {
                 });
             }
             self.protect_data = true;
+            if self.config.clear_command_channel {
+                self.control.clear_command_channel()?;
+            }
             phase.done();
         }
         let feat = self

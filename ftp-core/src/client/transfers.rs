@@ -493,6 +493,80 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Uploads a local file (`STOR`), all of it; returns the byte count. Over a plain data
+    /// connection on Linux the bytes go from the page cache to the socket with
+    /// `sendfile(2)`, without a copy through this process; otherwise as
+    /// [`Client::upload_from`] does.
+    ///
+    /// ```no_run
+    /// # fn f(ftp: &mut ftpkit_core::Client) -> ftpkit_core::Result<()> {
+    /// let file = std::fs::File::open("backup.tar").unwrap();
+    /// ftp.upload_file("backup.tar", &file, None)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn upload_file(
+        &mut self,
+        path: impl Into<RemotePath>,
+        file: &std::fs::File,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<u64> {
+        self.resume_upload_file(path, 0, file, progress)
+    }
+
+    /// [`Client::upload_file`] from `offset` of the local file (`REST offset` + `STOR`).
+    pub fn resume_upload_file(
+        &mut self,
+        path: impl Into<RemotePath>,
+        offset: u64,
+        file: &std::fs::File,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<u64> {
+        let local = |e: io::Error| Error::Io {
+            phase: Phase::Transfer,
+            source: io::Error::new(e.kind(), format!("reading the local file: {e}")),
+            last_reply: None,
+        };
+        let total = file.metadata().map_err(local)?.len();
+        let up = self.resume_upload(path, offset)?;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if up.is_plain() {
+            return send_file_up(up, file, offset, total, progress);
+        }
+        let mut reader = file;
+        io::Seek::seek(&mut reader, io::SeekFrom::Start(offset)).map_err(local)?;
+        copy_up(up, &mut reader, offset, Some(total), progress)
+    }
+}
+
+/// [`copy_up`] with `sendfile(2)`: 1 MiB per call, so that progress, keep-alive and the
+/// deadlines see each step.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file_up(
+    mut up: Upload<'_>,
+    file: &std::fs::File,
+    offset: u64,
+    total: u64,
+    mut progress: Option<ProgressFn<'_>>,
+) -> Result<u64> {
+    let mut at = offset;
+    loop {
+        let n = up
+            .send_file(file, at, 1 << 20)
+            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
+        if n == 0 {
+            break;
+        }
+        at += n as u64;
+        if let Some(p) = progress.as_mut() {
+            p(offset + up.sent(), Some(total));
+        }
+    }
+    let sent = up.sent();
+    up.finish()?;
+    Ok(sent)
+}
+
 fn copy_up<R: Read + ?Sized>(
     mut up: Upload<'_>,
     input: &mut R,

@@ -542,7 +542,7 @@ fn upload(
     } else {
         target.clone()
     };
-    let mut file = File::open(&source).map_err(|e| local_error("opening", &a.path, e))?;
+    let file = File::open(&source).map_err(|e| local_error("opening", &a.path, e))?;
     let len = file
         .metadata()
         .map_err(|e| local_error("reading", &a.path, e))?
@@ -555,9 +555,8 @@ fn upload(
     } else {
         0
     };
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| local_error("seeking in", &a.path, e))?;
-    let sent = client.resume_upload_from(&written, offset, &mut file, Some(len), Some(progress))?;
+    // From the page cache to the socket without a copy where the data is plain (sendfile).
+    let sent = client.resume_upload_file(&written, offset, &file, Some(progress))?;
     if offset + sent != len {
         return Err(Error::Incomplete {
             received: offset + sent,
