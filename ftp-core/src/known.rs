@@ -34,7 +34,12 @@ use std::path::{Path, PathBuf};
 
 use crate::pin::CertificatePin;
 
-/// The certificates a user accepted, by server; see the [module](self) docs.
+/// The certificates a user accepted, by server: trust on first use, as SSH's `known_hosts`.
+///
+/// The first time, an application shows the server's certificate ([`crate::CertificateInfo`])
+/// and records it when the user accepts; from then on it connects with that certificate
+/// pinned ([`crate::TlsOptions::pinned`]). One line per server, `host:port sha256:AB:…`, then
+/// an optional comment; rewritten whole through a temporary file and a rename.
 #[derive(Debug, Clone)]
 pub struct KnownCertificates {
     path: PathBuf,
