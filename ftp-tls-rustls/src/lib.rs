@@ -26,7 +26,10 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod socket;
 mod verify;
+
+use socket::Socket;
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -214,15 +217,17 @@ impl TlsConnector for RustlsConnector {
         // session, never one cached for another connection to the same host.
         let mut config = (*self.base).clone();
         config.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(16)));
-        let stream = handshake(Arc::new(config), name, tcp)?;
+        let stream = handshake(Arc::new(config), name, tcp, 0)?;
         Ok(Box::new(stream))
     }
 }
 
+/// The handshake over `tcp`, then the stream; `read_ahead`: see [`socket`].
 fn handshake(
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
     mut tcp: TcpStream,
+    read_ahead: usize,
 ) -> Result<RustlsStream, TlsError> {
     let mut conn = ClientConnection::new(config.clone(), name.clone())
         .map_err(|e| TlsError::Config(e.to_string()))?;
@@ -231,7 +236,7 @@ fn handshake(
         conn.complete_io(&mut tcp).map_err(|e| classify(&e))?;
     }
     Ok(RustlsStream {
-        inner: StreamOwned::new(conn, tcp),
+        inner: StreamOwned::new(conn, Socket::new(tcp, read_ahead)),
         config,
         name,
     })
@@ -254,7 +259,7 @@ fn classify(e: &io::Error) -> TlsError {
 
 /// A TLS stream over TCP, remembering how to open data connections that resume it.
 struct RustlsStream {
-    inner: StreamOwned<ClientConnection, TcpStream>,
+    inner: StreamOwned<ClientConnection, Socket>,
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
 }
@@ -263,7 +268,7 @@ impl fmt::Debug for RustlsStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RustlsStream")
             .field("server_name", &self.name)
-            .field("peer", &self.inner.sock.peer_addr().ok())
+            .field("peer", &self.inner.sock.tcp().peer_addr().ok())
             .finish()
     }
 }
@@ -285,7 +290,7 @@ impl Write for RustlsStream {
 
 impl TlsStream for RustlsStream {
     fn tcp(&self) -> &TcpStream {
-        &self.inner.sock
+        self.inner.sock.tcp()
     }
 
     fn resumes_sessions(&self) -> bool {
@@ -349,7 +354,7 @@ struct RustlsDataConnector {
 
 impl DataConnector for RustlsDataConnector {
     fn connect(self: Box<Self>, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
-        Ok(Box::new(handshake(self.config, self.name, tcp)?))
+        Ok(Box::new(handshake(self.config, self.name, tcp, socket::DATA_READ_AHEAD)?))
     }
 }
 
