@@ -237,8 +237,13 @@ fn connect_passive(
                     return Ok(Pending::Connected(s));
                 }
                 // Some NATs and old servers mishandle EPSV; PASV may still work, as long
-                // as EPSV was never seen working here.
-                Err(e) if *passive == PassiveKind::Unknown && !ipv6 => {
+                // as EPSV was never seen working here. Not after a proxy went silent: PASV
+                // would only wait for it a second time.
+                Err(e)
+                    if *passive == PassiveKind::Unknown
+                        && !ipv6
+                        && !(control.via_proxy.is_some() && e.is_timeout()) =>
+                {
                     warn!("EPSV data connection failed ({e}); trying PASV");
                 }
                 Err(e) => return Err(e),

@@ -354,7 +354,12 @@ struct RustlsDataConnector {
 
 impl DataConnector for RustlsDataConnector {
     fn connect(self: Box<Self>, tcp: TcpStream) -> Result<Box<dyn TlsStream>, TlsError> {
-        Ok(Box::new(handshake(self.config, self.name, tcp, socket::DATA_READ_AHEAD)?))
+        Ok(Box::new(handshake(
+            self.config,
+            self.name,
+            tcp,
+            socket::DATA_READ_AHEAD,
+        )?))
     }
 }
 
