@@ -56,6 +56,7 @@ pub struct ListEntry {
 #[cfg(test)]
 mod corpus;
 mod dos;
+mod eplf;
 mod mlsd;
 #[cfg(test)]
 mod tests;
@@ -108,6 +109,7 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
     }
     unix::parse(line, now)
         .or_else(|| dos::parse(line))
+        .or_else(|| eplf::parse(line))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 
