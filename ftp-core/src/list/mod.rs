@@ -57,14 +57,18 @@ pub struct ListEntry {
 mod corpus;
 mod dos;
 mod eplf;
+mod listing;
 mod mlsd;
 #[cfg(test)]
 mod tests;
 mod unix;
+mod vms;
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+pub use listing::ListingParser;
 
 impl ListEntry {
     /// An entry for a line that no parser understood: kind [`EntryKind::Unknown`], `name` and
@@ -110,6 +114,7 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
     unix::parse(line, now)
         .or_else(|| dos::parse(line))
         .or_else(|| eplf::parse(line))
+        .or_else(|| vms::parse(line))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 

@@ -218,3 +218,92 @@ fn no_panic_on_random_token_soup() {
         exercise(&s);
     }
 }
+
+/// Runs a whole listing through a `ListingParser` (with an optional `SYST` hint).
+fn listing(lines: &[&str], syst: Option<&str>) -> Vec<super::ListEntry> {
+    let mut parser = super::ListingParser::new(at(NOW));
+    if let Some(syst) = syst {
+        parser = parser.with_system(syst);
+    }
+    let mut out = Vec::new();
+    for line in lines {
+        out.extend(parser.push(line));
+    }
+    out.extend(parser.finish());
+    out
+}
+
+fn names(entries: &[super::ListEntry]) -> Vec<String> {
+    entries.iter().map(|e| e.name.to_string()).collect()
+}
+
+/// Commons Net's VMS FULL_LISTING with two-line entries from its GOOD_SAMPLES: the header
+/// and trailer go once the listing is seen to be VMS, each name line is joined with its
+/// attribute line, and `raw` keeps both lines.
+#[test]
+fn vms_listing_joins_long_names_and_skips_header_and_trailer() {
+    let lines = [
+        "Directory USER1:[TEMP]",
+        "",
+        "1-JUN.LIS;1              9/9           2-JUN-1998 07:32:04  [GROUP,OWNER]    (RWED,RWED,RWED,RE)",
+        "UCX$REXECD_STARTUP.LOG;1098",
+        "                         4/15         24-FEB-2003 13:17:24  [POSTWARE,LP]    (RWED,RWED,RE,)",
+        "UNZIP_AND_ATTACH_FILES.COM;12\r\n",
+        "                        14/15         24-JUL-2002 14:35:40  [TRANSLATED]    (RWE,RWE,RWE,RE)\r\n",
+        "",
+        "Total 3 files",
+    ];
+    let entries = listing(&lines, None);
+    // The header comes before any VMS entry, so without a hint it is kept (as unknown).
+    assert_eq!(
+        names(&entries),
+        [
+            "Directory USER1:[TEMP]",
+            "1-JUN.LIS;1",
+            "UCX$REXECD_STARTUP.LOG;1098",
+            "UNZIP_AND_ATTACH_FILES.COM;12",
+        ]
+    );
+    assert_eq!(entries[0].kind, super::EntryKind::Unknown);
+    assert_eq!(entries[2].kind, super::EntryKind::File);
+    assert_eq!(entries[2].owner.as_deref(), Some("LP"));
+    assert_eq!(
+        entries[2].raw,
+        "UCX$REXECD_STARTUP.LOG;1098\r\n                         4/15         24-FEB-2003 13:17:24  [POSTWARE,LP]    (RWED,RWED,RE,)"
+    );
+    // With SYST saying VMS, the header goes too.
+    let hinted = listing(
+        &lines,
+        Some("VMS V7.3-2 is the operating system of this server."),
+    );
+    assert_eq!(names(&hinted), names(&entries)[1..]);
+}
+
+/// A held name line that the next line does not complete, or that ends the listing,
+/// still comes out, as unknown, in order.
+#[test]
+fn vms_name_line_without_attributes_is_not_dropped() {
+    let entries = listing(
+        &[
+            "LONELY.TXT;1",
+            "-rw-r--r--   1 u g 5 Jan 16 10:30 unix.txt",
+            "LAST.TXT;2",
+        ],
+        None,
+    );
+    assert_eq!(names(&entries), ["LONELY.TXT;1", "unix.txt", "LAST.TXT;2"]);
+    assert_eq!(entries[0].kind, super::EntryKind::Unknown);
+    assert_eq!(entries[2].kind, super::EntryKind::Unknown);
+    // Two name lines in a row: the first is not joined with the second.
+    let entries = listing(
+        &[
+            "A.TXT;1",
+            "B.TXT;1",
+            "          1/3     2-AUG-2006 13:05  [SUMMARY]  (RWE,RWE,RE,)",
+        ],
+        None,
+    );
+    assert_eq!(names(&entries), ["A.TXT;1", "B.TXT;1"]);
+    assert_eq!(entries[0].kind, super::EntryKind::Unknown);
+    assert_eq!(entries[1].kind, super::EntryKind::File);
+}
