@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use crate::charset::{line_text, restore, Charset};
 
-use super::{parse_list_line, strip_eol, vms, ListEntry};
+use super::{mvs, parse_list_line, strip_eol, vms, ListEntry};
 
 /// Reads the lines of one `LIST` reply in order and gives the entries they describe.
 ///
@@ -22,6 +22,10 @@ use super::{parse_list_line, strip_eol, vms, ListEntry};
 ///   are skipped, once the listing is known to be VMS: a VMS entry has been read, or
 ///   [`ListingParser::with_system`] was given a `SYST` reply that names VMS. Otherwise
 ///   they come back as kind `Unknown`, like any line no dialect reads.
+/// - **z/OS column headers** (`Volume Unit Referred …`, `Name VV.MM Created …`) are
+///   skipped: they are unmistakable. After a member header, or when `SYST` names MVS, a
+///   line that is a member name alone is a member without statistics (kind `File`);
+///   anywhere else such a line stays `Unknown`, since one word could be anything.
 ///
 /// Nothing else is dropped: blank lines and `total N` give no entry, as with
 /// [`parse_list_line`], and every other line gives exactly one entry (possibly
@@ -53,6 +57,8 @@ pub struct ListingParser {
     charset: Option<Charset>,
     /// The listing is VMS (an entry was read, or `SYST` said so).
     vms: bool,
+    /// One-word lines are PDS members (a member header was read, or `SYST` said MVS).
+    mvs_members: bool,
     /// A VMS name line waiting for its attribute line, as the server sent it.
     held: Option<Vec<u8>>,
 }
@@ -65,6 +71,7 @@ impl ListingParser {
             now,
             charset: None,
             vms: false,
+            mvs_members: false,
             held: None,
         }
     }
@@ -79,6 +86,9 @@ impl ListingParser {
             .any(|w| w == "VMS" || w == "OPENVMS")
         {
             self.vms = true;
+        }
+        if upper.starts_with("MVS") || upper.contains("Z/OS") {
+            self.mvs_members = true;
         }
         self
     }
@@ -115,7 +125,13 @@ impl ListingParser {
         let (text, _) = line_text(line, self.charset);
         if vms::is_name_line(&text) {
             self.held = Some(line.to_vec());
-        } else if !(self.vms && vms::is_header_or_trailer(&text)) {
+        } else if let Some(members) = mvs::header(&text) {
+            self.mvs_members = members;
+        } else if self.vms && vms::is_header_or_trailer(&text) {
+            // Not an entry.
+        } else if let Some(member) = self.bare_member(line) {
+            out.push(member);
+        } else {
             out.extend(self.one(line));
         }
         out
@@ -125,6 +141,15 @@ impl ListingParser {
     pub fn finish(&mut self) -> Option<ListEntry> {
         let held = self.held.take()?;
         self.one(&held)
+    }
+
+    /// A member name alone, in a member listing.
+    fn bare_member(&self, line: &[u8]) -> Option<ListEntry> {
+        if !self.mvs_members {
+            return None;
+        }
+        let (text, how) = line_text(line, self.charset);
+        mvs::bare_member(&text).map(|e| restore(e, line, how))
     }
 
     /// `line` read by the VMS dialect alone.

@@ -59,6 +59,7 @@ mod dos;
 mod eplf;
 mod listing;
 mod mlsd;
+mod mvs;
 #[cfg(test)]
 mod tests;
 mod unix;
@@ -115,6 +116,7 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
         .or_else(|| dos::parse(line))
         .or_else(|| eplf::parse(line))
         .or_else(|| vms::parse(line))
+        .or_else(|| mvs::parse(line))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 

@@ -307,3 +307,50 @@ fn vms_name_line_without_attributes_is_not_dropped() {
     assert_eq!(entries[0].kind, super::EntryKind::Unknown);
     assert_eq!(entries[1].kind, super::EntryKind::File);
 }
+
+/// A z/OS listing: the dataset header is skipped, datasets and HFS (Unix) lines in one
+/// listing are each read by their dialect; in a member listing (after its header, or with
+/// `SYST` saying MVS) a bare name is a member, elsewhere it stays unknown.
+#[test]
+fn zos_listings_headers_mixed_forms_and_bare_members() {
+    use super::EntryKind::{Dir, File, Unknown};
+    let entries = listing(
+        &[
+            "Volume Unit    Referred Ext Used Recfm Lrecl BlkSz Dsorg Dsname",
+            "WYOSPT 3420   2003/03/18  1  135  FB      80  3120  PS  MY.DATA",
+            "SAVE01 3390   2004/06/23  1    1  FB     128  6144  PO    INCOMING.RPTBM024.D061704",
+            "Migrated                                                SOME.DATASET",
+            "drwxr-xr-x   2 OMVSKERN SYS1        8192 Jan 16 10:30 hfsdir",
+            "LONEWORD",
+        ],
+        None,
+    );
+    let got: Vec<(String, super::EntryKind)> = entries
+        .iter()
+        .map(|e| (e.name.to_string(), e.kind))
+        .collect();
+    let want = [
+        ("MY.DATA", File),
+        ("INCOMING.RPTBM024.D061704", Dir),
+        ("SOME.DATASET", File),
+        ("hfsdir", Dir),
+        ("LONEWORD", Unknown),
+    ];
+    let want: Vec<(String, super::EntryKind)> =
+        want.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+    assert_eq!(got, want);
+
+    let members = [
+        "Name      VV.MM   Created       Changed      Size  Init   Mod   Id",
+        "SAVE03    01.03 2002/09/12 2002/10/11 09:37    11    11     0 KIL001",
+        "SAVE04                                                              ",
+    ];
+    let entries = listing(&members, None);
+    assert_eq!(names(&entries), ["SAVE03", "SAVE04"]);
+    assert!(entries.iter().all(|e| e.kind == File));
+    assert_eq!(entries[1].modified, None);
+    // Without the header the bare name is a member only when SYST says MVS.
+    assert_eq!(listing(&members[2..], None)[0].kind, Unknown);
+    let syst = "MVS is the operating system of this server. FTP Server is running on z/OS.";
+    assert_eq!(listing(&members[2..], Some(syst))[0].kind, File);
+}
