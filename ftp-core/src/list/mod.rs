@@ -60,6 +60,7 @@ mod eplf;
 mod listing;
 mod mlsd;
 mod mvs;
+mod os400;
 #[cfg(test)]
 mod tests;
 mod unix;
@@ -117,6 +118,7 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
         .or_else(|| eplf::parse(line))
         .or_else(|| vms::parse(line))
         .or_else(|| mvs::parse(line))
+        .or_else(|| os400::parse(line))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 
