@@ -130,9 +130,8 @@ fn member(line: &str, toks: &[Token<'_>]) -> Option<ListEntry> {
     let version_ok = version
         .split_once('.')
         .is_some_and(|(v, m)| v.len() == 2 && m.len() == 2 && all_digits(v) && all_digits(m));
-    if !(is_member_name(name) && version_ok && ymd(created).is_some())
-        || !counts.iter().all(|c| all_digits(c))
-    {
+    let counts_ok = counts.iter().all(|c| all_digits(c));
+    if !(is_member_name(name) && version_ok && ymd(created).is_some() && counts_ok) {
         return None;
     }
     let (year, month, day) = ymd(changed)?;
