@@ -700,6 +700,22 @@ fn listing_corpus() {
         corpus.cases.len(),
         corpus.files
     );
+    // Per file: its cases, and how many of them a dialect (or MLSD) must read as an entry.
+    let mut per_file: Vec<(&str, usize, usize)> = Vec::new();
+    for case in &corpus.cases {
+        let read = case.want.none.is_none()
+            && case.want.kind.is_some_and(|(k, _)| k != EntryKind::Unknown);
+        match per_file.iter_mut().find(|(path, _, _)| *path == case.path) {
+            Some(row) => {
+                row.1 += 1;
+                row.2 += usize::from(read);
+            }
+            None => per_file.push((&case.path, 1, usize::from(read))),
+        }
+    }
+    for (path, cases, read) in per_file {
+        println!("  {path}: {cases} cases, {read} read as entries");
+    }
     assert!(
         failures.is_empty(),
         "listing corpus ({DIR}): {failed_cases} of {} cases fail, {} other problems:\n{}",
