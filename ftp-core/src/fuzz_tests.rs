@@ -840,6 +840,10 @@ const SEEDS: &[&str] = &[
     "SAVE03    01.03 2002/09/12 2002/10/11 09:37    11    11     0 KIL001",
     "QSYS            77824 02/23/00 15:09:55 *DIR       QDOC/",
     "QPGMR                                   *MEM       RPGUNITC1.FILE/RUCALLTST.MBR",
+    "d [RWCEAFMS] rwinston                          512 Nov 24  2005 Favorites",
+    "- [R----F--] rhesus             214059       Oct 20 15:27    10-netware file",
+    " 1123 DIR  A    10-05-100  23:38  27-os2 dir",
+    "149473      A          11-17-98   16:07  POPUPLOG.OS2",
 ];
 
 /// 2024-06-15 12:00:00 UTC, the "now" of `list/tests.rs`.

@@ -60,6 +60,8 @@ mod eplf;
 mod listing;
 mod mlsd;
 mod mvs;
+mod netware;
+mod os2;
 mod os400;
 #[cfg(test)]
 mod tests;
@@ -119,6 +121,8 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
         .or_else(|| vms::parse(line))
         .or_else(|| mvs::parse(line))
         .or_else(|| os400::parse(line))
+        .or_else(|| netware::parse(line, now))
+        .or_else(|| os2::parse(line))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 

@@ -143,7 +143,12 @@ fn date_at(toks: &[Token<'_>], i: usize, is_device: bool, now: SystemTime) -> Op
 
 /// The third date token: `HH:MM` (year to infer) or `YYYY`. The outer `None` means "not a
 /// date"; the inner one "a date, but not a real one" (`Feb 30`).
-fn time_or_year(month: u8, day: u8, s: &str, now: SystemTime) -> Option<Option<SystemTime>> {
+pub(super) fn time_or_year(
+    month: u8,
+    day: u8,
+    s: &str,
+    now: SystemTime,
+) -> Option<Option<SystemTime>> {
     if s.len() == 4 && all_digits(s) {
         let year = i32::try_from(digits_value(s)?).ok()?;
         return Some(utc_time(year, month, day, 0, 0, 0, 0));
@@ -157,7 +162,7 @@ fn time_or_year(month: u8, day: u8, s: &str, now: SystemTime) -> Option<Option<S
 }
 
 /// `1`..`31`, with or without a leading zero.
-fn day_of_month(s: &str) -> Option<u8> {
+pub(super) fn day_of_month(s: &str) -> Option<u8> {
     if s.len() > 2 {
         return None;
     }
