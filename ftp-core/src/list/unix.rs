@@ -11,9 +11,13 @@
 //! Column widths differ between servers and some leave out the link count or the group, so
 //! the line is not read by position. Instead the date is located — the leftmost
 //! `Mon DD HH:MM|YYYY` (or `DD Mon …`, or ISO `YYYY-MM-DD HH:MM`) preceded by a size — and
-//! the fields between the permissions and the size are assigned from the left.
+//! the fields between the permissions and the size are assigned from the left. Only when
+//! no such date is in the line are the forms of localized and odd servers tried (see
+//! `variant_date_at`), so that they never change how a usual line reads.
 
 use std::time::SystemTime;
+
+use std::time::Duration;
 
 use super::{
     all_digits, digits_value, infer_year, month_number, parse_u64, tokens, utc_time, EntryKind,
@@ -26,8 +30,14 @@ pub(super) fn parse(line: &str, now: SystemTime) -> Option<ListEntry> {
     let (kind, mode, is_device) = parse_permissions(toks.first()?.text)?;
     // The size is at `i - 1` and must come after the permissions, so the date starts at 2
     // or later.
-    let (date_at, date) =
-        (2..toks.len()).find_map(|i| date_at(&toks, i, is_device, now).map(|d| (i, d)))?;
+    let found = (2..toks.len())
+        .find_map(|i| date_at(&toks, i, is_device, now).map(|d| (i, d)))
+        // The other date forms only where the usual ones are absent, so that no line the
+        // usual forms read is read differently.
+        .or_else(|| (2..toks.len()).find_map(|i| variant_date_at(&toks, i, now).map(|d| (i, d))));
+    let Some((date_at, date)) = found else {
+        return dateless(line, &toks, kind, mode);
+    };
     let last_date_token = toks.get(date.end_index)?;
     // The name is everything after the single separator that follows the date: further
     // leading spaces belong to the name.
@@ -139,6 +149,278 @@ fn date_at(toks: &[Token<'_>], i: usize, is_device: bool, now: SystemTime) -> Op
         end_index: i + 1,
         modified: utc_time(year, month, day, hour, minute, second_of_minute, 0),
     })
+}
+
+/// A line with no date at all (`drwxr-xr-x 3 slopri devlab 512 71-unix-dateless`): link
+/// count, owner, group, size and a one-word name, nothing else (a longer rest could hold a
+/// date in a form not understood, so it is not taken for a name).
+fn dateless(line: &str, toks: &[Token<'_>], kind: EntryKind, mode: u32) -> Option<ListEntry> {
+    let [_, links, owner, group, size, name] = toks else {
+        return None;
+    };
+    if !all_digits(links.text) || kind == EntryKind::Link {
+        return None;
+    }
+    let size = parse_u64(size.text)?;
+    let mut entry = ListEntry::empty(name.text, kind, line);
+    entry.size = Some(size);
+    entry.unix_mode = Some(mode);
+    entry.owner = Some(owner.text.to_string());
+    entry.group = line.get(group.start..group.end).map(str::to_string);
+    Some(entry)
+}
+
+/// The date forms of localized, embedded and odd servers, tried only when no usual form is
+/// in the line: localized month names (`26. Juli,`, `szept 26`, `10月 27`, `2005년 1월
+/// 6일`), numeric dates (`3 29 03:26`, `09-26 2000`, `1999/10/12 17:12`, `24-04-2003
+/// 17:12`, `01-jun-99`, `2004.07.15`), VShell's `Oct 08, 2002 09:47`, and `24:00`. The size
+/// before may carry a unit (`33.5k`): it is then rounded, so the entry's size stays `None`.
+fn variant_date_at(toks: &[Token<'_>], i: usize, now: SystemTime) -> Option<FoundDate> {
+    let text = |k: usize| toks.get(k).map(|t| t.text);
+    let size_like = text(i.checked_sub(1)?)?;
+    if !(all_digits(size_like) || is_unit_size(size_like)) {
+        return None;
+    }
+    let first = text(i)?;
+    let second = text(i + 1);
+    let third = text(i + 2);
+    // The usual forms after a size with a unit, and with `24:00`.
+    if let Some(found) = usual_or_midnight(toks, i, now) {
+        return Some(found);
+    }
+    if let (Some(month), Some(day)) = (month_word(first), second.and_then(day_word)) {
+        // VShell: `Oct 08, 2002 09:47`.
+        if second?.ends_with(',') {
+            if let (Some(year), Some((h, m, _))) =
+                (third.and_then(year4), text(i + 3).and_then(clock))
+            {
+                return Some(FoundDate {
+                    end_index: i + 3,
+                    modified: utc_time(year, month, day, h, m, 0, 0),
+                });
+            }
+        }
+        return Some(FoundDate {
+            end_index: i + 2,
+            modified: time_or_year(month, day, third?, now)?,
+        });
+    }
+    if let (Some(day), Some(month)) = (day_word(first), second.and_then(month_word)) {
+        return Some(FoundDate {
+            end_index: i + 2,
+            modified: time_or_year(month, day, third?, now)?,
+        });
+    }
+    // Korean and Chinese year-first dates: `2005년 1월 6일`.
+    if let Some(year) = first.strip_suffix(['년', '年']).and_then(year4) {
+        let second = second?;
+        let month = month_word(second).filter(|_| !second.is_ascii())?;
+        let day = day_word(third?)?;
+        return Some(FoundDate {
+            end_index: i + 2,
+            modified: utc_time(year, month, day, 0, 0, 0, 0),
+        });
+    }
+    // `3 29 03:26`: month and day as numbers, then a time (never a year: `3 12 4096` could
+    // be a group and a size).
+    if let (Some(month), Some(day), Some((h, m, 0))) = (
+        digits_value(first).filter(|m| (1..=12).contains(m)),
+        second.and_then(day_of_month),
+        third.and_then(clock),
+    ) {
+        return Some(FoundDate {
+            end_index: i + 2,
+            modified: infer_year(u8::try_from(month).ok()?, day, h, m, now),
+        });
+    }
+    numeric_date(first, second, now).map(|(span, modified)| FoundDate {
+        end_index: i + span,
+        modified,
+    })
+}
+
+/// `Mon DD HH:MM|YYYY` and `DD Mon …` as the usual forms read them, and the same with
+/// `24:00` (the midnight at the end of that day).
+fn usual_or_midnight(toks: &[Token<'_>], i: usize, now: SystemTime) -> Option<FoundDate> {
+    let text = |k: usize| toks.get(k).map(|t| t.text);
+    let (first, second, third) = (text(i)?, text(i + 1)?, text(i + 2)?);
+    let (month, day) = match (month_number(first), day_of_month(second)) {
+        (Some(m), Some(d)) => (m, d),
+        _ => (month_number(second)?, day_of_month(first)?),
+    };
+    let modified = if third == "24:00" {
+        infer_year(month, day, 23, 59, now).and_then(|t| t.checked_add(Duration::from_secs(60)))
+    } else {
+        time_or_year(month, day, third, now)?
+    };
+    Some(FoundDate {
+        end_index: i + 2,
+        modified,
+    })
+}
+
+/// Numeric dates in one token, with the time (or year) that follows when the form has one:
+/// (how many tokens after the first the date takes, the time).
+fn numeric_date(
+    first: &str,
+    second: Option<&str>,
+    now: SystemTime,
+) -> Option<(usize, Option<SystemTime>)> {
+    let clock_after = || second.and_then(clock).filter(|c| c.2 == 0);
+    let parts: Vec<&str> = first.split(['-', '/', '.']).collect();
+    let sep = first
+        .chars()
+        .find(|c| !c.is_ascii_digit() && !c.is_alphabetic())?;
+    let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+    let num = |p: &str| digits_value(p).and_then(|v| u8::try_from(v).ok());
+    match (parts.as_slice(), lens.as_slice(), sep) {
+        // `09-26 2000`, `09-26 13:45`
+        ([m, d], [2, 2], '-') => {
+            let (month, day) = (num(m)?, num(d)?);
+            if !(1..=12).contains(&month) {
+                return None;
+            }
+            Some((1, time_or_year(month, day, second?, now)?))
+        }
+        // `1999/10/12 17:12`
+        ([y, m, d], [4, 2, 2], '/') => {
+            let (h, mi, _) = clock_after()?;
+            Some((
+                1,
+                utc_time(
+                    i32::try_from(digits_value(y)?).ok()?,
+                    num(m)?,
+                    num(d)?,
+                    h,
+                    mi,
+                    0,
+                    0,
+                ),
+            ))
+        }
+        // `24-04-2003 17:12`
+        ([d, m, y], [2, 2, 4], '-') => {
+            let (h, mi, _) = clock_after()?;
+            Some((
+                1,
+                utc_time(
+                    i32::try_from(digits_value(y)?).ok()?,
+                    num(m)?,
+                    num(d)?,
+                    h,
+                    mi,
+                    0,
+                    0,
+                ),
+            ))
+        }
+        // `2004.07.15`
+        ([y, m, d], [4, 2, 2], '.') => Some((
+            0,
+            utc_time(
+                i32::try_from(digits_value(y)?).ok()?,
+                num(m)?,
+                num(d)?,
+                0,
+                0,
+                0,
+                0,
+            ),
+        )),
+        // `01-jun-99`: two-digit years 70–99 are 19xx, 00–69 20xx.
+        ([d, mon, y], [2, 3, 2], '-') => {
+            let month = month_number(mon)?;
+            let yy = i32::try_from(digits_value(y)?).ok()?;
+            let year = if yy >= 70 { 1900 + yy } else { 2000 + yy };
+            Some((0, utc_time(year, month, num(d)?, 0, 0, 0, 0)))
+        }
+        _ => None,
+    }
+}
+
+/// `33.5k`, `12M`: a size rounded to a unit.
+fn is_unit_size(s: &str) -> bool {
+    let Some(number) = s.strip_suffix(['k', 'K', 'm', 'M', 'g', 'G', 't', 'T']) else {
+        return false;
+    };
+    match number.split_once('.') {
+        Some((whole, fraction)) => all_digits(whole) && all_digits(fraction),
+        None => all_digits(number),
+    }
+}
+
+/// `2003`, as a year.
+fn year4(s: &str) -> Option<i32> {
+    (s.len() == 4).then_some(())?;
+    i32::try_from(digits_value(s)?).ok()
+}
+
+/// A month name in English or in a few other languages (`Juli`, `Okt.`, `szept`, `mai`),
+/// or a number with the CJK month sign (`10月`, `1월`); trailing `.` and `,` are ignored.
+fn month_word(s: &str) -> Option<u8> {
+    let s = s.trim_end_matches(['.', ',']);
+    if let Some(n) = s.strip_suffix(['月', '월']) {
+        return u8::try_from(digits_value(n)?)
+            .ok()
+            .filter(|m| (1..=12).contains(m));
+    }
+    if let Some(m) = month_number(s) {
+        return Some(m);
+    }
+    // German, French, Spanish, Italian, Dutch and Hungarian abbreviations and names that
+    // are not English ones; none means two different months in two languages.
+    const OTHER: [(&str, u8); 38] = [
+        ("jän", 1),
+        ("janv", 1),
+        ("ene", 1),
+        ("gen", 1),
+        ("januar", 1),
+        ("febr", 2),
+        ("févr", 2),
+        ("februar", 2),
+        ("mär", 3),
+        ("mrz", 3),
+        ("mars", 3),
+        ("márc", 3),
+        ("mrt", 3),
+        ("märz", 3),
+        ("avr", 4),
+        ("abr", 4),
+        ("ápr", 4),
+        ("mai", 5),
+        ("mag", 5),
+        ("máj", 5),
+        ("mei", 5),
+        ("juni", 6),
+        ("juin", 6),
+        ("giu", 6),
+        ("jún", 6),
+        ("juli", 7),
+        ("juil", 7),
+        ("lug", 7),
+        ("júl", 7),
+        ("août", 8),
+        ("ago", 8),
+        ("sept", 9),
+        ("set", 9),
+        ("szept", 9),
+        ("okt", 10),
+        ("ott", 10),
+        ("dez", 12),
+        ("déc", 12),
+    ];
+    let lower = s.to_lowercase();
+    OTHER
+        .iter()
+        .find(|(name, _)| *name == lower)
+        .map(|(_, m)| *m)
+}
+
+/// A day of the month, with a trailing `.` or `,` or the CJK day sign (`26.`, `6일`).
+fn day_word(s: &str) -> Option<u8> {
+    let s = s.trim_end_matches(['.', ',']);
+    let s = s.strip_suffix(['日', '일']).unwrap_or(s);
+    day_of_month(s)
 }
 
 /// The third date token: `HH:MM` (year to infer) or `YYYY`. The outer `None` means "not a
