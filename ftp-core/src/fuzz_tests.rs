@@ -844,6 +844,10 @@ const SEEDS: &[&str] = &[
     "- [R----F--] rhesus             214059       Oct 20 15:27    10-netware file",
     " 1123 DIR  A    10-05-100  23:38  27-os2 dir",
     "149473      A          11-17-98   16:07  POPUPLOG.OS2",
+    "TACLCSTM   O  101             101  4-Mar-01  23:50:06 255,255 \"oooo\"",
+    "drwxr-xr-x+ 2 root root 4096 10\u{6708} 27 07:56 test/d/e/f",
+    "dr-xr-xr-x   2 root     other      2235 26. Juli, 20:10 28-datetest-ger dir",
+    "01-01-00  01:00AM       <JUNCTION>     junction1 -> foo1",
 ];
 
 /// 2024-06-15 12:00:00 UTC, the "now" of `list/tests.rs`.

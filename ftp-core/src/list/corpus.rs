@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 use crate::path::RemotePath;
 
 use super::{
-    dos, eplf, mvs, netware, os2, os400, parse_list_line, parse_mlsd_line, unix, vms, EntryKind,
-    ListEntry,
+    dos, eplf, mvs, netware, os2, os400, parse_list_line, parse_mlsd_line, tandem, unix, vms,
+    EntryKind, ListEntry,
 };
 
 /// Where the data files are, relative to the package root.
@@ -28,7 +28,7 @@ type Dialect = fn(&str, SystemTime) -> Option<ListEntry>;
 /// The `LIST` dialects, by the name `parser: list NAME` gives. An entry of a known kind must
 /// be claimed by exactly the dialect its section names, a line of kind `unknown` by none;
 /// every dialect needs at least one case.
-const DIALECTS: [(&str, Dialect); 8] = [
+const DIALECTS: [(&str, Dialect); 9] = [
     ("unix", |line, now| unix::parse(line, now)),
     ("dos", |line, _| dos::parse(line)),
     ("eplf", |line, _| eplf::parse(line)),
@@ -37,6 +37,7 @@ const DIALECTS: [(&str, Dialect); 8] = [
     ("os400", |line, _| os400::parse(line)),
     ("netware", |line, now| netware::parse(line, now)),
     ("os2", |line, _| os2::parse(line)),
+    ("tandem", |line, _| tandem::parse(line)),
 ];
 
 /// Keys that describe the expected result of the case they are in.

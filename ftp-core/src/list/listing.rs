@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use crate::charset::{line_text, restore, Charset};
 
-use super::{mvs, parse_list_line, strip_eol, vms, ListEntry};
+use super::{mvs, parse_list_line, strip_eol, tandem, vms, ListEntry};
 
 /// Reads the lines of one `LIST` reply in order and gives the entries they describe.
 ///
@@ -22,6 +22,8 @@ use super::{mvs, parse_list_line, strip_eol, vms, ListEntry};
 ///   are skipped, once the listing is known to be VMS: a VMS entry has been read, or
 ///   [`ListingParser::with_system`] was given a `SYST` reply that names VMS. Otherwise
 ///   they come back as kind `Unknown`, like any line no dialect reads.
+/// - **The NonStop column header** (`File Code EOF Last Modification Owner RWEP`) is
+///   skipped.
 /// - **z/OS column headers** (`Volume Unit Referred …`, `Name VV.MM Created …`) are
 ///   skipped: they are unmistakable. After a member header, or when `SYST` names MVS, a
 ///   line that is a member name alone is a member without statistics (kind `File`);
@@ -127,7 +129,7 @@ impl ListingParser {
             self.held = Some(line.to_vec());
         } else if let Some(members) = mvs::header(&text) {
             self.mvs_members = members;
-        } else if self.vms && vms::is_header_or_trailer(&text) {
+        } else if tandem::is_header(&text) || (self.vms && vms::is_header_or_trailer(&text)) {
             // Not an entry.
         } else if let Some(member) = self.bare_member(line) {
             out.push(member);

@@ -63,6 +63,7 @@ mod mvs;
 mod netware;
 mod os2;
 mod os400;
+mod tandem;
 #[cfg(test)]
 mod tests;
 mod unix;
@@ -123,6 +124,7 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
         .or_else(|| os400::parse(line))
         .or_else(|| netware::parse(line, now))
         .or_else(|| os2::parse(line))
+        .or_else(|| tandem::parse(line))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 

@@ -354,3 +354,17 @@ fn zos_listings_headers_mixed_forms_and_bare_members() {
     let syst = "MVS is the operating system of this server. FTP Server is running on z/OS.";
     assert_eq!(listing(&members[2..], Some(syst))[0].kind, File);
 }
+
+/// The NonStop header is skipped; the lines under it are files.
+#[test]
+fn tandem_listing_skips_its_header() {
+    let entries = listing(
+        &[
+            "File         Code             EOF  Last Modification    Owner  RWEP",
+            "ALV           101             2522 27-Aug-02 13:57:10 155,106 \"nnnn\"",
+        ],
+        None,
+    );
+    assert_eq!(names(&entries), ["ALV"]);
+    assert_eq!(entries[0].size, Some(2522));
+}
