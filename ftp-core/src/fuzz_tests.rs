@@ -848,6 +848,8 @@ const SEEDS: &[&str] = &[
     "drwxr-xr-x+ 2 root root 4096 10\u{6708} 27 07:56 test/d/e/f",
     "dr-xr-xr-x   2 root     other      2235 26. Juli, 20:10 28-datetest-ger dir",
     "01-01-00  01:00AM       <JUNCTION>     junction1 -> foo1",
+    "-rw-r--r--    54149       27826    81975 Jul 22  2010 09.jpg",
+    "drwxr-xr-x               folder        0 Jan  4 14:51 Alias_to_Steak",
 ];
 
 /// 2024-06-15 12:00:00 UTC, the "now" of `list/tests.rs`.

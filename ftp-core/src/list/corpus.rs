@@ -28,7 +28,7 @@ type Dialect = fn(&str, SystemTime) -> Option<ListEntry>;
 /// The `LIST` dialects, by the name `parser: list NAME` gives. An entry of a known kind must
 /// be claimed by exactly the dialect its section names, a line of kind `unknown` by none;
 /// every dialect needs at least one case.
-const DIALECTS: [(&str, Dialect); 9] = [
+const DIALECTS: [(&str, Dialect); 10] = [
     ("unix", |line, now| unix::parse(line, now)),
     ("dos", |line, _| dos::parse(line)),
     ("eplf", |line, _| eplf::parse(line)),
@@ -38,6 +38,7 @@ const DIALECTS: [(&str, Dialect); 9] = [
     ("netware", |line, now| netware::parse(line, now)),
     ("os2", |line, _| os2::parse(line)),
     ("tandem", |line, _| tandem::parse(line)),
+    ("macos", |line, now| unix::parse_macos(line, now)),
 ];
 
 /// Keys that describe the expected result of the case they are in.

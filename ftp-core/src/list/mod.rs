@@ -125,6 +125,7 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
         .or_else(|| netware::parse(line, now))
         .or_else(|| os2::parse(line))
         .or_else(|| tandem::parse(line))
+        .or_else(|| unix::parse_macos(line, now))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 

@@ -24,8 +24,44 @@ use super::{
     ListEntry, Token,
 };
 
-/// Parses one `ls -l` line; `None` if it is not one.
+/// Parses one `ls -l` line; `None` if it is not one (a MacOS NetPresenz/Peter line is not:
+/// see [`parse_macos`]).
 pub(super) fn parse(line: &str, now: SystemTime) -> Option<ListEntry> {
+    parse_with(line, now, false)
+}
+
+/// Parses one line of the `ls -l` look-alike of MacOS FTP servers (Peter N. Lewis's
+/// NetPresenz and the WebSTAR family), which puts the resource fork and data fork sizes
+/// where `ls` has the link count, owner and group, and the word `folder` for a directory:
+///
+/// ```text
+/// -rw-r--r--    54149       27826    81975 Jul 22  2010 09.jpg
+/// drwxr-xr-x               folder        0 Jan  4 14:51 Alias_to_Steak
+/// ```
+///
+/// A file line is recognised by its two numbers adding up to the size (the total of both
+/// forks, which `RETR` in binary mode sends); read as `ls -l`, the data fork size would be
+/// taken for an owner. There is no owner or group.
+pub(super) fn parse_macos(line: &str, now: SystemTime) -> Option<ListEntry> {
+    parse_with(line, now, true)
+}
+
+/// Whether the fields between the permissions and the size are MacOS forks: `folder` for a
+/// directory, or two numbers that add up to the size.
+fn is_macos(fields: &[Token<'_>], size: Option<u64>, kind: EntryKind) -> bool {
+    match fields {
+        [folder] => folder.text == "folder" && kind == EntryKind::Dir,
+        [resource, data] => match (parse_u64(resource.text), parse_u64(data.text), size) {
+            (Some(r), Some(d), Some(total)) => {
+                kind == EntryKind::File && r.checked_add(d) == Some(total)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn parse_with(line: &str, now: SystemTime, macos: bool) -> Option<ListEntry> {
     let toks = tokens(line);
     let (kind, mode, is_device) = parse_permissions(toks.first()?.text)?;
     // The size is at `i - 1` and must come after the permissions, so the date starts at 2
@@ -36,7 +72,11 @@ pub(super) fn parse(line: &str, now: SystemTime) -> Option<ListEntry> {
         // usual forms read is read differently.
         .or_else(|| (2..toks.len()).find_map(|i| variant_date_at(&toks, i, now).map(|d| (i, d))));
     let Some((date_at, date)) = found else {
-        return dateless(line, &toks, kind, mode);
+        return if macos {
+            None
+        } else {
+            dateless(line, &toks, kind, mode)
+        };
     };
     let last_date_token = toks.get(date.end_index)?;
     // The name is everything after the single separator that follows the date: further
@@ -47,14 +87,19 @@ pub(super) fn parse(line: &str, now: SystemTime) -> Option<ListEntry> {
     }
     let (size, fields_end) = size_before(&toks, date_at, is_device)?;
     let fields = toks.get(1..fields_end)?;
+    if is_macos(fields, size, kind) != macos {
+        return None;
+    }
 
     let mut entry = ListEntry::empty(name, kind, line);
     entry.size = size;
     entry.modified = date.modified;
     entry.unix_mode = Some(mode);
-    let (owner, group) = owner_and_group(line, fields);
-    entry.owner = owner;
-    entry.group = group;
+    if !macos {
+        let (owner, group) = owner_and_group(line, fields);
+        entry.owner = owner;
+        entry.group = group;
+    }
     if kind == EntryKind::Link {
         if let Some((link, target)) = name.split_once(" -> ") {
             if !link.is_empty() {
