@@ -62,7 +62,10 @@ fn is_macos(fields: &[Token<'_>], size: Option<u64>, kind: EntryKind) -> bool {
 }
 
 fn parse_with(line: &str, now: SystemTime, macos: bool) -> Option<ListEntry> {
-    let toks = tokens(line);
+    let mut toks = tokens(line);
+    if parse_permissions(toks.first()?.text).is_none() {
+        split_glued_link_count(&mut toks);
+    }
     let (kind, mode, is_device) = parse_permissions(toks.first()?.text)?;
     // The size is at `i - 1` and must come after the permissions, so the date starts at 2
     // or later.
@@ -215,15 +218,56 @@ fn dateless(line: &str, toks: &[Token<'_>], kind: EntryKind, mode: u32) -> Optio
     Some(entry)
 }
 
+/// `drwxr-xr-x+12`, `-rw-r--r--.123`: a link count too wide for its column, run into the
+/// ACL or SELinux marker; split into the permissions and the count.
+fn split_glued_link_count(toks: &mut Vec<Token<'_>>) {
+    let Some(first) = toks.first().copied() else {
+        return;
+    };
+    let Some(digits_at) = first.text.find(|c: char| c.is_ascii_digit()) else {
+        return;
+    };
+    let (perms, count) = first.text.split_at(digits_at);
+    let marked = perms.len() > 10 && perms.ends_with(['+', '.', '@']);
+    if !marked || !all_digits(count) || parse_permissions(perms).is_none() {
+        return;
+    }
+    let split = first.start + digits_at;
+    toks[0] = Token {
+        text: perms,
+        start: first.start,
+        end: split,
+    };
+    toks.insert(
+        1,
+        Token {
+            text: count,
+            start: split,
+            end: first.end,
+        },
+    );
+}
+
+/// `longgroup123456`: a size run into the group before it, as servers with fixed columns
+/// print a size too wide for its column. Where the group ends and the size begins cannot be
+/// told, so neither is kept.
+fn is_glued_size(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.ends_with(|c: char| c.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// The date forms of localized, embedded and odd servers, tried only when no usual form is
 /// in the line: localized month names (`26. Juli,`, `szept 26`, `10月 27`, `2005년 1월
 /// 6일`), numeric dates (`3 29 03:26`, `09-26 2000`, `1999/10/12 17:12`, `24-04-2003
 /// 17:12`, `01-jun-99`, `2004.07.15`), VShell's `Oct 08, 2002 09:47`, and `24:00`. The size
-/// before may carry a unit (`33.5k`): it is then rounded, so the entry's size stays `None`.
+/// before may carry a unit (`33.5k`): it is then rounded, so the entry's size stays `None`;
+/// or it may be run into the group (`longgroup123456`): no size and no group then.
 fn variant_date_at(toks: &[Token<'_>], i: usize, now: SystemTime) -> Option<FoundDate> {
     let text = |k: usize| toks.get(k).map(|t| t.text);
     let size_like = text(i.checked_sub(1)?)?;
-    if !(all_digits(size_like) || is_unit_size(size_like)) {
+    if !(all_digits(size_like) || is_unit_size(size_like) || is_glued_size(size_like)) {
         return None;
     }
     let first = text(i)?;
