@@ -4,6 +4,7 @@ use std::time::SystemTime;
 
 use crate::charset::{line_text, restore, Charset};
 
+use super::os400::{self, DateOrder};
 use super::{mvs, parse_list_line, strip_eol, tandem, vms, ListEntry};
 
 /// Reads the lines of one `LIST` reply in order and gives the entries they describe.
@@ -28,6 +29,12 @@ use super::{mvs, parse_list_line, strip_eol, tandem, vms, ListEntry};
 ///   skipped: they are unmistakable. After a member header, or when `SYST` names MVS, a
 ///   line that is a member name alone is a member without statistics (kind `File`);
 ///   anywhere else such a line stays `Unknown`, since one word could be anything.
+/// - **IBM i date order.** A two-digit date such as `04/03/18` can be read three ways, so
+///   [`parse_list_line`] gives it no time. Once a line of the listing shows the order (its
+///   date is a real date in one order only, like `10/30/98`), the dates of the lines after
+///   it are read in that order; a line that contradicts it stops the inference for the
+///   rest of the listing. Lines before the evidence keep no time (entries are given as
+///   they arrive).
 ///
 /// Nothing else is dropped: blank lines and `total N` give no entry, as with
 /// [`parse_list_line`], and every other line gives exactly one entry (possibly
@@ -61,6 +68,8 @@ pub struct ListingParser {
     vms: bool,
     /// One-word lines are PDS members (a member header was read, or `SYST` said MVS).
     mvs_members: bool,
+    /// IBM i: the date order the listing showed, `Err(())` after contradicting evidence.
+    ibmi_order: Option<Result<DateOrder, ()>>,
     /// A VMS name line waiting for its attribute line, as the server sent it.
     held: Option<Vec<u8>>,
 }
@@ -74,6 +83,7 @@ impl ListingParser {
             charset: None,
             vms: false,
             mvs_members: false,
+            ibmi_order: None,
             held: None,
         }
     }
@@ -163,9 +173,22 @@ impl ListingParser {
     /// One line through [`parse_list_line`], noting what it says about the listing.
     fn one(&mut self, line: &[u8]) -> Option<ListEntry> {
         let (text, how) = line_text(line, self.charset);
-        let entry = parse_list_line(&text, self.now)?;
-        if vms::parse(strip_eol(&text)).is_some() {
+        let mut entry = parse_list_line(&text, self.now)?;
+        let body = strip_eol(&text);
+        if vms::parse(body).is_some() {
             self.vms = true;
+        }
+        let orders = os400::date_orders(body);
+        if !orders.is_empty() {
+            self.ibmi_order = match (self.ibmi_order, orders.as_slice()) {
+                (Some(Ok(known)), o) if o.contains(&known) => Some(Ok(known)),
+                (Some(_), _) => Some(Err(())),
+                (None, [only]) => Some(Ok(*only)),
+                (None, _) => None,
+            };
+            if let (None, Some(Ok(order))) = (entry.modified, self.ibmi_order) {
+                entry.modified = os400::time_in_order(body, order);
+            }
         }
         Some(restore(entry, line, how))
     }

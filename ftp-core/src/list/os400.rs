@@ -97,10 +97,19 @@ fn clock(s: &str) -> Option<(u8, u8, u8)> {
     (hour < 24 && minute < 60 && second < 60).then_some((hour, minute, second))
 }
 
-/// A date of three two-digit fields. The outer `None`: not a date at all; the inner one: a
-/// date whose readings disagree (or none is a real date).
-#[allow(clippy::type_complexity)]
-fn date_readings(s: &str) -> Option<Option<(i32, u8, u8)>> {
+/// The order of a two-digit date's fields, which the IBM i job's date format decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DateOrder {
+    Mdy,
+    Dmy,
+    Ymd,
+}
+
+const ORDERS: [DateOrder; 3] = [DateOrder::Mdy, DateOrder::Dmy, DateOrder::Ymd];
+
+/// The date as each order reads it: `None` where that reading is no real date. The outer
+/// `None`: not a date of three two-digit fields at all.
+fn readings(s: &str) -> Option<[Option<(i32, u8, u8)>; 3]> {
     let sep = s.chars().find(|c| !c.is_ascii_digit())?;
     if !matches!(sep, '/' | '.' | '-' | ',') {
         return None;
@@ -121,10 +130,44 @@ fn date_readings(s: &str) -> Option<Option<(i32, u8, u8)>> {
             2000 + i32::from(yy)
         }
     };
-    let readings = [(year(c), a, b), (year(c), b, a), (year(a), b, c)];
-    let mut valid = readings
-        .into_iter()
-        .filter(|&(y, m, d)| utc_time(y, m, d, 0, 0, 0, 0).is_some());
+    let real = |(y, m, d): (i32, u8, u8)| utc_time(y, m, d, 0, 0, 0, 0).map(|_| (y, m, d));
+    Some([
+        real((year(c), a, b)),
+        real((year(c), b, a)),
+        real((year(a), b, c)),
+    ])
+}
+
+/// For a line [`parse`] reads, with a date: the orders in which its date is a real date.
+pub(super) fn date_orders(line: &str) -> Vec<DateOrder> {
+    let toks = tokens(line);
+    match toks.get(2).and_then(|t| readings(t.text)) {
+        Some(r) if parse(line).is_some() => ORDERS
+            .into_iter()
+            .zip(r)
+            .filter_map(|(order, reading)| reading.map(|_| order))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The time of a line [`parse`] reads, its date read in `order` (the order the rest of the
+/// listing showed).
+pub(super) fn time_in_order(line: &str, order: DateOrder) -> Option<std::time::SystemTime> {
+    parse(line)?;
+    let toks = tokens(line);
+    let r = readings(toks.get(2)?.text)?;
+    let index = ORDERS.iter().position(|o| *o == order)?;
+    let (y, m, d) = r.get(index).copied().flatten()?;
+    let (hour, minute, second) = clock(toks.get(3)?.text)?;
+    utc_time(y, m, d, hour, minute, second, 0)
+}
+
+/// A date of three two-digit fields. The outer `None`: not a date at all; the inner one: a
+/// date whose readings disagree (or none is a real date).
+fn date_readings(s: &str) -> Option<Option<(i32, u8, u8)>> {
+    let r = readings(s)?;
+    let mut valid = r.into_iter().flatten();
     let first = valid.next();
     Some(first.filter(|f| valid.all(|other| other == *f)))
 }

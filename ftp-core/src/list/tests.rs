@@ -368,3 +368,32 @@ fn tandem_listing_skips_its_header() {
     assert_eq!(names(&entries), ["ALV"]);
     assert_eq!(entries[0].size, Some(2522));
 }
+
+/// IBM i: once a line shows the date order (`10/30/98` is only month-first), the later
+/// ambiguous dates are read in it; before that, and after a contradiction, they get none.
+/// Lines from a SlickEdit macro's example listing (see `corpus/os400.txt`).
+#[test]
+fn ibmi_listing_learns_the_date_order() {
+    let lines = [
+        "JWW           1269760 11/02/98 13:34:29 *FILE      C",
+        "JWW             16384 10/30/98 14:36:37 *FILE      $CONTENTS",
+        "JWW              1519 11/10/98 11:23:58 *STMF      m4r30002.TID",
+        "JWW                                     *MEM       C.CMDTOKEN",
+        // Day-first only: contradicts month-first, so no more inference.
+        "JWW              1519 25/10/98 11:23:58 *STMF      late.TID",
+        "JWW              1519 11/10/98 11:23:58 *STMF      after.TID",
+    ];
+    let entries = listing(&lines, None);
+    let times: Vec<Option<SystemTime>> = entries.iter().map(|e| e.modified).collect();
+    assert_eq!(
+        times,
+        [
+            None,
+            Some(at(909_758_197)), // 1998-10-30T14:36:37Z
+            Some(at(910_697_038)), // 1998-11-10T11:23:58Z
+            None,
+            Some(at(909_314_638)), // 1998-10-25T11:23:58Z
+            None,
+        ]
+    );
+}
