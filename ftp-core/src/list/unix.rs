@@ -291,13 +291,13 @@ fn variant_date_at(toks: &[Token<'_>], i: usize, now: SystemTime) -> Option<Foun
         }
         return Some(FoundDate {
             end_index: i + 2,
-            modified: time_or_year(month, day, third?, now)?,
+            modified: time_or_year(month, day, third?.trim_end_matches(['年', '년']), now)?,
         });
     }
     if let (Some(day), Some(month)) = (day_word(first), second.and_then(month_word)) {
         return Some(FoundDate {
             end_index: i + 2,
-            modified: time_or_year(month, day, third?, now)?,
+            modified: time_or_year(month, day, third?.trim_end_matches(['年', '년']), now)?,
         });
     }
     // Korean and Chinese year-first dates: `2005년 1월 6일`.
