@@ -1332,6 +1332,31 @@ proptest! {
         prop_assert!(entries.iter().all(|e| !e.name.is_empty()));
     }
 
+    /// Nothing is dropped or made up at the listing level: for lines that hold no VMS name
+    /// (which may join the next line) and no header or trailer word, a `ListingParser`
+    /// gives exactly the entries `parse_list_line` gives line by line, in order.
+    #[test]
+    fn listing_parser_keeps_every_line(
+        lines in vec(prop_oneof![select(SEEDS.to_vec()).prop_map(str::to_string), mutated_line(), any::<String>()], 0..12),
+        now in any_now(),
+    ) {
+        let plain = |l: &String| {
+            let first = l.split_ascii_whitespace().next().unwrap_or("");
+            !first.contains(';')
+                && !["Volume", "Name", "File", "Directory", "Total", "Grand"].contains(&first)
+        };
+        let lines: Vec<&String> = lines.iter().filter(|l| plain(l)).collect();
+        let mut p = ListingParser::new(now);
+        let mut got = Vec::new();
+        for line in &lines {
+            got.extend(p.push(line));
+        }
+        got.extend(p.finish());
+        let want: Vec<_> = lines.iter().filter_map(|l| parse_list_line(l, now)).collect();
+        let raw = |v: &[crate::ListEntry]| v.iter().map(|e| (e.raw.clone(), e.name.clone(), e.kind)).collect::<Vec<_>>();
+        prop_assert_eq!(raw(&got), raw(&want));
+    }
+
     /// Generated DOS/IIS lines give back name, size or `<DIR>`, and time.
     #[test]
     fn dos_list_roundtrip(
