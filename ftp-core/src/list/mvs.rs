@@ -21,7 +21,8 @@
 //!
 //! A member line gives the member name, the time of its last change (`Changed`, with the
 //! time of day), and the user who changed it (`Id`) as owner; `Size` counts records, not
-//! bytes, so the size stays `None`. A member listed without statistics (a line that is
+//! bytes, so the size stays `None`. A load library member (`Name Size TTR … Amode Rmode`)
+//! gives its size, which is in bytes (hexadecimal). A member listed without statistics (a line that is
 //! just the name) cannot be told apart from other one-word lines by itself:
 //! [`super::ListingParser`] reads it after the member header, or when `SYST` says MVS.
 
@@ -30,7 +31,41 @@ use super::{all_digits, digits_value, tokens, utc_time, EntryKind, ListEntry, To
 /// Parses one dataset or member line; `None` if it is neither.
 pub(super) fn parse(line: &str) -> Option<ListEntry> {
     let toks = tokens(line);
-    dataset(line, &toks).or_else(|| member(line, &toks))
+    dataset(line, &toks)
+        .or_else(|| member(line, &toks))
+        .or_else(|| load_module(line, &toks))
+}
+
+/// A load library member (`Name Size TTR Alias-of AC Attributes Amode Rmode`):
+/// `PROGRAM1  00B308 000411  00 FO  31  ANY`. The size is the module's length in bytes, in
+/// hexadecimal; an alias names its module after the TTR.
+fn load_module(line: &str, toks: &[Token<'_>]) -> Option<ListEntry> {
+    let words: Vec<&str> = toks.iter().map(|t| t.text).collect();
+    let [name, size, ttr, rest @ ..] = words.as_slice() else {
+        return None;
+    };
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if !(is_member_name(name) && hex(size, 6) && hex(ttr, 6)) {
+        return None;
+    }
+    // The authorization code (two hex digits), after an optional alias-of name.
+    let ac_at = match rest {
+        [ac, ..] if hex(ac, 2) => 0,
+        [alias, ac, ..] if is_member_name(alias) && hex(ac, 2) => 1,
+        _ => return None,
+    };
+    let tail = rest.get(ac_at + 1..)?;
+    // Attributes are short capital words; AMODE and RMODE are 24, 31, 64 or ANY.
+    let mode = |w: &str| matches!(w, "24" | "31" | "64" | "ANY");
+    let attributes_ok = tail
+        .iter()
+        .all(|w| mode(w) || (w.len() <= 3 && w.bytes().all(|b| b.is_ascii_uppercase())));
+    if !attributes_ok || !tail.iter().any(|w| mode(w)) {
+        return None;
+    }
+    let mut entry = ListEntry::empty(name, EntryKind::File, line);
+    entry.size = u64::from_str_radix(size, 16).ok();
+    Some(entry)
 }
 
 /// Whether the line is one of the column headers: `Some(true)` for a member listing's,
