@@ -17,7 +17,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 use crate::control::{LineBuf, LineError};
 use crate::data::{active_command, parse_epsv, parse_pasv};
 use crate::feat::Features;
-use crate::list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind};
+use crate::list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, ListingParser};
 use crate::reply::{line_code, Reply, ReplyParseError, ReplyParser};
 
 /// 256 cases per property, or `FTP_FUZZ_CASES`. Failures are not persisted to
@@ -830,6 +830,26 @@ const SEEDS: &[&str] = &[
     "type=file;size=abc;modify=2024;garbage;UNIX.mode=999;=x;unique=u1; broken facts.txt",
     "20240116103000.123",
     "191240116103000",
+    "+i8388621.48594,m825718503,r,s280,up755\t14-eplf file",
+    "+i8388621.50690,m824255907,/,\t15-eplf dir",
+    "1-JUN.LIS;1              9/9           2-JUN-1998 07:32:04  [GROUP,OWNER]    (RWED,RWED,RWED,RE)",
+    "DATA.DIR;1               1/9           2-JUN-1998 07:32:04  [TRANSLATED]     (,RWED,RWED,RE)",
+    "41-vms-multiline-file;1\r\n10     2-JUL-2003 10:30:08.59  [FTP_CLIENT,SCOT]      (RWED,RWED,RE,)",
+    "WYOSPT 3420   2003/05/21  1 3 U 6447    6447  PO-E 81-MVS.DIR",
+    "Migrated\t\t\t\t69-SOME.FILE",
+    "SAVE03    01.03 2002/09/12 2002/10/11 09:37    11    11     0 KIL001",
+    "QSYS            77824 02/23/00 15:09:55 *DIR       QDOC/",
+    "QPGMR                                   *MEM       RPGUNITC1.FILE/RUCALLTST.MBR",
+    "d [RWCEAFMS] rwinston                          512 Nov 24  2005 Favorites",
+    "- [R----F--] rhesus             214059       Oct 20 15:27    10-netware file",
+    " 1123 DIR  A    10-05-100  23:38  27-os2 dir",
+    "149473      A          11-17-98   16:07  POPUPLOG.OS2",
+    "TACLCSTM   O  101             101  4-Mar-01  23:50:06 255,255 \"oooo\"",
+    "drwxr-xr-x+ 2 root root 4096 10\u{6708} 27 07:56 test/d/e/f",
+    "dr-xr-xr-x   2 root     other      2235 26. Juli, 20:10 28-datetest-ger dir",
+    "01-01-00  01:00AM       <JUNCTION>     junction1 -> foo1",
+    "-rw-r--r--    54149       27826    81975 Jul 22  2010 09.jpg",
+    "drwxr-xr-x               folder        0 Jan  4 14:51 Alias_to_Steak",
 ];
 
 /// 2024-06-15 12:00:00 UTC, the "now" of `list/tests.rs`.
@@ -1167,6 +1187,174 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// Generated EPLF lines (facts in any order, unknown facts among them) give back name,
+    /// kind, size, time, mode and identifier.
+    #[test]
+    fn eplf_list_roundtrip(
+        kind in 0u8..3,
+        size in prop_oneof![Just(None), any::<u64>().prop_map(Some)],
+        mtime in prop_oneof![Just(None), (0u64..4_102_444_800).prop_map(Some)],
+        mode in prop_oneof![Just(None), (0u32..0o7777).prop_map(Some)],
+        id in prop_oneof![Just(None), "[0-9a-f]{1,8}\\.[0-9a-f]{1,8}".prop_map(Some)],
+        extra in "(x[a-z0-9]{0,4})?",
+        order in Just(vec![0usize, 1, 2, 3, 4, 5]).prop_shuffle(),
+        trailing_comma in any::<bool>(),
+        name in "[^\t\r\n][^\r\n]{0,15}",
+    ) {
+        let facts = [
+            match kind { 0 => "/".to_string(), 1 => "r".to_string(), _ => String::new() },
+            size.map_or(String::new(), |s| format!("s{s}")),
+            mtime.map_or(String::new(), |m| format!("m{m}")),
+            mode.map_or(String::new(), |m| format!("up{m:o}")),
+            id.clone().map_or(String::new(), |i| format!("i{i}")),
+            extra,
+        ];
+        let facts: Vec<&str> =
+            order.iter().map(|&i| facts[i].as_str()).filter(|f| !f.is_empty()).collect();
+        let comma = if trailing_comma { "," } else { "" };
+        let line = format!("+{}{comma}\t{name}", facts.join(","));
+        let e = parse_list_line(&line, UNIX_EPOCH).expect("an entry");
+        let want = [EntryKind::Dir, EntryKind::File, EntryKind::Other][usize::from(kind)];
+        prop_assert_eq!(e.kind, want);
+        prop_assert_eq!(&e.name, &name);
+        prop_assert_eq!(e.size, size);
+        prop_assert_eq!(e.modified, mtime.map(|m| UNIX_EPOCH + Duration::from_secs(m)));
+        prop_assert_eq!(e.unix_mode, mode);
+        prop_assert_eq!(e.unique, id);
+        prop_assert_eq!(e.raw.as_str(), line.as_str());
+    }
+
+    /// Generated VMS lines, on one line or split after a long name and joined by a
+    /// `ListingParser`, give back name (a directory without `.DIR;n`), kind, owner, group
+    /// and time; never a size.
+    #[test]
+    fn vms_list_roundtrip(
+        stem in "[A-Z0-9_$-]{1,20}(\\.[A-Z0-9_$-]{0,8})?",
+        dir in any::<bool>(),
+        version in 1u32..32768,
+        (used, allocated) in (0u32..200_000, 0u32..200_000),
+        (year, month, day) in (1970i32..=2099, 1u8..=12)
+            .prop_flat_map(|(y, m)| (Just(y), Just(m), 1..=days_in(y, m))),
+        (hour, minute, second) in (0u8..24, 0u8..60, 0u8..60),
+        hundredths in prop_oneof![Just(None), (0u32..100).prop_map(Some)],
+        (group, owner) in ("[A-Z][A-Z0-9_$]{0,11}", "[A-Z][A-Z0-9_$]{0,11}"),
+        split in any::<bool>(),
+    ) {
+        let stem = if dir { format!("{}.DIR", stem.split('.').next().unwrap_or("X")) } else { stem };
+        let name = format!("{stem};{version}");
+        let mon = MONTHS[usize::from(month - 1)].to_ascii_uppercase();
+        let frac = hundredths.map_or(String::new(), |h| format!(".{h:02}"));
+        let attrs = format!(
+            "{used}/{allocated}  {day}-{mon}-{year} {hour:02}:{minute:02}:{second:02}{frac}  [{group},{owner}]  (RWED,RWED,RE,)"
+        );
+        let e = if split {
+            let mut p = ListingParser::new(UNIX_EPOCH);
+            let mut got = p.push(&name);
+            prop_assert!(got.is_empty());
+            got.extend(p.push(&format!("                    {attrs}")));
+            got.extend(p.finish());
+            prop_assert_eq!(got.len(), 1);
+            got.remove(0)
+        } else {
+            parse_list_line(&format!("{name:<20} {attrs}"), UNIX_EPOCH).expect("an entry")
+        };
+        let want_name = if dir { stem.trim_end_matches(".DIR").to_string() } else { name.clone() };
+        prop_assert_eq!(e.name.to_string(), want_name);
+        prop_assert_eq!(e.kind, if dir { EntryKind::Dir } else { EntryKind::File });
+        prop_assert_eq!(e.size, None);
+        let nanos = hundredths.unwrap_or(0) * 10_000_000;
+        prop_assert_eq!(e.modified, utc(year, month, day, hour, minute, second, nanos));
+        prop_assert_eq!(e.owner.as_deref(), Some(owner.as_str()));
+        prop_assert_eq!(e.group.as_deref(), Some(group.as_str()));
+    }
+
+    /// Generated IBM i lines give back owner, size, kind, name; the time exactly when the
+    /// date has one reading (the day is above 12, or day and month are equal).
+    #[test]
+    fn os400_list_roundtrip(
+        owner in "[A-Z][A-Z0-9]{0,9}",
+        size in any::<u64>(),
+        (year, month, day) in (1970i32..=2039, 1u8..=12)
+            .prop_flat_map(|(y, m)| (Just(y), Just(m), 1..=days_in(y, m))),
+        (hour, minute, second) in (0u8..24, 0u8..60, 0u8..60),
+        sep in select(vec!['/', '.']),
+        object in select(vec![("*STMF", EntryKind::File), ("*DIR", EntryKind::Dir), ("*FILE", EntryKind::File), ("*PGM", EntryKind::Other)]),
+        name in "[A-Za-z0-9_][A-Za-z0-9_. ]{0,15}",
+    ) {
+        let yy = year % 100;
+        let date = format!("{month:02}{sep}{day:02}{sep}{yy:02}");
+        let shown = if object.1 == EntryKind::Dir { format!("{name}/") } else { name.clone() };
+        let line = format!(
+            "{owner:<10} {size:>12} {date} {hour:02}:{minute:02}:{second:02} {:<10} {shown}",
+            object.0
+        );
+        let e = parse_list_line(&line, UNIX_EPOCH).expect("an entry");
+        prop_assert_eq!(e.kind, object.1);
+        prop_assert_eq!(&e.name, &name);
+        prop_assert_eq!(e.size, Some(size));
+        prop_assert_eq!(e.owner.as_deref(), Some(owner.as_str()));
+        // As MDY the date is right; DMY and YMD readings must be impossible or the same.
+        let dmy = utc(year, day, month, 0, 0, 0, 0);
+        let ymd_year = if month >= 40 { 1900 + i32::from(month) } else { 2000 + i32::from(month) };
+        let ymd = u8::try_from(yy).ok().and_then(|yy| utc(ymd_year, day, yy, 0, 0, 0, 0));
+        let this = utc(year, month, day, 0, 0, 0, 0);
+        let unique = dmy.is_none_or(|d| Some(d) == this) && ymd.is_none_or(|d| Some(d) == this);
+        let want = if unique { utc(year, month, day, hour, minute, second, 0) } else { None };
+        prop_assert_eq!(e.modified, want);
+    }
+
+    /// A `ListingParser` fed any lines never panics, never gives more entries than lines,
+    /// and gives each entry a non-empty name.
+    #[test]
+    fn listing_parser_no_panic(
+        lines in vec(prop_oneof![any::<String>(), mutated_line()], 0..12),
+        syst in prop_oneof![
+            Just(None),
+            Just(Some("VMS V7.3".to_string())),
+            Just(Some("MVS is the operating system".to_string())),
+            any::<String>().prop_map(Some),
+        ],
+        now in any_now(),
+    ) {
+        let mut p = ListingParser::new(now);
+        if let Some(syst) = &syst {
+            p = p.with_system(syst);
+        }
+        let mut entries = Vec::new();
+        for line in &lines {
+            entries.extend(p.push(line));
+            entries.extend(p.push_bytes(line.as_bytes()));
+        }
+        entries.extend(p.finish());
+        prop_assert!(entries.len() <= 2 * lines.len());
+        prop_assert!(entries.iter().all(|e| !e.name.is_empty()));
+    }
+
+    /// Nothing is dropped or made up at the listing level: for lines that hold no VMS name
+    /// (which may join the next line) and no header or trailer word, a `ListingParser`
+    /// gives exactly the entries `parse_list_line` gives line by line, in order.
+    #[test]
+    fn listing_parser_keeps_every_line(
+        lines in vec(prop_oneof![select(SEEDS.to_vec()).prop_map(str::to_string), mutated_line(), any::<String>()], 0..12),
+        now in any_now(),
+    ) {
+        let plain = |l: &String| {
+            let first = l.split_ascii_whitespace().next().unwrap_or("");
+            !first.contains(';')
+                && !["Volume", "Name", "File", "Directory", "Total", "Grand"].contains(&first)
+        };
+        let lines: Vec<&String> = lines.iter().filter(|l| plain(l)).collect();
+        let mut p = ListingParser::new(now);
+        let mut got = Vec::new();
+        for line in &lines {
+            got.extend(p.push(line));
+        }
+        got.extend(p.finish());
+        let want: Vec<_> = lines.iter().filter_map(|l| parse_list_line(l, now)).collect();
+        let raw = |v: &[crate::ListEntry]| v.iter().map(|e| (e.raw.clone(), e.name.clone(), e.kind)).collect::<Vec<_>>();
+        prop_assert_eq!(raw(&got), raw(&want));
     }
 
     /// Generated DOS/IIS lines give back name, size or `<DIR>`, and time.

@@ -97,7 +97,9 @@ pub use feat::Features;
 pub use hash::{HashAlgorithm, RemoteHash};
 pub use hint::Hint;
 pub use known::KnownCertificates;
-pub use list::{parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, ListEntry};
+pub use list::{
+    parse_list_line, parse_mlsd_line, parse_mlsd_time, EntryKind, ListEntry, ListingParser,
+};
 pub use path::RemotePath;
 pub use pin::{CertificatePin, Fingerprints, PinParseError};
 pub use pool::{Credentials, Pool, PooledClient};

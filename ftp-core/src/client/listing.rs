@@ -70,11 +70,14 @@ impl Client {
         let mlsd = self.features.has("MLST");
         let charset = self.config.charset;
         let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, &path.into())?;
+        let now = SystemTime::now();
         Ok(ListStream {
             lines,
             mlsd,
-            now: SystemTime::now(),
+            now,
             charset,
+            list: list::ListingParser::new(now).with_charset(charset),
+            ready: std::collections::VecDeque::new(),
         })
     }
 
@@ -179,6 +182,10 @@ pub struct ListStream<'a> {
     mlsd: bool,
     now: SystemTime,
     charset: Option<crate::charset::Charset>,
+    /// LIST: the listing-level state (VMS two-line entries, headers).
+    list: list::ListingParser,
+    /// LIST entries that one line completed, not yet returned.
+    ready: std::collections::VecDeque<ListEntry>,
 }
 
 impl Iterator for ListStream<'_> {
@@ -186,15 +193,30 @@ impl Iterator for ListStream<'_> {
 
     fn next(&mut self) -> Option<Result<ListEntry>> {
         loop {
-            let line = match self.lines.next()? {
-                Ok(l) => l,
-                Err(e) => return Some(Err(e)),
-            };
-            if self.mlsd && line.trim_ascii().is_empty() {
-                continue;
-            }
-            let Some(entry) = parse_line(&line, self.mlsd, self.now, self.charset) else {
-                continue;
+            let entry = match self.ready.pop_front() {
+                Some(entry) => entry,
+                None => {
+                    let line = match self.lines.next() {
+                        Some(Ok(l)) => l,
+                        Some(Err(e)) => return Some(Err(e)),
+                        None => {
+                            // The end of the listing: a held line, if any, is the last.
+                            self.ready.push_back(self.list.finish()?);
+                            continue;
+                        }
+                    };
+                    if !self.mlsd {
+                        self.ready.extend(self.list.push_bytes(&line));
+                        continue;
+                    }
+                    if line.trim_ascii().is_empty() {
+                        continue;
+                    }
+                    let Some(entry) = parse_line(&line, true, self.now, self.charset) else {
+                        continue;
+                    };
+                    entry
+                }
             };
             if entry.name == "." || entry.name == ".." {
                 continue;

@@ -14,7 +14,10 @@ use time::OffsetDateTime;
 
 use crate::path::RemotePath;
 
-use super::{dos, parse_list_line, parse_mlsd_line, unix, EntryKind, ListEntry};
+use super::{
+    dos, eplf, mvs, netware, os2, os400, parse_list_line, parse_mlsd_line, tandem, unix, vms,
+    EntryKind, ListEntry,
+};
 
 /// Where the data files are, relative to the package root.
 const DIR: &str = "src/list/corpus";
@@ -25,9 +28,17 @@ type Dialect = fn(&str, SystemTime) -> Option<ListEntry>;
 /// The `LIST` dialects, by the name `parser: list NAME` gives. An entry of a known kind must
 /// be claimed by exactly the dialect its section names, a line of kind `unknown` by none;
 /// every dialect needs at least one case.
-const DIALECTS: [(&str, Dialect); 2] = [
+const DIALECTS: [(&str, Dialect); 10] = [
     ("unix", |line, now| unix::parse(line, now)),
     ("dos", |line, _| dos::parse(line)),
+    ("eplf", |line, _| eplf::parse(line)),
+    ("vms", |line, _| vms::parse(line)),
+    ("mvs", |line, _| mvs::parse(line)),
+    ("os400", |line, _| os400::parse(line)),
+    ("netware", |line, now| netware::parse(line, now)),
+    ("os2", |line, _| os2::parse(line)),
+    ("tandem", |line, _| tandem::parse(line)),
+    ("macos", |line, now| unix::parse_macos(line, now)),
 ];
 
 /// Keys that describe the expected result of the case they are in.
@@ -694,6 +705,22 @@ fn listing_corpus() {
         corpus.cases.len(),
         corpus.files
     );
+    // Per file: its cases, and how many of them a dialect (or MLSD) must read as an entry.
+    let mut per_file: Vec<(&str, usize, usize)> = Vec::new();
+    for case in &corpus.cases {
+        let read = case.want.none.is_none()
+            && case.want.kind.is_some_and(|(k, _)| k != EntryKind::Unknown);
+        match per_file.iter_mut().find(|(path, _, _)| *path == case.path) {
+            Some(row) => {
+                row.1 += 1;
+                row.2 += usize::from(read);
+            }
+            None => per_file.push((&case.path, 1, usize::from(read))),
+        }
+    }
+    for (path, cases, read) in per_file {
+        println!("  {path}: {cases} cases, {read} read as entries");
+    }
     assert!(
         failures.is_empty(),
         "listing corpus ({DIR}): {failed_cases} of {} cases fail, {} other problems:\n{}",

@@ -5,7 +5,11 @@
 //! 01-16-24  10:30AM       <DIR>          docs
 //! 01-16-24  02:05PM                 1234 report 2024.txt
 //! 01-16-2024  14:05                 1234 file.txt
+//! 01-01-00  01:00AM       <JUNCTION>     junction1 -> foo1
 //! ```
+//!
+//! A `<JUNCTION>` (an NTFS directory link) is a [`EntryKind::Link`], with its target when
+//! the server shows one after ` -> `.
 //!
 //! The time has no zone; it is taken as UTC.
 
@@ -37,7 +41,8 @@ pub(super) fn parse(line: &str) -> Option<ListEntry> {
         None => {}
     }
     let size_tok = toks.get(size_at)?;
-    let (kind, size, name) = if size_tok.text.eq_ignore_ascii_case("<DIR>") {
+    let junction = size_tok.text.eq_ignore_ascii_case("<JUNCTION>");
+    let (kind, size, name) = if size_tok.text.eq_ignore_ascii_case("<DIR>") || junction {
         // `<DIR>` is padded out to the end of the size column, so a directory name's own
         // leading spaces cannot be told from the padding: the name starts at the next word.
         (
@@ -54,6 +59,16 @@ pub(super) fn parse(line: &str) -> Option<ListEntry> {
         return None;
     }
     let mut entry = ListEntry::empty(name, kind, line);
+    if junction {
+        // A junction (a directory link); `name -> target` when the server shows the target.
+        entry.kind = EntryKind::Link;
+        if let Some((link, target)) = name.split_once(" -> ") {
+            if !link.is_empty() && !target.is_empty() {
+                entry.name = link.into();
+                entry.link_target = Some(target.into());
+            }
+        }
+    }
     entry.size = size;
     entry.modified = utc_time(year, month, day, hour, minute, 0, 0);
     Some(entry)

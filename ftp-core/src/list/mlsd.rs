@@ -63,9 +63,24 @@ pub(super) fn parse(line: &str) -> Option<ListEntry> {
 /// `;` followed by a space ends the facts (some servers put a tab there) and everything
 /// after it, `;` and spaces included, is the name. What comes before must hold at least one
 /// `name=value` fact (malformed ones among them are skipped later), or it is not facts.
+///
+/// Drafts of the MLST specification before `draft-ietf-ftpext-mlst-07` ended the facts
+/// without the `;` (`type=file;size=5 name`). Such a line is
+/// read too, but only when every fact in it is a well-formed `name=value`, since without
+/// the `;` nothing else marks where the facts end.
 fn split_facts(body: &str) -> Option<(&str, &str)> {
     let end = body.find([' ', '\t'])?;
-    let facts = body[..end].strip_suffix(';')?;
+    let head = &body[..end];
+    let facts = match head.strip_suffix(';') {
+        Some(facts) => facts,
+        None if head
+            .split(';')
+            .all(|f| f.split_once('=').is_some_and(|(name, _)| !name.is_empty())) =>
+        {
+            head
+        }
+        None => return None,
+    };
     if !facts.split(';').any(|f| f.contains('=')) {
         return None;
     }

@@ -1,6 +1,10 @@
-//! Directory listings: `LIST` (Unix `ls -l` and DOS/IIS styles), `MLSD`/`MLST` facts, `NLST`.
+//! Directory listings: `LIST` (Unix `ls -l` and its variants, DOS/IIS, EPLF, OpenVMS, z/OS,
+//! IBM i, NetWare, OS/2, HP NonStop and MacOS NetPresenz styles), `MLSD`/`MLST` facts,
+//! `NLST`.
 //!
-//! Every parser takes one line and never panics. A `LIST` line that no parser understands
+//! Every parser takes one line and never panics; the line shapes of the `LIST` dialects do
+//! not overlap (the corpus test checks that no line is claimed by two), and
+//! [`ListingParser`] adds what needs more than one line. A `LIST` line that no parser understands
 //! comes back as an entry of kind [`EntryKind::Unknown`] whose `raw` holds the line, so
 //! nothing the server sent is dropped silently.
 
@@ -56,14 +60,24 @@ pub struct ListEntry {
 #[cfg(test)]
 mod corpus;
 mod dos;
+mod eplf;
+mod listing;
 mod mlsd;
+mod mvs;
+mod netware;
+mod os2;
+mod os400;
+mod tandem;
 #[cfg(test)]
 mod tests;
 mod unix;
+mod vms;
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+pub use listing::ListingParser;
 
 impl ListEntry {
     /// An entry for a line that no parser understood: kind [`EntryKind::Unknown`], `name` and
@@ -90,12 +104,15 @@ impl ListEntry {
     }
 }
 
-/// Parses one line of a `LIST` reply, trying the Unix `ls -l` format first and then the
-/// DOS/IIS format.
+/// Parses one line of a `LIST` reply in whichever dialect recognises it: Unix `ls -l` (with
+/// localized, numeric and other odd dates), DOS/IIS, EPLF, OpenVMS, z/OS datasets and
+/// members, IBM i, NetWare, OS/2, HP NonStop, MacOS NetPresenz. No line fits two of them.
 ///
 /// A trailing `\r` (and `\n`) is stripped. Returns `None` only for blank lines and for the
-/// `total N` summary line of `ls -l`; any other line that neither format understands comes
-/// back as [`ListEntry::unknown`], so the caller still sees it.
+/// `total N` summary line of `ls -l`; any other line that no dialect understands comes back
+/// as [`ListEntry::unknown`], so the caller still sees it. What one line cannot tell (a VMS
+/// entry split over two lines, a bare PDS member name, headers, the date order of an IBM i
+/// listing) needs [`ListingParser`], which [`crate::Client::list_stream`] uses.
 ///
 /// `now` is needed because `ls -l` omits the year for recent files (`Mon DD HH:MM`): the
 /// year chosen is the one that puts the date at most about a day after `now` (the slack
@@ -108,6 +125,14 @@ pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
     }
     unix::parse(line, now)
         .or_else(|| dos::parse(line))
+        .or_else(|| eplf::parse(line))
+        .or_else(|| vms::parse(line))
+        .or_else(|| mvs::parse(line))
+        .or_else(|| os400::parse(line))
+        .or_else(|| netware::parse(line, now))
+        .or_else(|| os2::parse(line))
+        .or_else(|| tandem::parse(line))
+        .or_else(|| unix::parse_macos(line, now))
         .or_else(|| Some(ListEntry::unknown(line)))
 }
 

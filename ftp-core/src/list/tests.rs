@@ -218,3 +218,182 @@ fn no_panic_on_random_token_soup() {
         exercise(&s);
     }
 }
+
+/// Runs a whole listing through a `ListingParser` (with an optional `SYST` hint).
+fn listing(lines: &[&str], syst: Option<&str>) -> Vec<super::ListEntry> {
+    let mut parser = super::ListingParser::new(at(NOW));
+    if let Some(syst) = syst {
+        parser = parser.with_system(syst);
+    }
+    let mut out = Vec::new();
+    for line in lines {
+        out.extend(parser.push(line));
+    }
+    out.extend(parser.finish());
+    out
+}
+
+fn names(entries: &[super::ListEntry]) -> Vec<String> {
+    entries.iter().map(|e| e.name.to_string()).collect()
+}
+
+/// Commons Net's VMS FULL_LISTING with two-line entries from its GOOD_SAMPLES: the header
+/// and trailer go once the listing is seen to be VMS, each name line is joined with its
+/// attribute line, and `raw` keeps both lines.
+#[test]
+fn vms_listing_joins_long_names_and_skips_header_and_trailer() {
+    let lines = [
+        "Directory USER1:[TEMP]",
+        "",
+        "1-JUN.LIS;1              9/9           2-JUN-1998 07:32:04  [GROUP,OWNER]    (RWED,RWED,RWED,RE)",
+        "UCX$REXECD_STARTUP.LOG;1098",
+        "                         4/15         24-FEB-2003 13:17:24  [POSTWARE,LP]    (RWED,RWED,RE,)",
+        "UNZIP_AND_ATTACH_FILES.COM;12\r\n",
+        "                        14/15         24-JUL-2002 14:35:40  [TRANSLATED]    (RWE,RWE,RWE,RE)\r\n",
+        "",
+        "Total 3 files",
+    ];
+    let entries = listing(&lines, None);
+    // The header comes before any VMS entry, so without a hint it is kept (as unknown).
+    assert_eq!(
+        names(&entries),
+        [
+            "Directory USER1:[TEMP]",
+            "1-JUN.LIS;1",
+            "UCX$REXECD_STARTUP.LOG;1098",
+            "UNZIP_AND_ATTACH_FILES.COM;12",
+        ]
+    );
+    assert_eq!(entries[0].kind, super::EntryKind::Unknown);
+    assert_eq!(entries[2].kind, super::EntryKind::File);
+    assert_eq!(entries[2].owner.as_deref(), Some("LP"));
+    assert_eq!(
+        entries[2].raw,
+        "UCX$REXECD_STARTUP.LOG;1098\r\n                         4/15         24-FEB-2003 13:17:24  [POSTWARE,LP]    (RWED,RWED,RE,)"
+    );
+    // With SYST saying VMS, the header goes too.
+    let hinted = listing(
+        &lines,
+        Some("VMS V7.3-2 is the operating system of this server."),
+    );
+    assert_eq!(names(&hinted), names(&entries)[1..]);
+}
+
+/// A held name line that the next line does not complete, or that ends the listing,
+/// still comes out, as unknown, in order.
+#[test]
+fn vms_name_line_without_attributes_is_not_dropped() {
+    let entries = listing(
+        &[
+            "LONELY.TXT;1",
+            "-rw-r--r--   1 u g 5 Jan 16 10:30 unix.txt",
+            "LAST.TXT;2",
+        ],
+        None,
+    );
+    assert_eq!(names(&entries), ["LONELY.TXT;1", "unix.txt", "LAST.TXT;2"]);
+    assert_eq!(entries[0].kind, super::EntryKind::Unknown);
+    assert_eq!(entries[2].kind, super::EntryKind::Unknown);
+    // Two name lines in a row: the first is not joined with the second.
+    let entries = listing(
+        &[
+            "A.TXT;1",
+            "B.TXT;1",
+            "          1/3     2-AUG-2006 13:05  [SUMMARY]  (RWE,RWE,RE,)",
+        ],
+        None,
+    );
+    assert_eq!(names(&entries), ["A.TXT;1", "B.TXT;1"]);
+    assert_eq!(entries[0].kind, super::EntryKind::Unknown);
+    assert_eq!(entries[1].kind, super::EntryKind::File);
+}
+
+/// A z/OS listing: the dataset header is skipped, datasets and HFS (Unix) lines in one
+/// listing are each read by their dialect; in a member listing (after its header, or with
+/// `SYST` saying MVS) a bare name is a member, elsewhere it stays unknown.
+#[test]
+fn zos_listings_headers_mixed_forms_and_bare_members() {
+    use super::EntryKind::{Dir, File, Unknown};
+    let entries = listing(
+        &[
+            "Volume Unit    Referred Ext Used Recfm Lrecl BlkSz Dsorg Dsname",
+            "WYOSPT 3420   2003/03/18  1  135  FB      80  3120  PS  MY.DATA",
+            "SAVE01 3390   2004/06/23  1    1  FB     128  6144  PO    INCOMING.RPTBM024.D061704",
+            "Migrated                                                SOME.DATASET",
+            "drwxr-xr-x   2 OMVSKERN SYS1        8192 Jan 16 10:30 hfsdir",
+            "LONEWORD",
+        ],
+        None,
+    );
+    let got: Vec<(String, super::EntryKind)> = entries
+        .iter()
+        .map(|e| (e.name.to_string(), e.kind))
+        .collect();
+    let want = [
+        ("MY.DATA", File),
+        ("INCOMING.RPTBM024.D061704", Dir),
+        ("SOME.DATASET", File),
+        ("hfsdir", Dir),
+        ("LONEWORD", Unknown),
+    ];
+    let want: Vec<(String, super::EntryKind)> =
+        want.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+    assert_eq!(got, want);
+
+    let members = [
+        "Name      VV.MM   Created       Changed      Size  Init   Mod   Id",
+        "SAVE03    01.03 2002/09/12 2002/10/11 09:37    11    11     0 KIL001",
+        "SAVE04                                                              ",
+    ];
+    let entries = listing(&members, None);
+    assert_eq!(names(&entries), ["SAVE03", "SAVE04"]);
+    assert!(entries.iter().all(|e| e.kind == File));
+    assert_eq!(entries[1].modified, None);
+    // Without the header the bare name is a member only when SYST says MVS.
+    assert_eq!(listing(&members[2..], None)[0].kind, Unknown);
+    let syst = "MVS is the operating system of this server. FTP Server is running on z/OS.";
+    assert_eq!(listing(&members[2..], Some(syst))[0].kind, File);
+}
+
+/// The NonStop header is skipped; the lines under it are files.
+#[test]
+fn tandem_listing_skips_its_header() {
+    let entries = listing(
+        &[
+            "File         Code             EOF  Last Modification    Owner  RWEP",
+            "ALV           101             2522 27-Aug-02 13:57:10 155,106 \"nnnn\"",
+        ],
+        None,
+    );
+    assert_eq!(names(&entries), ["ALV"]);
+    assert_eq!(entries[0].size, Some(2522));
+}
+
+/// IBM i: once a line shows the date order (`10/30/98` is only month-first), the later
+/// ambiguous dates are read in it; before that, and after a contradiction, they get none.
+/// Lines from a SlickEdit macro's example listing (see `corpus/os400.txt`).
+#[test]
+fn ibmi_listing_learns_the_date_order() {
+    let lines = [
+        "JWW           1269760 11/02/98 13:34:29 *FILE      C",
+        "JWW             16384 10/30/98 14:36:37 *FILE      $CONTENTS",
+        "JWW              1519 11/10/98 11:23:58 *STMF      m4r30002.TID",
+        "JWW                                     *MEM       C.CMDTOKEN",
+        // Day-first only: contradicts month-first, so no more inference.
+        "JWW              1519 25/10/98 11:23:58 *STMF      late.TID",
+        "JWW              1519 11/10/98 11:23:58 *STMF      after.TID",
+    ];
+    let entries = listing(&lines, None);
+    let times: Vec<Option<SystemTime>> = entries.iter().map(|e| e.modified).collect();
+    assert_eq!(
+        times,
+        [
+            None,
+            Some(at(909_758_197)), // 1998-10-30T14:36:37Z
+            Some(at(910_697_038)), // 1998-11-10T11:23:58Z
+            None,
+            Some(at(909_314_638)), // 1998-10-25T11:23:58Z
+            None,
+        ]
+    );
+}
