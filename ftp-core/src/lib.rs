@@ -33,7 +33,7 @@
 //! | commands and replies | `client/commands.rs` over `control.rs`, `reply.rs`, `command.rs` | one command, one reply; replies parsed line by line with caps on line length, reply size and line count; CR/LF/NUL refused in arguments |
 //! | data connections | `data.rs` | `EPSV`→`PASV` fallback (the PASV address replaced by the control peer), or `EPRT`/`PORT` with the control connection watched while accepting; once a passive mode works, a protected data connection is opened and its TLS handshake ([`TlsStream::data_connector`]) run while the command's reply is awaited; the data TLS session resumes the control session |
 //! | transfers | `client/transfers.rs`, `transfer.rs` | [`Download`] (`Read`) and [`Upload`] (`Write` + `finish`): complete only with a clean end, a 2xx final reply and exactly the announced bytes |
-//! | listings | `client/listing.rs`, `list/` | LIST (Unix, DOS), MLSD/MLST parsers; unknown lines kept raw |
+//! | listings | `client/listing.rs`, `list/` | LIST parsers (Unix, DOS/IIS, VMS, z/OS, IBM i, EPLF, NetWare, OS/2, NonStop, MacOS), `ListingParser` per listing, MLSD/MLST; unknown lines kept raw |
 //! | many profiles | `auto.rs` | [`AutoConnect`] tries backends and modes under one budget |
 //! | remote paths | `path.rs` | [`RemotePath`]: the server's bytes, sent back unchanged |
 //! | many sessions | `pool.rs`, `retry.rs` | [`Pool`] of logged-in sessions, each with its own TLS session; [`Error::recovery`] and [`RetryPolicy`] |

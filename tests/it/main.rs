@@ -8,6 +8,7 @@ mod check;
 
 mod auto_connect;
 mod latency;
+mod legacy_listings;
 mod long_transfers;
 mod plain_embedded;
 mod plain_faults;

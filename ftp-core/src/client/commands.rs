@@ -15,7 +15,9 @@ impl Client {
         self.control.expect(&cmd, Phase::Command, ok, hint)
     }
 
-    /// `SYST`: the server's system type (e.g. `UNIX Type: L8`).
+    /// `SYST`: the server's system type (e.g. `UNIX Type: L8`). The reply is kept as a hint
+    /// for the listings of the session ([`crate::ListingParser::with_system`]): ask it once
+    /// on z/OS, whose PDS member lists may come without a header.
     pub fn system(&mut self) -> Result<String> {
         let r = self.control.expect(
             &Command::bare("SYST"),
@@ -23,6 +25,8 @@ impl Client {
             expect::code(215),
             None,
         )?;
+        // Kept as a hint for the listings that follow (z/OS member lists have no header).
+        self.system = Some(r.text().to_string());
         Ok(r.text().to_string())
     }
 

@@ -279,6 +279,7 @@ impl ClientBuilder {
             size_unsupported: false,
             features: Features::default(),
             passive,
+            system: None,
             transfer_type: None,
             protect_data: false,
             last_data_tls: None,

@@ -30,7 +30,7 @@ impl Client {
 
     /// The entries of directory `path` (empty: the current directory), collected, with
     /// the best listing the server offers: `MLSD` when `FEAT` announces it (exact sizes and
-    /// UTC times), else `LIST`, parsed in Unix and DOS styles. `.` and `..` are left out;
+    /// UTC times), else `LIST`, read by [`crate::ListingParser`] (Unix, DOS/IIS, VMS, z/OS, IBM i and more). `.` and `..` are left out;
     /// at most [`Limits::max_list_entries`] entries (use [`Client::list_stream`] for
     /// directories of any size). A line no parser understands comes back as
     /// [`crate::EntryKind::Unknown`] with the raw line, never dropped.
@@ -69,14 +69,18 @@ impl Client {
     pub fn list_stream(&mut self, path: impl Into<RemotePath>) -> Result<ListStream<'_>> {
         let mlsd = self.features.has("MLST");
         let charset = self.config.charset;
-        let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, &path.into())?;
         let now = SystemTime::now();
+        let mut list = list::ListingParser::new(now).with_charset(charset);
+        if let Some(syst) = &self.system {
+            list = list.with_system(syst);
+        }
+        let lines = self.open_lines(if mlsd { "MLSD" } else { "LIST" }, &path.into())?;
         Ok(ListStream {
             lines,
             mlsd,
             now,
             charset,
-            list: list::ListingParser::new(now).with_charset(charset),
+            list,
             ready: std::collections::VecDeque::new(),
         })
     }

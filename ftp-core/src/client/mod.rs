@@ -75,6 +75,8 @@ pub struct Client {
     announces_size: bool,
     features: Features,
     passive: PassiveKind,
+    /// The `SYST` reply, once [`Client::system`] asked: a hint for the listing parsers.
+    pub(crate) system: Option<String>,
     transfer_type: Option<TransferType>,
     protect_data: bool,
     last_data_tls: Option<TlsInfo>,

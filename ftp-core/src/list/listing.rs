@@ -20,9 +20,11 @@ use super::{mvs, parse_list_line, strip_eol, tandem, vms, ListEntry};
 ///   too long for its column), the two make one entry, whose `raw` is both lines joined by
 ///   `\r\n`; otherwise the held line comes out on its own, as kind `Unknown`.
 /// - **VMS headers and trailers** (`Directory DISK$USER:[ALICE]`, `Total of 6 files, …`)
-///   are skipped, once the listing is known to be VMS: a VMS entry has been read, or
-///   [`ListingParser::with_system`] was given a `SYST` reply that names VMS. Otherwise
-///   they come back as kind `Unknown`, like any line no dialect reads.
+///   are skipped, once the listing is known to be VMS: a VMS entry has been read,
+///   [`ListingParser::with_system`] was given a `SYST` reply that names VMS, or the
+///   listing's first line is a `Directory DEVICE:[PATH]` header (which also marks the
+///   listing as VMS). Otherwise they come back as kind `Unknown`, like any line no dialect
+///   reads.
 /// - **The NonStop column header** (`File Code EOF Last Modification Owner RWEP`) is
 ///   skipped.
 /// - **z/OS column headers** (`Volume Unit Referred …`, `Name VV.MM Created …`) are
@@ -72,6 +74,8 @@ pub struct ListingParser {
     ibmi_order: Option<Result<DateOrder, ()>>,
     /// A VMS name line waiting for its attribute line, as the server sent it.
     held: Option<Vec<u8>>,
+    /// A line other than a blank one has been read.
+    started: bool,
 }
 
 impl ListingParser {
@@ -85,6 +89,7 @@ impl ListingParser {
             mvs_members: false,
             ibmi_order: None,
             held: None,
+            started: false,
         }
     }
 
@@ -135,7 +140,13 @@ impl ListingParser {
             out.extend(self.one(&held));
         }
         let (text, _) = line_text(line, self.charset);
-        if vms::is_name_line(&text) {
+        // A VMS listing opens with `Directory DEVICE:[PATH]`, before any entry could say
+        // it is VMS: as the very first line, that form is nothing else.
+        let first = !self.started;
+        self.started |= !text.trim().is_empty();
+        if first && vms::is_directory_header(&text) {
+            self.vms = true;
+        } else if vms::is_name_line(&text) {
             self.held = Some(line.to_vec());
         } else if let Some(members) = mvs::header(&text) {
             self.mvs_members = members;

@@ -254,29 +254,34 @@ fn vms_listing_joins_long_names_and_skips_header_and_trailer() {
         "Total 3 files",
     ];
     let entries = listing(&lines, None);
-    // The header comes before any VMS entry, so without a hint it is kept (as unknown).
+    // The header opens the listing: that form is VMS's alone, so it goes without a hint.
     assert_eq!(
         names(&entries),
         [
-            "Directory USER1:[TEMP]",
             "1-JUN.LIS;1",
             "UCX$REXECD_STARTUP.LOG;1098",
             "UNZIP_AND_ATTACH_FILES.COM;12",
         ]
     );
-    assert_eq!(entries[0].kind, super::EntryKind::Unknown);
-    assert_eq!(entries[2].kind, super::EntryKind::File);
-    assert_eq!(entries[2].owner.as_deref(), Some("LP"));
+    assert_eq!(entries[1].kind, super::EntryKind::File);
+    assert_eq!(entries[1].owner.as_deref(), Some("LP"));
     assert_eq!(
-        entries[2].raw,
+        entries[1].raw,
         "UCX$REXECD_STARTUP.LOG;1098\r\n                         4/15         24-FEB-2003 13:17:24  [POSTWARE,LP]    (RWED,RWED,RE,)"
     );
-    // With SYST saying VMS, the header goes too.
+    // With SYST saying VMS, the same.
     let hinted = listing(
         &lines,
         Some("VMS V7.3-2 is the operating system of this server."),
     );
-    assert_eq!(names(&hinted), names(&entries)[1..]);
+    assert_eq!(names(&hinted), names(&entries));
+    // Anywhere but first, and without a hint or a VMS entry before it, the header is a
+    // line no dialect reads.
+    let late = listing(
+        &["-rw-r--r-- 1 u g 3 Jan 02 2020 x", "Directory USER1:[TEMP]"],
+        None,
+    );
+    assert_eq!(late[1].kind, super::EntryKind::Unknown);
 }
 
 /// A held name line that the next line does not complete, or that ends the listing,

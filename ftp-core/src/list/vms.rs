@@ -100,6 +100,16 @@ pub(super) fn is_name_line(line: &str) -> bool {
 
 /// `Directory DISK$USER:[ALICE]` and `Total of 6 files, 54/54 blocks.` (or
 /// `Grand total of …`): the header and trailer a VMS listing wraps its entries in.
+/// `Directory DEVICE:[PATH]`: the first line of a VMS listing.
+pub(super) fn is_directory_header(line: &str) -> bool {
+    let mut words = line.split_ascii_whitespace();
+    words.next() == Some("Directory")
+        && words
+            .next()
+            .is_some_and(|d| d.ends_with(']') && d.contains(":["))
+        && words.next().is_none()
+}
+
 pub(super) fn is_header_or_trailer(line: &str) -> bool {
     let line = line.trim();
     let mut words = line.split_ascii_whitespace();

@@ -185,6 +185,18 @@ impl Client {
 
     /// One directory's entries (`.` and `..` left out), by absolute path.
     pub(crate) fn list_dir(&mut self, dir: &RemotePath, use_mlsd: bool) -> Result<Vec<ListEntry>> {
+        if !use_mlsd && self.system.is_none() {
+            // LIST formats differ by system, and z/OS lists a PDS's members as bare names
+            // only SYST explains: asked once per session, refused or not.
+            match self.system() {
+                Ok(_) => {}
+                Err(e @ Error::Reply { .. }) => {
+                    debug!("walk: SYST: {e}; listings are read from their lines alone");
+                    self.system = Some(String::new());
+                }
+                Err(e) => return Err(e),
+            }
+        }
         if use_mlsd {
             return self.list(dir);
         }
