@@ -271,6 +271,18 @@ fn all_digits(s: &str) -> bool {
 }
 
 /// The value of a short run of ASCII digits; `None` for anything else or on overflow.
+/// `HH:MM:SS`, two digits each, as a valid time of day (IBM i and NonStop lines).
+fn clock(s: &str) -> Option<(u8, u8, u8)> {
+    let mut parts = s.split(':');
+    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || h.len() != 2 || m.len() != 2 || sec.len() != 2 {
+        return None;
+    }
+    let v = |p: &str| digits_value(p).and_then(|v| u8::try_from(v).ok());
+    let (hour, minute, second) = (v(h)?, v(m)?, v(sec)?);
+    (hour < 24 && minute < 60 && second < 60).then_some((hour, minute, second))
+}
+
 fn digits_value(s: &str) -> Option<u32> {
     if all_digits(s) {
         s.parse().ok()

@@ -20,7 +20,7 @@
 //! and gives `None`). Two-digit years are read as IBM i reads them: 40–99 are 19xx, 00–39
 //! are 20xx.
 
-use super::{all_digits, digits_value, parse_u64, tokens, utc_time, EntryKind, ListEntry};
+use super::{all_digits, clock, digits_value, parse_u64, tokens, utc_time, EntryKind, ListEntry};
 
 /// Parses one IBM i line; `None` if it is not one.
 pub(super) fn parse(line: &str) -> Option<ListEntry> {
@@ -83,18 +83,6 @@ fn is_name_word(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"$#@_".contains(&b))
-}
-
-/// `HH:MM:SS`.
-fn clock(s: &str) -> Option<(u8, u8, u8)> {
-    let mut parts = s.split(':');
-    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || h.len() != 2 || m.len() != 2 || sec.len() != 2 {
-        return None;
-    }
-    let v = |p: &str| digits_value(p).and_then(|v| u8::try_from(v).ok());
-    let (hour, minute, second) = (v(h)?, v(m)?, v(sec)?);
-    (hour < 24 && minute < 60 && second < 60).then_some((hour, minute, second))
 }
 
 /// The order of a two-digit date's fields, which the IBM i job's date format decides.

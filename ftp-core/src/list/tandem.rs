@@ -13,7 +13,8 @@
 //! The header line is skipped by [`super::ListingParser`].
 
 use super::{
-    all_digits, digits_value, month_number, parse_u64, tokens, utc_time, EntryKind, ListEntry,
+    all_digits, clock, digits_value, month_number, parse_u64, tokens, utc_time, EntryKind,
+    ListEntry,
 };
 
 /// Parses one NonStop line; `None` if it is not one.
@@ -94,16 +95,4 @@ fn day_month_year(s: &str) -> Option<(i32, u8, u8)> {
     let yy = i32::try_from(digits_value(y)?).ok()?;
     let year = if yy >= 70 { 1900 + yy } else { 2000 + yy };
     Some((year, month_number(m)?, u8::try_from(digits_value(d)?).ok()?))
-}
-
-/// `13:57:10`.
-fn clock(s: &str) -> Option<(u8, u8, u8)> {
-    let mut parts = s.split(':');
-    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || h.len() != 2 || m.len() != 2 || sec.len() != 2 {
-        return None;
-    }
-    let v = |p: &str| digits_value(p).and_then(|v| u8::try_from(v).ok());
-    let (hour, minute, second) = (v(h)?, v(m)?, v(sec)?);
-    (hour < 24 && minute < 60 && second < 60).then_some((hour, minute, second))
 }
