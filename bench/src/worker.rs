@@ -58,9 +58,9 @@ fn ftpkit(job: &Job) -> Res<()> {
     match job.op {
         Op::Get => {
             let mut ftp = login(builder)?;
-            let mut out = File::create(&job.local).map_err(err)?;
+            let out = File::create(&job.local).map_err(err)?;
             let n = ftp
-                .download_to(job.remote.as_str(), &mut out, None)
+                .download_file(job.remote.as_str(), &out, None)
                 .map_err(err)?;
             let _ = ftp.quit();
             check("bytes", n, job.expect)

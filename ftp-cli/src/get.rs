@@ -221,25 +221,28 @@ pub(crate) fn run(ftp: &mut Client, g: Get) -> Result<(), Failure> {
             part.display()
         ),
     };
-    let n = ftp
-        .resume_download_to(rpath(&g.path)?, offset, &mut out, Some(&mut cb))
-        .map_err(|e| match e {
-            // The local part is not the beginning of this file: resuming cannot fix it.
-            Error::ResumePastEnd { .. } => Failure {
+    // Without a hash to compute on the way, the bytes can go straight to the file (splice).
+    let received = match out.hasher {
+        None => ftp.resume_download_file(rpath(&g.path)?, offset, &out.inner, Some(&mut cb)),
+        Some(_) => ftp.resume_download_to(rpath(&g.path)?, offset, &mut out, Some(&mut cb)),
+    };
+    let n = received.map_err(|e| match e {
+        // The local part is not the beginning of this file: resuming cannot fix it.
+        Error::ResumePastEnd { .. } => Failure {
+            code: 7,
+            message: format!("{e} (the local part is {})", part.display()),
+        },
+        // What arrived does not belong where it was written: the part is worthless,
+        // and keeping it would invite a resume that builds a wrong file.
+        Error::Overrun { .. } => {
+            let _ = fs::remove_file(&part);
+            Failure {
                 code: 7,
-                message: format!("{e} (the local part is {})", part.display()),
-            },
-            // What arrived does not belong where it was written: the part is worthless,
-            // and keeping it would invite a resume that builds a wrong file.
-            Error::Overrun { .. } => {
-                let _ = fs::remove_file(&part);
-                Failure {
-                    code: 7,
-                    message: format!("{e}; the partial download {} was removed", part.display()),
-                }
+                message: format!("{e}; the partial download {} was removed", part.display()),
             }
-            e => kept(e.into()),
-        })?;
+        }
+        e => kept(e.into()),
+    })?;
     bar.finish();
     out.inner
         .sync_all()

@@ -83,6 +83,8 @@ mod pool;
 mod proxy;
 mod reply;
 mod retry;
+#[cfg(target_os = "linux")]
+mod splice;
 mod tls;
 mod transfer;
 mod tree;

@@ -272,13 +272,63 @@ fn session_timeout(what: &str, control: &Control) -> Error {
 
 impl Read for Download<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() && matches!(self.state, State::Open) {
+            return Ok(0);
+        }
+        self.receive(|d| d.read(buf))
+    }
+}
+
+impl Download<'_> {
+    /// True when the data connection is plain TCP (no TLS).
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self.data, Some(Stream::Plain(_)))
+    }
+
+    /// Moves up to `max` bytes from a plain data connection to `file` with `splice(2)`
+    /// through `pipe`: the kernel takes the socket's pages into the pipe and copies them
+    /// once into the page cache, with no copy through user space. The same deadlines,
+    /// keep-alive, byte count and checks as [`Read::read`]: bytes beyond the announced
+    /// size reach the pipe, never the file. `Ok(0)` at the clean end.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn splice_to(
+        &mut self,
+        pipe: &crate::splice::Pipe,
+        file: &std::fs::File,
+        max: usize,
+    ) -> io::Result<usize> {
+        use std::os::fd::AsFd;
+        // One byte more than announced is enough to see an overrun.
+        let max = match self.expected {
+            Some(e) => max.min(usize::try_from(e.saturating_sub(self.received) + 1).unwrap_or(max)),
+            None => max,
+        };
+        let n = self.receive(|d| match d {
+            Stream::Plain(tcp) => pipe.fill_from(tcp.as_fd(), max),
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "splice needs a plain data connection",
+            )),
+        })?;
+        if let Err(e) = pipe.drain_to(file, n) {
+            let _ = self.abort_inner();
+            let err = Error::Io {
+                phase: Phase::Transfer,
+                source: io::Error::new(e.kind(), format!("writing the local copy: {e}")),
+                last_reply: None,
+            };
+            return Err(self.fail(err));
+        }
+        Ok(n)
+    }
+
+    /// One read step on the data connection: keep-alive, the session deadline, the idle
+    /// deadline, the clean end and the byte count.
+    fn receive(&mut self, op: impl FnOnce(&mut Stream) -> io::Result<usize>) -> io::Result<usize> {
         match &self.state {
             State::Done(_) => return Ok(0),
             State::Failed(why) => return Err(Error::Broken(why.clone()).into_io()),
             State::Open => {}
-        }
-        if buf.is_empty() {
-            return Ok(0);
         }
         if let Err(e) = self.control.keepalive_tick(&self.command) {
             let _ = self.abort_reading_reply(false);
@@ -290,7 +340,7 @@ impl Read for Download<'_> {
         }
         let n = match self.data.as_mut() {
             None => 0,
-            Some(d) => match d.read(buf) {
+            Some(d) => match op(d) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
                 // A TLS stream that ends without close_notify: the byte count and the

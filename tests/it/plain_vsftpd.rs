@@ -922,3 +922,55 @@ fn upload_file_sends_the_whole_file_and_resumes_from_an_offset() {
         ftp.quit().unwrap();
     }
 }
+
+/// `download_file` (splice on a plain data connection): every byte arrives, from the start
+/// and resumed into a file opened for appending (where splice cannot write: the copy path),
+/// in both data modes; progress sees the total.
+#[test]
+fn download_file_brings_the_whole_file_and_resumes() {
+    if !require_vsftpd() {
+        return;
+    }
+    let server = Vsftpd::start();
+    let data = prng_bytes(11, (3 << 20) + 4_321);
+    fs::write(server.root().join("big.bin"), &data).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for mode in [DataMode::Passive, DataMode::Active] {
+        let mut ftp = connect(&server, mode);
+        let local = dir.path().join("copy.bin");
+        let file = fs::File::create(&local).unwrap();
+        let mut seen = Vec::new();
+        let mut cb = |done: u64, total: Option<u64>| seen.push((done, total));
+        let n = ftp.download_file("big.bin", &file, Some(&mut cb)).unwrap();
+        assert_eq!(n, data.len() as u64);
+        assert_eq!(fs::read(&local).unwrap(), data, "{mode:?}");
+        assert_eq!(seen.last(), Some(&(n, Some(n))));
+
+        let cut = 2_000_000u64;
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&local)
+            .unwrap()
+            .set_len(cut)
+            .unwrap();
+        let appending = fs::OpenOptions::new().append(true).open(&local).unwrap();
+        let n = ftp
+            .resume_download_file("big.bin", cut, &appending, None)
+            .unwrap();
+        assert_eq!(n, data.len() as u64 - cut);
+        assert_eq!(fs::read(&local).unwrap(), data, "{mode:?}");
+        // And resumed into a file positioned at the cut (the splice path).
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&local)
+            .unwrap()
+            .set_len(cut)
+            .unwrap();
+        let mut positioned = fs::OpenOptions::new().write(true).open(&local).unwrap();
+        std::io::Seek::seek(&mut positioned, io::SeekFrom::Start(cut)).unwrap();
+        ftp.resume_download_file("big.bin", cut, &positioned, None)
+            .unwrap();
+        assert_eq!(fs::read(&local).unwrap(), data, "{mode:?}");
+        ftp.quit().unwrap();
+    }
+}

@@ -479,7 +479,8 @@ fn download(
     // The listing's size spares a SIZE round trip per file; a retry asks the server again
     // (the file may have changed since it was listed).
     let listed = if resume { None } else { a.size };
-    let got = match client.download_into(remote.clone(), offset, listed, &mut file, Some(progress))
+    // From the socket to the page cache with one copy where the data is plain (splice).
+    let got = match client.download_file_into(remote.clone(), offset, listed, &file, Some(progress))
     {
         Err(e @ (Error::ResumePastEnd { .. } | Error::Overrun { .. })) => {
             // The part is not a prefix of the file as it is now: start over next time.
