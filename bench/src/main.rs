@@ -4,7 +4,7 @@
 //! trips each client waited. See `bench/README.md` for what each workload means.
 //!
 //! ```text
-//! cargo build --release -p ftpkit-cli -p ftpkit-bench && target/release/ftpkit-bench
+//! cargo build --release -p ftpkit-cli && cargo build --release -p ftpkit-bench && target/release/ftpkit-bench
 //! ```
 //! Needs root and vsftpd (the harness makes a local test user); curl, lftp and `ftpc`
 //! (built next to the bench) are measured when present.
