@@ -57,6 +57,9 @@ pub(crate) fn many(
     }
     let mut session: Option<(String, ftpkit::Client)> = None;
     let mut failed = Vec::new();
+    // The exit codes of the failures: one they all share is the command's (9 when every
+    // one was missing), else 7.
+    let mut codes = Vec::new();
     let mut done = 0;
     for raw in &urls {
         let parsed = crate::url::parse(raw).map_err(usage)?;
@@ -97,6 +100,7 @@ pub(crate) fn many(
             names.sort();
             if names.is_empty() {
                 failed.push(format!("{raw}: no file matches"));
+                codes.push(crate::failure::NOT_FOUND);
             }
             names
         } else {
@@ -115,6 +119,7 @@ pub(crate) fn many(
                 Err(f) => {
                     eprintln!("ftpc: {path}: {}", f.message);
                     failed.push(format!("{path}: {}", f.message));
+                    codes.push(f.code);
                     if !ftp.is_usable() {
                         // A new session for the next file.
                         *ftp = open(raw, opts)?.0;
@@ -130,8 +135,12 @@ pub(crate) fn many(
     if failed.is_empty() {
         Ok(())
     } else {
+        let shared = codes.iter().all(|&c| Some(c) == codes.first().copied());
         Err(Failure {
-            code: 7,
+            code: match (shared, codes.first()) {
+                (true, Some(&code)) => code,
+                _ => 7,
+            },
             message: format!(
                 "{} downloads failed:\n  {}",
                 failed.len(),
