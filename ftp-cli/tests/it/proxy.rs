@@ -219,3 +219,80 @@ fn all_proxy_ftp_proxy_and_no_proxy_from_the_environment() {
         stderr(&o)
     );
 }
+
+/// `ftpc trust` and `ftpc doctor` reach the server through the proxy too: the certificate
+/// fetched without verification, the doctor's attempts, each a tunnel in Dante's log.
+#[test]
+fn trust_and_doctor_go_through_the_proxy() {
+    if !require_vsftpd() || !require_dante() {
+        return;
+    }
+    let certs = ftpkit_test_support::certs::TestCerts::generate();
+    let server = Vsftpd::builder()
+        .ftps(&certs.cert, &certs.key, false)
+        .start();
+    let dante = Dante::builder().start();
+    let proxy = format!("socks5h://127.0.0.1:{}", dante.port());
+    let home = tempfile::tempdir().unwrap();
+    let known = home.path().join("known_certs");
+    let u = url(&server, "");
+    let o = ftpc_with(
+        &[
+            "trust",
+            "--yes",
+            "--proxy",
+            &proxy,
+            "--known-certs",
+            known.to_str().unwrap(),
+            &u,
+        ],
+        server.password(),
+        &[],
+    );
+    assert!(o.status.success(), "{}\n{}", stderr(&o), dante.log());
+    assert!(std::fs::read_to_string(&known).unwrap().contains("sha256:"));
+    assert_eq!(dante.tunnels_to(server.port()), 1, "{}", dante.log());
+
+    // The recorded certificate, through the proxy: a listing works.
+    let o = ftpc_with(
+        &[
+            "ls",
+            "--proxy",
+            &proxy,
+            "--known-certs",
+            known.to_str().unwrap(),
+            &u,
+        ],
+        server.password(),
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(dante.tunnels_to(server.port()), 2, "{}", dante.log());
+
+    let port = server.port().to_string();
+    let o = ftpc_with(
+        &[
+            "doctor",
+            "--proxy",
+            &proxy,
+            "--ca-file",
+            certs.ca.to_str().unwrap(),
+            "--tls",
+            "explicit",
+            "--backend",
+            "rustls",
+            "--implicit-port",
+            &port,
+            &u,
+        ],
+        server.password(),
+        &[],
+    );
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
+    assert!(dante.tunnels_to(server.port()) > 2, "{}", dante.log());
+}
