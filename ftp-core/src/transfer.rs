@@ -120,7 +120,8 @@ impl<'a> Download<'a> {
         self.abort_inner()
     }
 
-    fn abort_inner(&mut self) -> Result<()> {
+    /// [`Download::abort`] where the download is only borrowed.
+    pub(crate) fn abort_inner(&mut self) -> Result<()> {
         self.abort_reading_reply(true).map(drop)
     }
 

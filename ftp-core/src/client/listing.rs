@@ -78,7 +78,6 @@ impl Client {
         Ok(ListStream {
             lines,
             mlsd,
-            now,
             charset,
             list,
             ready: std::collections::VecDeque::new(),
@@ -129,7 +128,7 @@ impl Client {
         Ok(lines
             .iter()
             .filter(|l| !l.trim_ascii().is_empty())
-            .filter_map(|l| parse_line(l, true, SystemTime::now(), charset))
+            .map(|l| mlsd_entry(l, charset))
             .collect())
     }
 
@@ -153,20 +152,12 @@ impl Client {
     }
 }
 
-/// One listing line (bytes) as an entry whose name is the server's bytes: see `charset`.
-/// `None` for a `LIST` line that is no entry (`total 12`).
-fn parse_line(
-    line: &[u8],
-    mlsd: bool,
-    now: SystemTime,
-    charset: Option<crate::charset::Charset>,
-) -> Option<ListEntry> {
+/// One MLSD line (bytes) as an entry whose name is the server's bytes: see `charset`.
+/// (`LIST` lines go through [`list::ListingParser`], which does the same.)
+fn mlsd_entry(line: &[u8], charset: Option<crate::charset::Charset>) -> ListEntry {
     let (text, how) = crate::charset::line_text(line, charset);
-    let entry = match mlsd {
-        true => list::parse_mlsd_line(&text).unwrap_or_else(|| ListEntry::unknown(&text)),
-        false => list::parse_list_line(&text, now)?,
-    };
-    Some(crate::charset::restore(entry, line, how))
+    let entry = list::parse_mlsd_line(&text).unwrap_or_else(|| ListEntry::unknown(&text));
+    crate::charset::restore(entry, line, how)
 }
 
 fn too_many_entries(max: usize) -> Error {
@@ -184,7 +175,7 @@ fn too_many_entries(max: usize) -> Error {
 pub struct ListStream<'a> {
     lines: DataLines<'a>,
     mlsd: bool,
-    now: SystemTime,
+    /// MLSD: the charset its lines are read in.
     charset: Option<crate::charset::Charset>,
     /// LIST: the listing-level state (VMS two-line entries, headers).
     list: list::ListingParser,
@@ -216,10 +207,7 @@ impl Iterator for ListStream<'_> {
                     if line.trim_ascii().is_empty() {
                         continue;
                     }
-                    let Some(entry) = parse_line(&line, true, self.now, self.charset) else {
-                        continue;
-                    };
-                    entry
+                    mlsd_entry(&line, self.charset)
                 }
             };
             if entry.name == "." || entry.name == ".." {

@@ -569,119 +569,18 @@ impl Client {
     }
 }
 
-/// [`copy_up`] with `sendfile(2)`: 1 MiB per call, so that progress, keep-alive and the
-/// deadlines see each step.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_file_up(
+/// Sends the upload step by step (each step returns the bytes it sent, 0 at the end),
+/// reports progress after each, then ends it and checks the server's final reply. A step
+/// that fails drops the upload, which resets the data connection: the server sees an
+/// abort, never a complete file.
+fn drive_up(
     mut up: Upload<'_>,
-    file: &std::fs::File,
-    offset: u64,
-    total: u64,
-    mut progress: Option<ProgressFn<'_>>,
-) -> Result<u64> {
-    let mut at = offset;
-    loop {
-        let n = up
-            .send_file(file, at, 1 << 20)
-            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
-        if n == 0 {
-            break;
-        }
-        at += n as u64;
-        if let Some(p) = progress.as_mut() {
-            p(offset + up.sent(), Some(total));
-        }
-    }
-    let sent = up.sent();
-    up.finish()?;
-    Ok(sent)
-}
-
-/// The download's bytes into `out`, 64 KiB at a time, then its final check.
-fn copy_down<W: Write + ?Sized>(
-    mut dl: Download<'_>,
-    out: &mut W,
-    offset: u64,
-    mut progress: Option<ProgressFn<'_>>,
-) -> Result<u64> {
-    let total = dl.expected().map(|e| e + offset);
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = dl
-            .read(&mut buf)
-            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
-        if n == 0 {
-            break;
-        }
-        if let Err(e) = out.write_all(&buf[..n]) {
-            let _ = dl.abort();
-            return Err(Error::Io {
-                phase: Phase::Transfer,
-                source: io::Error::new(e.kind(), format!("writing the local copy: {e}")),
-                last_reply: None,
-            });
-        }
-        if let Some(p) = progress.as_mut() {
-            p(offset + dl.received(), total);
-        }
-    }
-    let received = dl.received();
-    dl.finish()?;
-    Ok(received)
-}
-
-/// [`copy_down`] with `splice(2)`: up to 1 MiB per step, so that progress, keep-alive and
-/// the deadlines see each one.
-#[cfg(target_os = "linux")]
-fn splice_down(
-    mut dl: Download<'_>,
-    pipe: &crate::splice::Pipe,
-    file: &std::fs::File,
-    offset: u64,
-    mut progress: Option<ProgressFn<'_>>,
-) -> Result<u64> {
-    let total = dl.expected().map(|e| e + offset);
-    loop {
-        let n = dl
-            .splice_to(pipe, file, 1 << 20)
-            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
-        if n == 0 {
-            break;
-        }
-        if let Some(p) = progress.as_mut() {
-            p(offset + dl.received(), total);
-        }
-    }
-    let received = dl.received();
-    dl.finish()?;
-    Ok(received)
-}
-
-fn copy_up<R: Read + ?Sized>(
-    mut up: Upload<'_>,
-    input: &mut R,
     offset: u64,
     total: Option<u64>,
     mut progress: Option<ProgressFn<'_>>,
+    mut step: impl FnMut(&mut Upload<'_>) -> Result<usize>,
 ) -> Result<u64> {
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                // Dropping `up` resets the data connection: the server sees an abort.
-                drop(up);
-                return Err(Error::Io {
-                    phase: Phase::Transfer,
-                    source: io::Error::new(e.kind(), format!("reading the local file: {e}")),
-                    last_reply: None,
-                });
-            }
-        };
-        up.write_all(&buf[..n])
-            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
+    while step(&mut up)? > 0 {
         if let Some(p) = progress.as_mut() {
             p(offset + up.sent(), total);
         }
@@ -689,6 +588,114 @@ fn copy_up<R: Read + ?Sized>(
     let sent = up.sent();
     up.finish()?;
     Ok(sent)
+}
+
+/// [`copy_up`] with `sendfile(2)`: 1 MiB per call, so that progress, keep-alive and the
+/// deadlines see each step.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file_up(
+    up: Upload<'_>,
+    file: &std::fs::File,
+    offset: u64,
+    total: u64,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<u64> {
+    let mut at = offset;
+    drive_up(up, offset, Some(total), progress, |up| {
+        let n = up
+            .send_file(file, at, 1 << 20)
+            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
+        at += n as u64;
+        Ok(n)
+    })
+}
+
+/// Receives the download step by step (each step returns the bytes it moved, 0 at the
+/// clean end), reports progress after each, then checks the final reply.
+fn drive_down(
+    mut dl: Download<'_>,
+    offset: u64,
+    mut progress: Option<ProgressFn<'_>>,
+    mut step: impl FnMut(&mut Download<'_>) -> Result<usize>,
+) -> Result<u64> {
+    let total = dl.expected().map(|e| e + offset);
+    while step(&mut dl)? > 0 {
+        if let Some(p) = progress.as_mut() {
+            p(offset + dl.received(), total);
+        }
+    }
+    let received = dl.received();
+    dl.finish()?;
+    Ok(received)
+}
+
+/// The download's bytes into `out`, 64 KiB at a time.
+fn copy_down<W: Write + ?Sized>(
+    dl: Download<'_>,
+    out: &mut W,
+    offset: u64,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<u64> {
+    let mut buf = vec![0u8; 64 * 1024];
+    drive_down(dl, offset, progress, |dl| {
+        let n = dl
+            .read(&mut buf)
+            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
+        if let Err(e) = out.write_all(&buf[..n]) {
+            let _ = dl.abort_inner();
+            return Err(Error::Io {
+                phase: Phase::Transfer,
+                source: io::Error::new(e.kind(), format!("writing the local copy: {e}")),
+                last_reply: None,
+            });
+        }
+        Ok(n)
+    })
+}
+
+/// [`copy_down`] with `splice(2)`: up to 1 MiB per step, so that progress, keep-alive and
+/// the deadlines see each one.
+#[cfg(target_os = "linux")]
+fn splice_down(
+    dl: Download<'_>,
+    pipe: &crate::splice::Pipe,
+    file: &std::fs::File,
+    offset: u64,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<u64> {
+    drive_down(dl, offset, progress, |dl| {
+        dl.splice_to(pipe, file, 1 << 20)
+            .map_err(|e| Error::from_io(e, Phase::Transfer))
+    })
+}
+
+/// The bytes `input` yields, 64 KiB at a time.
+fn copy_up<R: Read + ?Sized>(
+    up: Upload<'_>,
+    input: &mut R,
+    offset: u64,
+    total: Option<u64>,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<u64> {
+    let mut buf = vec![0u8; 64 * 1024];
+    drive_up(up, offset, total, progress, |up| {
+        let n = loop {
+            match input.read(&mut buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Error::Io {
+                        phase: Phase::Transfer,
+                        source: io::Error::new(e.kind(), format!("reading the local file: {e}")),
+                        last_reply: None,
+                    })
+                }
+                Ok(n) => break n,
+            }
+        };
+        up.write_all(&buf[..n])
+            .map_err(|e| Error::from_io(e, Phase::Transfer))?;
+        Ok(n)
+    })
 }
 
 /// Reads "(1234 bytes)" out of a 150 reply, which many servers include.

@@ -371,24 +371,8 @@ fn numeric_date(
             }
             Some((1, time_or_year(month, day, second?, now)?))
         }
-        // `1999/10/12 17:12`
-        ([y, m, d], [4, 2, 2], '/') => {
-            let (h, mi, _) = clock_after()?;
-            Some((
-                1,
-                utc_time(
-                    i32::try_from(digits_value(y)?).ok()?,
-                    num(m)?,
-                    num(d)?,
-                    h,
-                    mi,
-                    0,
-                    0,
-                ),
-            ))
-        }
-        // `24-04-2003 17:12`
-        ([d, m, y], [2, 2, 4], '-') => {
+        // `1999/10/12 17:12`, `24-04-2003 17:12`
+        ([y, m, d], [4, 2, 2], '/') | ([d, m, y], [2, 2, 4], '-') => {
             let (h, mi, _) = clock_after()?;
             Some((
                 1,
