@@ -22,6 +22,13 @@ pub(crate) struct ReplyDeadline {
     wait: Wait,
 }
 
+impl ReplyDeadline {
+    /// Time left until the deadline.
+    pub(crate) fn left(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+}
+
 /// A byte stream that is either plain TCP or TLS over TCP.
 #[derive(Debug)]
 pub(crate) enum Stream {
@@ -53,9 +60,20 @@ impl Stream {
 
     /// Ends the stream cleanly: close_notify for TLS, then a TCP half-close.
     pub(crate) fn close_write(&mut self) -> io::Result<()> {
-        if let Stream::Tls(s) = self {
-            s.close_notify()?;
+        self.close_notify()?;
+        self.half_close()
+    }
+
+    /// Sends close_notify on a TLS stream; nothing on a plain one.
+    pub(crate) fn close_notify(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Tls(s) => s.close_notify(),
+            _ => Ok(()),
         }
+    }
+
+    /// The TCP half-close (FIN): nothing more will be written.
+    pub(crate) fn half_close(&mut self) -> io::Result<()> {
         match self.tcp().shutdown(Shutdown::Write) {
             // The peer may already have closed; that is not our failure.
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
@@ -286,6 +304,14 @@ impl Control {
 
     /// Whether the control connection's TLS backend resumes its session on data
     /// connections; `None` for plain FTP.
+    /// Whether a reply (or part of one) has been received and not read yet, so that the
+    /// control socket will not signal it again.
+    pub(crate) fn reply_buffered(&self) -> bool {
+        self.pushed_back.is_some()
+            || self.keepalive.held.is_some()
+            || !self.lines.buffered().is_empty()
+    }
+
     pub(crate) fn tls_resumes(&self) -> Option<bool> {
         self.stream()
             .and_then(Stream::tls)

@@ -81,6 +81,7 @@ mod path;
 mod pin;
 mod pool;
 mod proxy;
+mod readiness;
 mod reply;
 mod retry;
 #[cfg(target_os = "linux")]

@@ -429,6 +429,55 @@ impl Drop for Download<'_> {
     }
 }
 
+/// How long an upload over TLS waits, after its close_notify, for a sign that the server
+/// has read everything before it half-closes the data connection anyway (see
+/// [`await_server_end`]).
+const TLS_UPLOAD_FIN_GRACE: Duration = Duration::from_secs(1);
+
+/// After an upload's close_notify: waits until the server shows that it has read all the
+/// data, by its own close_notify (vsftpd, ProFTPD), by ending the data connection, or by a
+/// reply on the control connection, so that the FIN that follows can no longer cost it
+/// data. Tickets read on the way are stored, as by [`Stream::drain_after_close`]. A server
+/// that shows nothing waits `grace` for the FIN; where readiness cannot be polled, the FIN
+/// goes at once, as before.
+fn await_server_end(data: &mut Stream, control: &Control, grace: Duration, command: &str) {
+    let Some(ctrl) = control.stream() else {
+        return;
+    };
+    if control.reply_buffered() {
+        return;
+    }
+    let until = Instant::now() + grace;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            debug!(
+                "{command}: nothing from the server {grace:?} after close_notify; sending the FIN"
+            );
+            return;
+        }
+        match crate::readiness::first_readable(data.tcp(), ctrl.tcp(), left) {
+            Some([true, false]) => {}
+            // A reply is coming (the server read everything), or no way to know.
+            Some([_, true]) | None => return,
+            Some([false, false]) => continue,
+        }
+        // The server's close_notify, its end of stream, or session tickets; a short read
+        // timeout, so that a record that is only a ticket returns to the wait above.
+        let slice = left.min(Duration::from_millis(10));
+        if data.tcp().set_read_timeout(Some(slice)).is_err() {
+            return;
+        }
+        match data.read(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if is_timeout_kind(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
+}
+
 /// An upload in progress: write the bytes, then call [`Upload::finish`], which ends the data
 /// stream cleanly (TLS close_notify, then TCP FIN) and returns the server's final reply.
 ///
@@ -501,7 +550,24 @@ impl<'a> Upload<'a> {
                 return Err(err);
             }
         }
-        if let Err(e) = data.flush().and_then(|_| data.close_write()) {
+        // Over TLS the FIN waits until the server is done with the data: a proxy that does
+        // not relay half-closes (tinyproxy) closes both of its sockets at our FIN, and when
+        // the server's TLS 1.3 session tickets are still unread on its side, that close is
+        // a reset, which throws away what the server had not read yet (vsftpd: "426
+        // Failure reading network stream" after 64 KiB). Plain data has no other end
+        // marker than the FIN.
+        let tls = matches!(data, Stream::Tls(_));
+        let ended = data.flush().and_then(|_| {
+            if tls {
+                // Without the FIN to push it out, Nagle would hold the small close_notify
+                // record until the last data is acknowledged: a delayed ACK, 40 ms.
+                let _ = data.tcp().set_nodelay(true);
+                data.close_notify()
+            } else {
+                data.close_write()
+            }
+        });
+        if let Err(e) = ended {
             self.data = Some(data);
             let reply = self.abort_inner(!is_timeout_kind(&e));
             return Err(self.write_error(e, reply));
@@ -511,6 +577,13 @@ impl<'a> Upload<'a> {
         let deadline = self
             .control
             .final_reply_deadline(self.offset.saturating_add(self.sent));
+        if tls {
+            let grace = deadline.left().min(TLS_UPLOAD_FIN_GRACE);
+            await_server_end(&mut data, self.control, grace, &self.command);
+            if let Err(e) = data.half_close() {
+                debug!("{}: half-closing the data connection: {e}", self.command);
+            }
+        }
         let reply = self.control.read_transfer_reply(
             Phase::Transfer,
             &format!("waiting for the final reply to {}", self.command),

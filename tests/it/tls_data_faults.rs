@@ -426,3 +426,167 @@ fn the_data_handshake_starts_before_the_reply_and_a_refusal_ends_it_at_once() {
         drop(server);
     }
 }
+
+/// How the upload server below answers once the client's close_notify has come.
+#[derive(Clone, Copy)]
+enum AfterCloseNotify {
+    /// 226 at once; reports whether the client's FIN had come first.
+    Reply,
+    /// Waits (up to 5 s) for the client's FIN before it answers 226; reports how long that
+    /// took, or answers 426 when it never came.
+    WaitForFin,
+    /// Sends its own close_notify (as vsftpd and ProFTPD do), then as `WaitForFin`.
+    CloseNotifyThenWaitForFin,
+}
+
+/// Serves STOR over TLS: reads the data to close_notify, then behaves as `after` says and
+/// sends what it observed to `seen`: whether the FIN had come before the reply, and how long
+/// after close_notify it came.
+fn upload_end_server(
+    mut c: Conn,
+    config: Arc<rustls::ServerConfig>,
+    after: AfterCloseNotify,
+    seen: std::sync::mpsc::Sender<(bool, Option<Duration>, usize)>,
+) {
+    use std::io::Read;
+    let mut tls = upgrade(&mut c, config.clone());
+    let data = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = data.local_addr().unwrap().port();
+    while let Some(line) = read_command(&mut tls) {
+        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "USER" => "230 in\r\n".to_string(),
+            "PBSZ" | "PROT" | "TYPE" | "NOOP" => "200 ok\r\n".into(),
+            "FEAT" => "211 none\r\n".into(),
+            "EPSV" => format!("229 (|||{port}|)\r\n"),
+            "STOR" => {
+                let (d, _) = data.accept().unwrap();
+                let raw = d.try_clone().unwrap();
+                let _ = tls.write_all(b"150 send it\r\n").and_then(|_| tls.flush());
+                let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+                let mut dtls = rustls::StreamOwned::new(conn, d);
+                let mut got = Vec::new();
+                // Ok(0) only at close_notify: rustls reports a bare TCP end as an error.
+                if dtls.read_to_end(&mut got).is_err() {
+                    let _ = seen.send((true, None, got.len()));
+                    "426 no close_notify\r\n".into()
+                } else {
+                    let fin_now = || {
+                        raw.set_nonblocking(true).unwrap();
+                        let fin = matches!(raw.peek(&mut [0u8; 1]), Ok(0));
+                        raw.set_nonblocking(false).unwrap();
+                        fin
+                    };
+                    match after {
+                        AfterCloseNotify::Reply => {
+                            let _ = seen.send((fin_now(), None, got.len()));
+                            "226 stored\r\n".into()
+                        }
+                        AfterCloseNotify::WaitForFin
+                        | AfterCloseNotify::CloseNotifyThenWaitForFin => {
+                            if matches!(after, AfterCloseNotify::CloseNotifyThenWaitForFin) {
+                                dtls.conn.send_close_notify();
+                                let _ = dtls.flush();
+                            }
+                            let at = Instant::now();
+                            raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                            let fin = matches!(raw.peek(&mut [0u8; 1]), Ok(0));
+                            let _ = seen.send((fin, Some(at.elapsed()), got.len()));
+                            if fin {
+                                "226 stored\r\n".into()
+                            } else {
+                                "426 the client never closed the data connection\r\n".into()
+                            }
+                        }
+                    }
+                }
+            }
+            _ => "502 no\r\n".into(),
+        };
+        if tls
+            .write_all(reply.as_bytes())
+            .and_then(|_| tls.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn upload_through(
+    certs: &TestCerts,
+    backend: Backend,
+    after: AfterCloseNotify,
+) -> (ftpkit::Result<()>, (bool, Option<Duration>, usize)) {
+    let config = server_config(certs);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = FakeServer::start(move |c| upload_end_server(c, config, after, tx));
+    let mut ftp = ftps_client(certs, backend, server.port())
+        .connect()
+        .unwrap();
+    ftp.login("u", "p").unwrap();
+    let body = vec![7u8; 200_000];
+    let r = ftp
+        .upload_from("f", &mut body.as_slice(), None, None)
+        .map(|_| ());
+    let seen = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the server saw the upload");
+    (r, seen)
+}
+
+#[test]
+fn a_tls_upload_sends_no_fin_before_the_server_has_read_everything() {
+    // A proxy that does not relay half-closes (tinyproxy) closes its side to the server at
+    // our FIN; if the server's session tickets are unread there, that is a reset, and the
+    // server loses the data it had not read yet. close_notify alone ends a TLS upload; the
+    // FIN waits for a sign that the server has read it all.
+    let certs = TestCerts::generate();
+    for backend in Backend::available() {
+        let (r, (fin_before_reply, _, bytes)) =
+            upload_through(&certs, backend, AfterCloseNotify::Reply);
+        r.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(bytes, 200_000, "{backend}");
+        assert!(
+            !fin_before_reply,
+            "{backend}: the FIN came with close_notify, before the server showed it had read everything"
+        );
+    }
+}
+
+#[test]
+fn a_server_that_waits_for_the_fin_after_close_notify_still_gets_it() {
+    let certs = TestCerts::generate();
+    for backend in Backend::available() {
+        let (r, (fin, after, bytes)) =
+            upload_through(&certs, backend, AfterCloseNotify::WaitForFin);
+        assert!(fin, "{backend}: no FIN within 5 s of close_notify");
+        r.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(bytes, 200_000, "{backend}");
+        // Withheld for the grace (1 s from the client's close_notify), not sent with it.
+        let after = after.unwrap();
+        assert!(
+            after >= Duration::from_millis(500),
+            "{backend}: the FIN came {after:?} after close_notify"
+        );
+    }
+}
+
+#[test]
+fn the_servers_close_notify_releases_the_fin_at_once() {
+    let certs = TestCerts::generate();
+    for backend in Backend::available() {
+        let (r, (fin, after, bytes)) =
+            upload_through(&certs, backend, AfterCloseNotify::CloseNotifyThenWaitForFin);
+        assert!(fin, "{backend}: no FIN within 5 s of close_notify");
+        r.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(bytes, 200_000, "{backend}");
+        // Well inside the 1 s the client waits for a server that shows nothing: what tells
+        // the two apart.
+        let after = after.unwrap();
+        assert!(
+            after < Duration::from_millis(900),
+            "{backend}: the FIN came {after:?} after the server's close_notify"
+        );
+    }
+}
