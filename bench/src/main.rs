@@ -639,7 +639,11 @@ fn table(kind: Kind, wan: bool, rows: &[(String, String, Result<Summary, String>
     if !rate.is_empty() {
         head.push(rate);
     }
-    head.extend([cpu, "peak RSS MiB"]);
+    head.push(cpu);
+    if matches!(kind, Kind::Bulk(_)) {
+        head.push("user s/GiB");
+    }
+    head.push("peak RSS MiB");
     if wan {
         head.push(rt);
     }
@@ -648,7 +652,7 @@ fn table(kind: Kind, wan: bool, rows: &[(String, String, Result<Summary, String>
             .iter()
             .any(|(_, _, r)| r.as_ref().is_ok_and(|s| s.server_busy.is_some()));
     if busy {
-        head.push("server CPU busy");
+        head.extend(["client CPU busy", "server CPU busy"]);
     }
     head.extend(["runs", "time vs curl"]);
     if matches!(kind, Kind::Bulk(_) | Kind::Session) {
@@ -677,6 +681,7 @@ fn table(kind: Kind, wan: bool, rows: &[(String, String, Result<Summary, String>
                     Kind::Bulk(bytes) => {
                         cells.push(format!("{:.0}", bytes as f64 / med / 1e6));
                         cells.push(format!("{:.2}", s.cpu * GIB / bytes as f64));
+                        cells.push(format!("{:.2}", s.user * GIB / bytes as f64));
                     }
                     Kind::Files(n) => {
                         cells.push(format!("{:.0}", n as f64 / med));
@@ -692,6 +697,7 @@ fn table(kind: Kind, wan: bool, rows: &[(String, String, Result<Summary, String>
                     });
                 }
                 if busy {
+                    cells.push(format!("{:.0}%", s.client_busy * 100.0));
                     cells.push(
                         s.server_busy
                             .map_or("".into(), |b| format!("{:.0}%", b * 100.0)),

@@ -45,6 +45,9 @@ pub struct Sample {
     pub secs: f64,
     /// User + system CPU seconds of the client process (and its children).
     pub cpu: f64,
+    /// The user-space part of `cpu`: the client's own code, without the kernel's (on
+    /// loopback the sender's system time also carries the delivery to the receiver).
+    pub user: f64,
     /// Peak resident set of the client, KiB.
     pub rss_kib: u64,
     /// Round trips the link counted during the run (0 without a delayed link).
@@ -111,9 +114,11 @@ pub fn run(cmd: Command, round_trips: &dyn Fn() -> u64) -> Result<Sample, String
         .split_whitespace()
         .map(|x| x.parse::<f64>().unwrap_or(0.0));
     let (cpu, rss) = (f.next().unwrap_or(0.0), f.next().unwrap_or(0.0));
+    let user = f.next().unwrap_or(0.0);
     Ok(Sample {
         secs,
         cpu,
+        user,
         rss_kib: rss as u64,
         round_trips: round_trips() - before,
         server_busy,
@@ -125,6 +130,10 @@ pub fn run(cmd: Command, round_trips: &dyn Fn() -> u64) -> Result<Sample, String
 pub struct Summary {
     pub secs: [f64; 3],
     pub cpu: f64,
+    pub user: f64,
+    /// How busy the client kept its own core (CPU over wall time, the median): well below
+    /// 1 while the server's core is near 1, the client was waiting for the server.
+    pub client_busy: f64,
     pub rss_kib: u64,
     pub round_trips: u64,
     pub server_busy: Option<f64>,
@@ -141,6 +150,8 @@ pub fn summarize(samples: &[Sample]) -> Summary {
     Summary {
         secs: med(samples.iter().map(|s| s.secs).collect()),
         cpu: med(samples.iter().map(|s| s.cpu).collect())[0],
+        user: med(samples.iter().map(|s| s.user).collect())[0],
+        client_busy: med(samples.iter().map(|s| s.cpu / s.secs.max(1e-9)).collect())[0],
         rss_kib: samples.iter().map(|s| s.rss_kib).max().unwrap_or(0),
         round_trips: rt[rt.len() / 2],
         server_busy: samples

@@ -1,5 +1,5 @@
-//! `ftpkit-spawn FILE PROGRAM ARGS…`: runs PROGRAM, writes "CPU-seconds peak-RSS-KiB" of it
-//! to FILE, and exits with its status. A separate, dependency-light binary so that the
+//! `ftpkit-spawn FILE PROGRAM ARGS…`: runs PROGRAM, writes "CPU-seconds peak-RSS-KiB
+//! user-CPU-seconds" of it to FILE, and exits with its status. A separate, dependency-light binary so that the
 //! memory high-water mark Linux carries across `exec` (the launcher's own) stays small: the
 //! bench measures every client through it.
 //!
@@ -17,8 +17,8 @@ fn main() {
     std::process::exit(spawn_main(&args));
 }
 
-/// Runs the program, writes its CPU seconds and peak RSS (KiB) to FILE, and returns its
-/// exit status.
+/// Runs the program, writes its CPU seconds (user + system), peak RSS (KiB) and user CPU
+/// seconds to FILE, and returns its exit status.
 fn spawn_main(mut args: &[String]) -> i32 {
     if let [flag, cpu, rest @ ..] = args {
         if flag == "--cpu" {
@@ -53,9 +53,10 @@ fn spawn_main(mut args: &[String]) -> i32 {
     };
     let cpu = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     let line = format!(
-        "{} {}\n",
+        "{} {} {}\n",
         cpu(usage.ru_utime) + cpu(usage.ru_stime),
-        usage.ru_maxrss
+        usage.ru_maxrss,
+        cpu(usage.ru_utime)
     );
     if std::fs::write(file, line).is_err() {
         return 1;
