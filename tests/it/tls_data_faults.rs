@@ -202,6 +202,13 @@ fn upgrade(
     rustls::StreamOwned::new(conn, c.stream.try_clone().unwrap())
 }
 
+/// Sends a reply on the control connection; false once the client is gone.
+fn answer(tls: &mut impl Write, reply: &str) -> bool {
+    tls.write_all(reply.as_bytes())
+        .and_then(|_| tls.flush())
+        .is_ok()
+}
+
 fn read_command(tls: &mut impl std::io::Read) -> Option<String> {
     let mut line = Vec::new();
     let mut b = [0u8; 1];
@@ -296,11 +303,7 @@ fn data_end_server(mut c: Conn, config: Arc<rustls::ServerConfig>, size: bool, c
             }
             _ => "502 no\r\n".into(),
         };
-        if tls
-            .write_all(reply.as_bytes())
-            .and_then(|_| tls.flush())
-            .is_err()
-        {
+        if !answer(&mut tls, &reply) {
             return;
         }
     }
@@ -503,11 +506,7 @@ fn upload_end_server(
             }
             _ => "502 no\r\n".into(),
         };
-        if tls
-            .write_all(reply.as_bytes())
-            .and_then(|_| tls.flush())
-            .is_err()
-        {
+        if !answer(&mut tls, &reply) {
             return;
         }
     }
@@ -554,39 +553,41 @@ fn a_tls_upload_sends_no_fin_before_the_server_has_read_everything() {
     }
 }
 
-#[test]
-fn a_server_that_waits_for_the_fin_after_close_notify_still_gets_it() {
+/// Uploads on every backend to a server that waits for the FIN after close_notify, and
+/// calls `check` with the backend and how long after close_notify the FIN came.
+fn fin_delays(after: AfterCloseNotify, check: impl Fn(Backend, Duration)) {
     let certs = TestCerts::generate();
     for backend in Backend::available() {
-        let (r, (fin, after, bytes)) =
-            upload_through(&certs, backend, AfterCloseNotify::WaitForFin);
+        let (r, (fin, delay, bytes)) = upload_through(&certs, backend, after);
         assert!(fin, "{backend}: no FIN within 5 s of close_notify");
         r.unwrap_or_else(|e| panic!("{backend}: {e}"));
         assert_eq!(bytes, 200_000, "{backend}");
-        // Withheld for the grace (1 s from the client's close_notify), not sent with it.
-        let after = after.unwrap();
-        assert!(
-            after >= Duration::from_millis(500),
-            "{backend}: the FIN came {after:?} after close_notify"
-        );
+        check(backend, delay.unwrap());
     }
 }
 
 #[test]
-fn the_servers_close_notify_releases_the_fin_at_once() {
-    let certs = TestCerts::generate();
-    for backend in Backend::available() {
-        let (r, (fin, after, bytes)) =
-            upload_through(&certs, backend, AfterCloseNotify::CloseNotifyThenWaitForFin);
-        assert!(fin, "{backend}: no FIN within 5 s of close_notify");
-        r.unwrap_or_else(|e| panic!("{backend}: {e}"));
-        assert_eq!(bytes, 200_000, "{backend}");
-        // Well inside the 1 s the client waits for a server that shows nothing: what tells
-        // the two apart.
-        let after = after.unwrap();
+fn a_server_that_waits_for_the_fin_after_close_notify_still_gets_it() {
+    // Withheld for the grace (1 s from the client's close_notify), not sent with it.
+    fin_delays(AfterCloseNotify::WaitForFin, |backend, after| {
         assert!(
-            after < Duration::from_millis(900),
-            "{backend}: the FIN came {after:?} after the server's close_notify"
+            after >= Duration::from_millis(500),
+            "{backend}: the FIN came {after:?} after close_notify"
         );
-    }
+    });
+}
+
+#[test]
+fn the_servers_close_notify_releases_the_fin_at_once() {
+    // Well inside the 1 s the client waits for a server that shows nothing: what tells the
+    // two apart.
+    fin_delays(
+        AfterCloseNotify::CloseNotifyThenWaitForFin,
+        |backend, after| {
+            assert!(
+                after < Duration::from_millis(900),
+                "{backend}: the FIN came {after:?} after the server's close_notify"
+            );
+        },
+    );
 }
