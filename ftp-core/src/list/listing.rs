@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use crate::charset::{line_text, restore, Charset};
 
 use super::os400::{self, DateOrder};
-use super::{mvs, parse_list_line, strip_eol, tandem, vms, ListEntry};
+use super::{mvs, parse_stripped_line, tandem, vms, ListEntry};
 
 /// Reads the lines of one `LIST` reply in order and gives the entries they describe.
 ///
@@ -184,8 +184,9 @@ impl ListingParser {
     /// One line through [`parse_list_line`], noting what it says about the listing.
     fn one(&mut self, line: &[u8]) -> Option<ListEntry> {
         let (text, how) = line_text(line, self.charset);
-        let mut entry = parse_list_line(&text, self.now)?;
-        let body = strip_eol(&text);
+        // `line` comes without its terminator (see `push_bytes`).
+        let mut entry = parse_stripped_line(&text, self.now)?;
+        let body = text.as_ref();
         if vms::parse(body).is_some() {
             self.vms = true;
         }

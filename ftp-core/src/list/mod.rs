@@ -119,7 +119,12 @@ impl ListEntry {
 /// absorbs the server's time zone being ahead of ours). Listing times carry no time zone;
 /// they are taken as UTC.
 pub fn parse_list_line(line: &str, now: SystemTime) -> Option<ListEntry> {
-    let line = strip_eol(line);
+    parse_stripped_line(strip_eol(line), now)
+}
+
+/// [`parse_list_line`] for a line whose terminator is already off: stripping again would
+/// also take a `\n` or `\r` that belongs to the line (`"total\n\r"`).
+pub(crate) fn parse_stripped_line(line: &str, now: SystemTime) -> Option<ListEntry> {
     if line.trim().is_empty() || is_total_line(line) {
         return None;
     }

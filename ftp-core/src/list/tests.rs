@@ -402,3 +402,26 @@ fn ibmi_listing_learns_the_date_order() {
         ]
     );
 }
+
+#[test]
+fn the_listing_parser_strips_a_line_end_once_as_parse_list_line_does() {
+    // Found by the property test: the parser stripped the line end, then handed the line to
+    // a function that stripped it again and took the `\n` that was part of the line.
+    let now = at(1_700_000_000);
+    for line in [
+        "total\n\r",
+        "x\r\r",
+        "-rw-r--r-- 1 a b 5 Jan 1 2020 name\n\r\n",
+    ] {
+        let mut p = super::ListingParser::new(now);
+        let mut got = p.push(line);
+        got.extend(p.finish());
+        let want: Vec<_> = parse_list_line(line, now).into_iter().collect();
+        let raw = |v: &[super::ListEntry]| {
+            v.iter()
+                .map(|e| (e.raw.clone(), e.name.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(raw(&got), raw(&want), "{line:?}");
+    }
+}
