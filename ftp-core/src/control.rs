@@ -302,8 +302,6 @@ impl Control {
         })
     }
 
-    /// Whether the control connection's TLS backend resumes its session on data
-    /// connections; `None` for plain FTP.
     /// Whether a reply (or part of one) has been received and not read yet, so that the
     /// control socket will not signal it again.
     pub(crate) fn reply_buffered(&self) -> bool {
@@ -312,6 +310,8 @@ impl Control {
             || !self.lines.buffered().is_empty()
     }
 
+    /// Whether the control connection's TLS backend resumes its session on data
+    /// connections; `None` for plain FTP.
     pub(crate) fn tls_resumes(&self) -> Option<bool> {
         self.stream()
             .and_then(Stream::tls)

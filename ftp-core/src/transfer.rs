@@ -531,6 +531,11 @@ impl<'a> Upload<'a> {
     /// Ends the data stream and returns the server's final reply, which must be 2xx. The
     /// wait for it grows with the size ([`crate::Timeouts::final_reply_per_gib`]): servers
     /// that checksum or move the file confirm it late.
+    ///
+    /// Over TLS the stream ends with close_notify, and the TCP FIN follows once the server
+    /// has shown that it read everything (its own close_notify, the end of the connection,
+    /// or its reply), at most a second later: a proxy that closes both sides at a FIN then
+    /// cannot cut off what the server had not read yet.
     pub fn finish(mut self) -> Result<Reply> {
         self.done = true;
         let mut data = self

@@ -62,6 +62,8 @@ use super::{mvs, parse_stripped_line, tandem, vms, ListEntry};
 /// assert_eq!(entries[0].name, "UCX$REXECD_STARTUP.LOG;1098");
 /// assert_eq!((entries[1].name.to_string(), entries[1].kind), ("DATA".into(), EntryKind::Dir));
 /// ```
+///
+/// [`parse_list_line`]: super::parse_list_line
 #[derive(Debug, Clone)]
 pub struct ListingParser {
     now: SystemTime,
@@ -81,6 +83,8 @@ pub struct ListingParser {
 impl ListingParser {
     /// A parser for one listing; `now` is the reference time for year-less dates (see
     /// [`parse_list_line`]).
+    ///
+    /// [`parse_list_line`]: super::parse_list_line
     pub fn new(now: SystemTime) -> Self {
         ListingParser {
             now,
@@ -182,6 +186,8 @@ impl ListingParser {
     }
 
     /// One line through [`parse_list_line`], noting what it says about the listing.
+    ///
+    /// [`parse_list_line`]: super::parse_list_line
     fn one(&mut self, line: &[u8]) -> Option<ListEntry> {
         let (text, how) = line_text(line, self.charset);
         // `line` comes without its terminator (see `push_bytes`).
