@@ -55,10 +55,15 @@ impl Run<'_> {
 
 /// `ftpc ARGS --tls none` with the vsftpd user's password in FTPC_PASSWORD.
 fn with_password(server: &Vsftpd, args: &[&str]) -> Output {
+    plain_with(server.password(), args)
+}
+
+/// `ftpc ARGS --tls none` with `password` in FTPC_PASSWORD.
+fn plain_with(password: &str, args: &[&str]) -> Output {
     let mut all = args.to_vec();
     all.extend(["--tls", "none"]);
     Run {
-        password: Some(server.password()),
+        password: Some(password),
         ..Run::default()
     }
     .ftpc(&all)
@@ -486,17 +491,10 @@ fn rm_recursive_stops_at_the_first_failure_and_says_what_is_left() {
         ("MLST", "d") => Some("250-facts\r\n type=dir; d\r\n250 End".into()),
         _ => None,
     });
-    let o = Run {
-        password: Some("p"),
-        ..Run::default()
-    }
-    .ftpc(&[
-        "rm",
-        "-r",
-        &format!("ftp://u@127.0.0.1:{}/d", s.port()),
-        "--tls",
-        "none",
-    ]);
+    let o = plain_with(
+        "p",
+        &["rm", "-r", &format!("ftp://u@127.0.0.1:{}/d", s.port())],
+    );
     let e = stderr(&o);
     // 450 to DELE: a refused command, exit 6.
     assert_eq!(o.status.code(), Some(6), "{e}");
@@ -724,18 +722,15 @@ fn a_silent_server_is_exit_10() {
         c.send(b"220 hi\r\n");
         c.silence();
     });
-    let o = Run {
-        password: Some("p"),
-        ..Run::default()
-    }
-    .ftpc(&[
-        "ls",
-        &format!("ftp://u@127.0.0.1:{}/", s.port()),
-        "--tls",
-        "none",
-        "--timeout",
-        "1",
-    ]);
+    let o = plain_with(
+        "p",
+        &[
+            "ls",
+            &format!("ftp://u@127.0.0.1:{}/", s.port()),
+            "--timeout",
+            "1",
+        ],
+    );
     assert_eq!(o.status.code(), Some(10), "{}", stderr(&o));
     assert!(stderr(&o).contains("no answer"), "{}", stderr(&o));
 }
@@ -746,17 +741,14 @@ fn rm_recursive_refuses_the_login_directory_by_its_absolute_name() {
         "PWD" => Some("257 \"/home/u\" is the current directory".into()),
         _ => None,
     });
-    let o = Run {
-        password: Some("p"),
-        ..Run::default()
-    }
-    .ftpc(&[
-        "rm",
-        "-r",
-        &format!("ftp://u@127.0.0.1:{}//home/./u/", s.port()),
-        "--tls",
-        "none",
-    ]);
+    let o = plain_with(
+        "p",
+        &[
+            "rm",
+            "-r",
+            &format!("ftp://u@127.0.0.1:{}//home/./u/", s.port()),
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("refuses to delete /home/u: it is the login directory"),
@@ -786,17 +778,10 @@ fn rm_recursive_refuses_a_listing_name_that_reaches_outside() {
         ),
         _ => None,
     });
-    let o = Run {
-        password: Some("p"),
-        ..Run::default()
-    }
-    .ftpc(&[
-        "rm",
-        "-r",
-        &format!("ftp://u@127.0.0.1:{}/d", s.port()),
-        "--tls",
-        "none",
-    ]);
+    let o = plain_with(
+        "p",
+        &["rm", "-r", &format!("ftp://u@127.0.0.1:{}/d", s.port())],
+    );
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
     assert!(stderr(&o).contains("rm -r stopped at"), "{}", stderr(&o));
     drop(s);
