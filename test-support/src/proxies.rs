@@ -124,6 +124,82 @@ fn probe(
     )))
 }
 
+/// A proxy daemon we started on 127.0.0.1: stopped by PID on drop, its log printed when
+/// the test that used it failed.
+#[derive(Debug)]
+struct Running {
+    name: &'static str,
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Running {
+    fn log(&self) -> String {
+        read_lossy(&self.log)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        kill_server(&mut self.child);
+        if std::thread::panicking() {
+            eprintln!(
+                "===== {} on 127.0.0.1:{} =====\n{}=====",
+                self.name,
+                self.port,
+                self.log()
+            );
+        }
+    }
+}
+
+/// Starts the proxy `name` (at most [`START_ATTEMPTS`] times, each on a port that was free
+/// a moment ago, the child checked to be alive after): `launch(port, out)` writes its
+/// configuration and spawns it with its output in `out`; `hello` and `ours` are the
+/// readiness probe's greeting and its check of the answer (see [`probe`]).
+fn start_proxy(
+    name: &'static str,
+    dir: tempfile::TempDir,
+    log: PathBuf,
+    mut launch: impl FnMut(u16, &Path) -> Child,
+    hello: &[u8],
+    ours: impl Fn(&[u8]) -> bool,
+) -> Running {
+    let out = dir.path().join(format!("{name}.out"));
+    let mut failures = String::new();
+    for attempt in 1..=START_ATTEMPTS {
+        let port = free_port();
+        let mut child = launch(port, &out);
+        let ready = wait_ready(&mut child, |deadline| probe(port, deadline, hello, &ours));
+        match ready {
+            Readiness::Ready => {
+                return Running {
+                    name,
+                    child,
+                    port,
+                    log,
+                    _dir: dir,
+                }
+            }
+            Readiness::Exited(status) => failures.push_str(&format!(
+                "attempt {attempt} on port {port}: {name} exited with {status}: {}{}\n",
+                read_lossy(&log),
+                read_lossy(&out.with_extension("stderr"))
+            )),
+            Readiness::Fatal(e) => {
+                kill_server(&mut child);
+                failures.push_str(&format!(
+                    "attempt {attempt} on port {port}: {e}: {}\n",
+                    read_lossy(&log)
+                ));
+            }
+        }
+    }
+    panic!("proxy harness: {name} did not start:\n{failures}");
+}
+
 // ---------------------------------------------------------------------------
 // Dante
 
@@ -183,61 +259,24 @@ impl DanteBuilder {
         }
         let (dir, log) = proxy_dir("dante-harness-", "danted.log");
         let config = dir.path().join("danted.conf");
-        let out = dir.path().join("danted.out");
-        let mut failures = String::new();
-        for attempt in 1..=START_ATTEMPTS {
-            let port = free_port();
-            fs::write(&config, self.render(port, &log))
+        let (cwd, log_path) = (dir.path().to_path_buf(), log.clone());
+        let launch = |port, out: &Path| {
+            fs::write(&config, self.render(port, &log_path))
                 .unwrap_or_else(|e| panic!("dante harness: cannot write config: {e}"));
-            let _ = fs::remove_file(&log);
+            let _ = fs::remove_file(&log_path);
             // -N 1: one mother process; no -D: it stays in the foreground, our child.
-            let mut child = spawn(
-                DANTED_BIN,
-                &[Path::new("-f"), &config, Path::new("-N"), Path::new("1")],
-                dir.path(),
-                &out,
-            );
-            // Any SOCKS5 method answer (0x00, 0x02 or 0xFF) starts with version 5; the
-            // port was free a moment ago, and the child is checked to be alive after.
-            let ready = wait_ready(&mut child, |deadline| {
-                probe(port, deadline, &[5, 1, 0], |got| {
-                    got.len() >= 2 && got[0] == 5
-                })
-            });
-            match ready {
-                Readiness::Ready => {
-                    return Dante {
-                        child,
-                        port,
-                        log,
-                        _dir: dir,
-                    }
-                }
-                Readiness::Exited(status) => failures.push_str(&format!(
-                    "attempt {attempt} on port {port}: danted exited with {status}: {}\n",
-                    read_lossy(&log)
-                )),
-                Readiness::Fatal(e) => {
-                    kill_server(&mut child);
-                    failures.push_str(&format!(
-                        "attempt {attempt} on port {port}: {e}: {}\n",
-                        read_lossy(&log)
-                    ));
-                }
-            }
-        }
-        panic!("dante harness: danted did not start:\n{failures}");
+            let args = [Path::new("-f"), &config, Path::new("-N"), Path::new("1")];
+            spawn(DANTED_BIN, &args, &cwd, out)
+        };
+        // Any SOCKS5 method answer (0x00, 0x02 or 0xFF) starts with version 5.
+        let ours = |got: &[u8]| got.len() >= 2 && got[0] == 5;
+        Dante(start_proxy("danted", dir, log, launch, &[5, 1, 0], ours))
     }
 }
 
 /// A running Dante SOCKS5 server on 127.0.0.1, stopped on drop.
 #[derive(Debug)]
-pub struct Dante {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
+pub struct Dante(Running);
 
 impl Dante {
     /// A builder (no authentication, no blocked port by default).
@@ -247,18 +286,18 @@ impl Dante {
 
     /// Its port on 127.0.0.1.
     pub fn port(&self) -> u16 {
-        self.port
+        self.0.port
     }
 
     /// The mother process's PID.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.0.child.id()
     }
 
     /// Its log so far (with `log: connect`, one line per connection it made for a
     /// client, naming the destination as `127.0.0.1.PORT`).
     pub fn log(&self) -> String {
-        read_lossy(&self.log)
+        self.0.log()
     }
 
     /// The destinations of the tunnels it opened, in order, as it logs them
@@ -276,19 +315,6 @@ impl Dante {
     pub fn tunnels_to(&self, port: u16) -> usize {
         let dest = format!("127.0.0.1.{port}");
         self.tunnels().iter().filter(|d| **d == dest).count()
-    }
-}
-
-impl Drop for Dante {
-    fn drop(&mut self) {
-        kill_server(&mut self.child);
-        if std::thread::panicking() {
-            eprintln!(
-                "===== danted on 127.0.0.1:{} =====\n{}=====",
-                self.port,
-                self.log()
-            );
-        }
     }
 }
 
@@ -334,63 +360,27 @@ impl TinyproxyBuilder {
     pub fn start(self) -> Tinyproxy {
         let (dir, log) = proxy_dir("tinyproxy-harness-", "tinyproxy.log");
         let config = dir.path().join("tinyproxy.conf");
-        let out = dir.path().join("tinyproxy.out");
-        let mut failures = String::new();
-        for attempt in 1..=START_ATTEMPTS {
-            let port = free_port();
-            fs::write(&config, self.render(port, &log))
+        let (cwd, log_path) = (dir.path().to_path_buf(), log.clone());
+        let launch = |port, out: &Path| {
+            fs::write(&config, self.render(port, &log_path))
                 .unwrap_or_else(|e| panic!("tinyproxy harness: cannot write config: {e}"));
             // It writes its log as `nobody`.
-            drop(create_file(&log));
-            set_mode(&log, 0o666);
+            drop(create_file(&log_path));
+            set_mode(&log_path, 0o666);
             // -d: in the foreground, our child.
-            let mut child = spawn(
-                TINYPROXY_BIN,
-                &[Path::new("-d"), Path::new("-c"), &config],
-                dir.path(),
-                &out,
-            );
-            // A request it refuses, answered with its name in the Server header.
-            let ready = wait_ready(&mut child, |deadline| {
-                probe(port, deadline, b"GET / HTTP/1.0\r\n\r\n", |got| {
-                    String::from_utf8_lossy(got).contains("tinyproxy")
-                })
-            });
-            match ready {
-                Readiness::Ready => {
-                    return Tinyproxy {
-                        child,
-                        port,
-                        log,
-                        _dir: dir,
-                    }
-                }
-                Readiness::Exited(status) => failures.push_str(&format!(
-                    "attempt {attempt} on port {port}: tinyproxy exited with {status}: {}{}\n",
-                    read_lossy(&log),
-                    read_lossy(&out.with_extension("stderr"))
-                )),
-                Readiness::Fatal(e) => {
-                    kill_server(&mut child);
-                    failures.push_str(&format!(
-                        "attempt {attempt} on port {port}: {e}: {}\n",
-                        read_lossy(&log)
-                    ));
-                }
-            }
-        }
-        panic!("tinyproxy harness: tinyproxy did not start:\n{failures}");
+            let args = [Path::new("-d"), Path::new("-c"), &config];
+            spawn(TINYPROXY_BIN, &args, &cwd, out)
+        };
+        // A request it refuses, answered with its name in the Server header.
+        let ours = |got: &[u8]| String::from_utf8_lossy(got).contains("tinyproxy");
+        let hello = b"GET / HTTP/1.0\r\n\r\n";
+        Tinyproxy(start_proxy("tinyproxy", dir, log, launch, hello, ours))
     }
 }
 
 /// A running tinyproxy on 127.0.0.1, stopped on drop.
 #[derive(Debug)]
-pub struct Tinyproxy {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
+pub struct Tinyproxy(Running);
 
 impl Tinyproxy {
     /// A builder (no authentication, every port allowed by default).
@@ -400,36 +390,23 @@ impl Tinyproxy {
 
     /// Its port on 127.0.0.1.
     pub fn port(&self) -> u16 {
-        self.port
+        self.0.port
     }
 
     /// Its PID.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.0.child.id()
     }
 
     /// Its log so far (`LogLevel Connect`: a `Request ... CONNECT host:port` line per
     /// tunnel asked for).
     pub fn log(&self) -> String {
-        read_lossy(&self.log)
+        self.0.log()
     }
 
     /// How many `CONNECT` requests for `host:port` it logged.
     pub fn connects_to(&self, host: &str, port: u16) -> usize {
         let needle = format!("CONNECT {host}:{port} ");
         self.log().lines().filter(|l| l.contains(&needle)).count()
-    }
-}
-
-impl Drop for Tinyproxy {
-    fn drop(&mut self) {
-        kill_server(&mut self.child);
-        if std::thread::panicking() {
-            eprintln!(
-                "===== tinyproxy on 127.0.0.1:{} =====\n{}=====",
-                self.port,
-                self.log()
-            );
-        }
     }
 }
