@@ -947,12 +947,15 @@ fn download_file_brings_the_whole_file_and_resumes() {
         assert_eq!(seen.last(), Some(&(n, Some(n))));
 
         let cut = 2_000_000u64;
-        fs::OpenOptions::new()
-            .write(true)
-            .open(&local)
-            .unwrap()
-            .set_len(cut)
-            .unwrap();
+        let cut_back = || {
+            fs::OpenOptions::new()
+                .write(true)
+                .open(&local)
+                .unwrap()
+                .set_len(cut)
+                .unwrap()
+        };
+        cut_back();
         let appending = fs::OpenOptions::new().append(true).open(&local).unwrap();
         let n = ftp
             .resume_download_file("big.bin", cut, &appending, None)
@@ -960,12 +963,7 @@ fn download_file_brings_the_whole_file_and_resumes() {
         assert_eq!(n, data.len() as u64 - cut);
         assert_eq!(fs::read(&local).unwrap(), data, "{mode:?}");
         // And resumed into a file positioned at the cut (the splice path).
-        fs::OpenOptions::new()
-            .write(true)
-            .open(&local)
-            .unwrap()
-            .set_len(cut)
-            .unwrap();
+        cut_back();
         let mut positioned = fs::OpenOptions::new().write(true).open(&local).unwrap();
         std::io::Seek::seek(&mut positioned, io::SeekFrom::Start(cut)).unwrap();
         ftp.resume_download_file("big.bin", cut, &positioned, None)
